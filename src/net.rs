@@ -1,0 +1,198 @@
+//! The HTTP vocabulary of the sans-I/O core: requests and responses are `http` crate values with
+//! byte bodies, an [`HttpClient`] sends them (the `wasi:http` transport in the component, a script
+//! in unit tests), and [`authorize`] is the one place a bearer token is attached to a request.
+
+use crate::Error;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use http::{HeaderValue, Method};
+use serde::de::DeserializeOwned;
+
+/// A request the core wants sent.
+pub type Request = http::Request<Vec<u8>>;
+/// A response as the core reads it: status, headers and the whole body.
+pub type Response = http::Response<Vec<u8>>;
+
+/// Why a request got no response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    /// The host's policy refused the request (for example a host off its allowlist).
+    Denied(String),
+    /// The request failed on the way (DNS, connection, TLS, timeout, body too large).
+    Failed(String),
+}
+
+impl From<TransportError> for Error {
+    fn from(error: TransportError) -> Self {
+        match error {
+            TransportError::Denied(why) => {
+                Error::Transport(format!("the host denied the request: {why}"))
+            }
+            TransportError::Failed(why) => Error::RetryLater {
+                retry_after_seconds: None,
+                status: None,
+                code: Some("network".to_owned()),
+                message: format!("the request failed in transit: {why}"),
+            },
+        }
+    }
+}
+
+/// Sends requests. Implementations may send several at once; results come back in order.
+pub trait HttpClient {
+    /// Sends every request, concurrently where the transport can, and returns one result per
+    /// request, in the order given.
+    fn send_all(&mut self, requests: Vec<Request>) -> Vec<Result<Response, TransportError>>;
+
+    /// Sends one request.
+    fn send(&mut self, request: Request) -> Result<Response, TransportError> {
+        self.send_all(vec![request])
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| {
+                Err(TransportError::Failed(
+                    "the transport returned no response".to_owned(),
+                ))
+            })
+    }
+}
+
+/// A `POST` of an `application/x-www-form-urlencoded` body to `url`, expecting JSON back.
+pub fn form_post(url: &str, fields: &[(&str, &str)]) -> Result<Request, Error> {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish()
+        .into_bytes();
+    http::Request::builder()
+        .method(Method::POST)
+        .uri(url)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(ACCEPT, "application/json")
+        .body(body)
+        .map_err(|e| Error::Transport(format!("cannot build a request to the token endpoint: {e}")))
+}
+
+/// A `GET` of `url`, expecting JSON back; not yet authorized (see [`authorize`]).
+pub fn json_get(url: &str) -> Result<Request, Error> {
+    http::Request::builder()
+        .method(Method::GET)
+        .uri(url)
+        .header(ACCEPT, "application/json")
+        .body(Vec::new())
+        .map_err(|e| Error::Transport(format!("cannot build a request: {e}")))
+}
+
+/// Attaches `Authorization: Bearer <token>` to `request`, but only when the request goes over
+/// HTTPS to one of `trusted_hosts` (the provider's own API hosts). Any other destination, such
+/// as a next-page link pointing elsewhere, is refused and the token is never attached.
+pub fn authorize(
+    mut request: Request,
+    token: &str,
+    trusted_hosts: &[&str],
+) -> Result<Request, Error> {
+    let uri = request.uri();
+    let host = uri.host().unwrap_or_default().to_ascii_lowercase();
+    let trusted = uri.scheme_str() == Some("https")
+        && uri.port().is_none()
+        && trusted_hosts.iter().any(|trusted| *trusted == host);
+    if !trusted {
+        return Err(Error::Provider {
+            status: None,
+            code: Some("untrusted_url".to_owned()),
+            message: format!(
+                "refused to send the account's token to {host:?}: not one of the provider's API hosts"
+            ),
+        });
+    }
+    let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+        Error::invalid(
+            "account.access-token",
+            "holds characters not allowed in a header",
+        )
+    })?;
+    request.headers_mut().insert(AUTHORIZATION, value);
+    Ok(request)
+}
+
+/// Parses a JSON body into `T`, naming `what` in the error when it does not fit.
+pub fn parse_json<T: DeserializeOwned>(response: &Response, what: &str) -> Result<T, Error> {
+    serde_json::from_slice(response.body()).map_err(|e| {
+        Error::malformed(
+            Some(response.status().as_u16()),
+            format!("unexpected {what} response: {e}"),
+        )
+    })
+}
+
+/// The `Retry-After` header in seconds, when present as a number of seconds.
+pub fn retry_after(response: &Response) -> Option<u32> {
+    response
+        .headers()
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Whether a status means "try again later": 429 and the 5xx family.
+pub fn is_transient(status: http::StatusCode) -> bool {
+    status == http::StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOSTS: &[&str] = &["graph.microsoft.com"];
+
+    #[test]
+    fn bearer_goes_only_to_trusted_https_hosts() {
+        let ok = authorize(
+            json_get("https://graph.microsoft.com/v1.0/me").unwrap(),
+            "tok-secret-123",
+            HOSTS,
+        )
+        .unwrap();
+        assert_eq!(ok.headers()[AUTHORIZATION], "Bearer tok-secret-123");
+
+        for url in [
+            "https://evil.example/v1.0/me",
+            "http://graph.microsoft.com/v1.0/me",
+            "https://graph.microsoft.com.evil.example/v1.0/me",
+            "https://graph.microsoft.com:8443/v1.0/me",
+        ] {
+            let err = authorize(json_get(url).unwrap(), "tok-secret-123", HOSTS).unwrap_err();
+            assert!(
+                matches!(&err, Error::Provider { code: Some(c), .. } if c == "untrusted_url"),
+                "{url}"
+            );
+            assert!(!err.to_string().contains("tok-secret-123"));
+        }
+    }
+
+    #[test]
+    fn form_post_encodes_fields() {
+        let request = form_post(
+            "https://oauth2.googleapis.com/token",
+            &[("a", "1 2"), ("b", "x&y=z")],
+        )
+        .unwrap();
+        assert_eq!(request.body(), b"a=1+2&b=x%26y%3Dz");
+        assert_eq!(
+            request.headers()[CONTENT_TYPE],
+            "application/x-www-form-urlencoded"
+        );
+    }
+
+    #[test]
+    fn retry_after_reads_seconds() {
+        let response = http::Response::builder()
+            .status(429)
+            .header(RETRY_AFTER, " 17 ")
+            .body(Vec::new())
+            .unwrap();
+        assert_eq!(retry_after(&response), Some(17));
+        assert!(is_transient(response.status()));
+    }
+}

@@ -1,0 +1,415 @@
+//! The exported operations, written against [`HttpClient`] so that they run the same in the
+//! component (over `wasi:http`) and in native unit tests (over a scripted client).
+
+use crate::net::{self, HttpClient};
+use crate::oauth::{self, Grant, Tokens};
+use crate::provider::{self, MailProvider};
+use crate::types::{
+    Account, AuthOptions, Outgoing, PendingAuth, Provider, Sent, SyncPage, SyncRequest,
+};
+use crate::{Error, config};
+
+/// What an operation may use of the outside world: the time and an HTTP client.
+pub struct Env<C: HttpClient> {
+    /// Now, in seconds since the Unix epoch.
+    pub now: u64,
+    /// Sends the operation's requests.
+    pub http: C,
+}
+
+/// `begin-auth`: the authorization URL and the pending record.
+pub fn begin_auth(
+    setting: &Provider,
+    options: &AuthOptions,
+    now: u64,
+    entropy: &[u8],
+) -> Result<PendingAuth, Error> {
+    config::check(setting)?;
+    oauth::begin(
+        provider::for_kind(setting.kind),
+        setting,
+        options,
+        now,
+        entropy,
+    )
+}
+
+/// `complete-auth`: checks the callback, redeems the code, reads the mailbox identity.
+pub fn complete_auth<C: HttpClient>(
+    env: &mut Env<C>,
+    setting: &Provider,
+    pending: &PendingAuth,
+    callback_url: &str,
+) -> Result<Account, Error> {
+    let mut secrets = vec![
+        setting.client_secret.as_str(),
+        pending.code_verifier.as_str(),
+    ];
+    let result = (|| -> Result<Account, Error> {
+        config::check(setting)?;
+        let provider = provider::for_kind(setting.kind);
+        let code = oauth::read_callback(setting, pending, callback_url, env.now)?;
+        let request = oauth::code_request(provider, setting, pending, &code);
+        let tokens = request
+            .and_then(|r| Ok(env.http.send(r)?))
+            .and_then(|response| {
+                oauth::parse_token_response(&response, Grant::AuthorizationCode, env.now)
+            })
+            .map_err(|e| e.scrub(&[&code]))?;
+        let identity =
+            identify(env, provider, &tokens).map_err(|e| e.scrub(&[&tokens.access_token]))?;
+        Ok(Account {
+            provider: setting.kind,
+            email: identity.email,
+            display_name: identity.display_name.or(tokens.name),
+            access_token: tokens.access_token,
+            refresh_token: tokens.refresh_token,
+            expires_at: tokens.expires_at,
+            scopes: tokens.scopes.unwrap_or_else(|| setting.scopes.clone()),
+        })
+    })();
+    let codes = callback_secrets(callback_url);
+    secrets.extend(codes.iter().map(String::as_str));
+    result.map_err(|e| e.scrub(&secrets))
+}
+
+/// The authorization code of a callback URL, as sent and as decoded: never to be echoed.
+fn callback_secrets(callback_url: &str) -> Vec<String> {
+    let raw = callback_url
+        .split(['?', '&', '#'])
+        .filter_map(|pair| pair.strip_prefix("code="))
+        .map(str::to_owned);
+    let decoded = url::Url::parse(callback_url.trim())
+        .map(|url| {
+            url.query_pairs()
+                .filter(|(name, _)| name == "code")
+                .map(|(_, value)| value.into_owned())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    raw.chain(decoded).collect()
+}
+
+/// Reads who the mailbox is, with the fresh access token.
+fn identify<C: HttpClient>(
+    env: &mut Env<C>,
+    provider: &dyn MailProvider,
+    tokens: &Tokens,
+) -> Result<provider::Identity, Error> {
+    let request = net::authorize(
+        net::json_get(provider.identity_url())?,
+        &tokens.access_token,
+        provider.api_hosts(),
+    )?;
+    let response = env.http.send(request)?;
+    if !response.status().is_success() {
+        return Err(provider::api_error(&response));
+    }
+    provider.parse_identity(&response)
+}
+
+/// `refresh`: the refresh grant. Keeps the old refresh token when none comes back (Google) and
+/// stores a rotated one (Microsoft).
+pub fn refresh<C: HttpClient>(
+    env: &mut Env<C>,
+    setting: &Provider,
+    account: &Account,
+) -> Result<Account, Error> {
+    let secrets = [
+        setting.client_secret.as_str(),
+        account.access_token.as_str(),
+        account.refresh_token.as_deref().unwrap_or_default(),
+    ];
+    let result = (|| -> Result<Account, Error> {
+        config::check(setting)?;
+        check_account(setting, account)?;
+        let Some(refresh_token) = account.refresh_token.as_deref().filter(|t| !t.is_empty()) else {
+            return Err(Error::ReauthorizationRequired {
+                status: None,
+                code: Some("no_refresh_token".to_owned()),
+                message: "the account holds no refresh token; connect it again".to_owned(),
+            });
+        };
+        let provider = provider::for_kind(setting.kind);
+        let response = env
+            .http
+            .send(oauth::refresh_request(provider, setting, refresh_token)?)?;
+        let tokens = oauth::parse_token_response(&response, Grant::RefreshToken, env.now)?;
+        Ok(Account {
+            access_token: tokens.access_token,
+            refresh_token: tokens
+                .refresh_token
+                .or_else(|| account.refresh_token.clone()),
+            expires_at: tokens.expires_at,
+            scopes: tokens.scopes.unwrap_or_else(|| account.scopes.clone()),
+            ..account.clone()
+        })
+    })();
+    result.map_err(|e| e.scrub(&secrets))
+}
+
+/// The account must belong to the provider setting it is used with.
+fn check_account(setting: &Provider, account: &Account) -> Result<(), Error> {
+    if account.provider != setting.kind {
+        return Err(Error::invalid(
+            "account.provider",
+            "is not the provider setting's kind",
+        ));
+    }
+    Ok(())
+}
+
+/// `sync`: not built yet.
+pub fn sync<C: HttpClient>(
+    _env: &mut Env<C>,
+    setting: &Provider,
+    account: &Account,
+    _request: &SyncRequest,
+) -> Result<SyncPage, Error> {
+    check_account(setting, account)?;
+    Err(Error::Unsupported("sync is not supported yet".to_owned()))
+}
+
+/// `send`: not built yet.
+pub fn send<C: HttpClient>(
+    _env: &mut Env<C>,
+    setting: &Provider,
+    account: &Account,
+    _message: &Outgoing,
+) -> Result<Sent, Error> {
+    check_account(setting, account)?;
+    Err(Error::Unsupported("send is not supported yet".to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::{Request, Response, TransportError};
+    use crate::types::{AuthRejection, ProviderConfig, ProviderKind};
+    use std::collections::VecDeque;
+
+    /// Answers requests from a script, and keeps what it was sent.
+    #[derive(Default)]
+    struct Script {
+        answers: VecDeque<Result<Response, TransportError>>,
+        sent: Vec<Request>,
+    }
+
+    impl Script {
+        fn new(answers: Vec<(u16, &str)>) -> Self {
+            Self {
+                answers: answers
+                    .into_iter()
+                    .map(|(status, body)| {
+                        Ok(http::Response::builder()
+                            .status(status)
+                            .body(body.as_bytes().to_vec())
+                            .unwrap())
+                    })
+                    .collect(),
+                sent: Vec::new(),
+            }
+        }
+    }
+
+    impl HttpClient for Script {
+        fn send_all(&mut self, requests: Vec<Request>) -> Vec<Result<Response, TransportError>> {
+            requests
+                .into_iter()
+                .map(|r| {
+                    self.sent.push(r);
+                    self.answers
+                        .pop_front()
+                        .unwrap_or(Err(TransportError::Failed("script ran out".into())))
+                })
+                .collect()
+        }
+    }
+
+    fn setting(kind: ProviderKind) -> Provider {
+        config::configure(ProviderConfig {
+            kind,
+            client_id: "client-1".into(),
+            client_secret: "secret-value-1".into(),
+            redirect_uri: "http://127.0.0.1:8765/cb".into(),
+            tenant: None,
+            scopes: None,
+        })
+        .unwrap()
+    }
+
+    fn start(kind: ProviderKind) -> (Provider, PendingAuth) {
+        let s = setting(kind);
+        let pending = begin_auth(&s, &AuthOptions { login_hint: None }, 1000, &[7u8; 64]).unwrap();
+        (s, pending)
+    }
+
+    fn callback(pending: &PendingAuth) -> String {
+        format!(
+            "http://127.0.0.1:8765/cb?code=code-value-123&state={}",
+            pending.state
+        )
+    }
+
+    #[test]
+    fn google_connect() {
+        let (s, pending) = start(ProviderKind::Google);
+        let mut env = Env {
+            now: 1010,
+            http: Script::new(vec![
+                (
+                    200,
+                    r#"{"access_token":"ya29.access","expires_in":3599,"refresh_token":"1//refresh","scope":"openid email https://www.googleapis.com/auth/gmail.modify","token_type":"Bearer"}"#,
+                ),
+                (
+                    200,
+                    r#"{"emailAddress":"ann@example.com","messagesTotal":7,"threadsTotal":5,"historyId":"88035"}"#,
+                ),
+            ]),
+        };
+        let account = complete_auth(&mut env, &s, &pending, &callback(&pending)).unwrap();
+        assert_eq!(account.email, "ann@example.com");
+        assert_eq!(account.access_token, "ya29.access");
+        assert_eq!(account.refresh_token.as_deref(), Some("1//refresh"));
+        assert_eq!(account.expires_at, 1010 + 3599);
+        assert_eq!(account.scopes.len(), 3);
+        let [token, profile] = &env.http.sent[..] else {
+            panic!()
+        };
+        assert_eq!(token.uri(), "https://oauth2.googleapis.com/token");
+        assert!(!token.headers().contains_key(http::header::AUTHORIZATION));
+        assert_eq!(
+            profile.uri(),
+            "https://gmail.googleapis.com/gmail/v1/users/me/profile"
+        );
+        assert_eq!(
+            profile.headers()[http::header::AUTHORIZATION],
+            "Bearer ya29.access"
+        );
+    }
+
+    #[test]
+    fn microsoft_refresh_rotates_and_google_keeps() {
+        let s = setting(ProviderKind::Microsoft);
+        let account = Account {
+            provider: ProviderKind::Microsoft,
+            email: "adele@contoso.com".into(),
+            display_name: Some("Adele".into()),
+            access_token: "old-access".into(),
+            refresh_token: Some("old-refresh".into()),
+            expires_at: 5,
+            scopes: vec!["Mail.Read".into()],
+        };
+        let mut env = Env {
+            now: 2000,
+            http: Script::new(vec![(
+                200,
+                r#"{"access_token":"new-access","expires_in":3600,"refresh_token":"new-refresh","token_type":"Bearer"}"#,
+            )]),
+        };
+        let fresh = refresh(&mut env, &s, &account).unwrap();
+        assert_eq!(
+            (fresh.access_token.as_str(), fresh.refresh_token.as_deref()),
+            ("new-access", Some("new-refresh"))
+        );
+        assert_eq!(fresh.expires_at, 5600);
+        assert_eq!(fresh.scopes, account.scopes);
+        assert_eq!(fresh.email, account.email);
+
+        let g = setting(ProviderKind::Google);
+        let account = Account {
+            provider: ProviderKind::Google,
+            ..account
+        };
+        let mut env = Env {
+            now: 2000,
+            http: Script::new(vec![(
+                200,
+                r#"{"access_token":"new-access","expires_in":3600,"token_type":"Bearer"}"#,
+            )]),
+        };
+        assert_eq!(
+            refresh(&mut env, &g, &account)
+                .unwrap()
+                .refresh_token
+                .as_deref(),
+            Some("old-refresh")
+        );
+    }
+
+    #[test]
+    fn errors_never_carry_secrets() {
+        let (s, pending) = start(ProviderKind::Google);
+        // A provider that echoes everything it was sent.
+        let echo = format!(
+            r#"{{"error":"invalid_client","error_description":"client_secret={} code=code-value-123 verifier={}"}}"#,
+            s.client_secret, pending.code_verifier
+        );
+        let mut env = Env {
+            now: 1010,
+            http: Script::new(vec![(401, &echo)]),
+        };
+        let err = complete_auth(&mut env, &s, &pending, &callback(&pending)).unwrap_err();
+        let text = format!("{err} {err:?}");
+        for secret in [
+            s.client_secret.as_str(),
+            "code-value-123",
+            pending.code_verifier.as_str(),
+        ] {
+            assert!(!text.contains(secret), "{text}");
+        }
+    }
+
+    #[test]
+    fn refused_callbacks_send_nothing() {
+        let (s, pending) = start(ProviderKind::Microsoft);
+        let mut env = Env {
+            now: 1010,
+            http: Script::default(),
+        };
+        let err = complete_auth(
+            &mut env,
+            &s,
+            &pending,
+            "http://127.0.0.1:8765/cb?code=abc&state=forged",
+        )
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            Error::AuthRejected {
+                reason: AuthRejection::StateMismatch,
+                ..
+            }
+        ));
+        assert!(env.http.sent.is_empty());
+    }
+
+    #[test]
+    fn refresh_without_a_refresh_token_needs_reauthorization() {
+        let s = setting(ProviderKind::Google);
+        let account = Account {
+            provider: ProviderKind::Google,
+            email: "a@b.c".into(),
+            display_name: None,
+            access_token: "x".into(),
+            refresh_token: None,
+            expires_at: 0,
+            scopes: vec![],
+        };
+        let mut env = Env {
+            now: 0,
+            http: Script::default(),
+        };
+        assert!(matches!(
+            refresh(&mut env, &s, &account),
+            Err(Error::ReauthorizationRequired { .. })
+        ));
+        let wrong_kind = Account {
+            provider: ProviderKind::Microsoft,
+            ..account
+        };
+        assert!(
+            matches!(refresh(&mut env, &s, &wrong_kind), Err(Error::InvalidInput { field, .. }) if field == "account.provider")
+        );
+    }
+}

@@ -1,0 +1,74 @@
+//! Google: OAuth 2.0 for web server apps and the Gmail API.
+
+use super::{Endpoints, Identity, MailProvider};
+use crate::Error;
+use crate::net::{self, Response};
+use crate::types::{Provider, ProviderKind};
+use serde::Deserialize;
+
+/// Google accounts and Gmail.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Google;
+
+/// `users.getProfile`: the fields the component reads.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Profile {
+    email_address: String,
+}
+
+impl MailProvider for Google {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Google
+    }
+
+    fn default_scopes(&self) -> &'static [&'static str] {
+        &[
+            "openid",
+            "email",
+            "https://www.googleapis.com/auth/gmail.modify",
+        ]
+    }
+
+    fn normalize_tenant(&self, tenant: Option<&str>) -> Result<Option<String>, Error> {
+        match tenant.map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(_) => Err(Error::invalid(
+                "tenant",
+                "applies to Microsoft only; leave it empty for Google",
+            )),
+        }
+    }
+
+    fn endpoints(&self, _provider: &Provider) -> Endpoints {
+        Endpoints {
+            authorize: "https://accounts.google.com/o/oauth2/v2/auth".to_owned(),
+            token: "https://oauth2.googleapis.com/token".to_owned(),
+        }
+    }
+
+    fn extra_authorize_params(&self) -> &'static [(&'static str, &'static str)] {
+        // A refresh token on every consent, not only the first one.
+        &[("access_type", "offline"), ("prompt", "consent")]
+    }
+
+    fn token_request_sends_scope(&self) -> bool {
+        false
+    }
+
+    fn api_hosts(&self) -> &'static [&'static str] {
+        &["gmail.googleapis.com"]
+    }
+
+    fn identity_url(&self) -> &'static str {
+        "https://gmail.googleapis.com/gmail/v1/users/me/profile"
+    }
+
+    fn parse_identity(&self, response: &Response) -> Result<Identity, Error> {
+        let profile: Profile = net::parse_json(response, "Gmail profile")?;
+        Ok(Identity {
+            email: profile.email_address,
+            display_name: None,
+        })
+    }
+}

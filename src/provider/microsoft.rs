@@ -1,0 +1,194 @@
+//! Microsoft: the identity platform (v2.0 endpoints) and Outlook mail through Microsoft Graph.
+
+use super::{Endpoints, Identity, MailProvider};
+use crate::Error;
+use crate::net::{self, Response};
+use crate::types::{Provider, ProviderKind};
+use serde::Deserialize;
+
+/// Microsoft work, school and personal accounts, and Outlook mail through Graph.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Microsoft;
+
+/// The tenant used when the admin gives none: any work, school or personal account.
+const DEFAULT_TENANT: &str = "common";
+
+/// `GET /me`: the fields the component reads.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct User {
+    mail: Option<String>,
+    user_principal_name: Option<String>,
+    display_name: Option<String>,
+}
+
+impl MailProvider for Microsoft {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Microsoft
+    }
+
+    fn default_scopes(&self) -> &'static [&'static str] {
+        &[
+            "offline_access",
+            "openid",
+            "email",
+            "User.Read",
+            "Mail.ReadWrite",
+            "Mail.Send",
+        ]
+    }
+
+    fn normalize_tenant(&self, tenant: Option<&str>) -> Result<Option<String>, Error> {
+        let tenant = tenant
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .unwrap_or(DEFAULT_TENANT);
+        let tenant = tenant.to_ascii_lowercase();
+        if matches!(tenant.as_str(), "common" | "organizations" | "consumers")
+            || is_guid(&tenant)
+            || is_domain(&tenant)
+        {
+            Ok(Some(tenant))
+        } else {
+            Err(Error::invalid(
+                "tenant",
+                "must be common, organizations, consumers, a tenant GUID or a domain such as contoso.onmicrosoft.com",
+            ))
+        }
+    }
+
+    fn endpoints(&self, provider: &Provider) -> Endpoints {
+        let tenant = provider.tenant.as_deref().unwrap_or(DEFAULT_TENANT);
+        let base = format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0");
+        Endpoints {
+            authorize: format!("{base}/authorize"),
+            token: format!("{base}/token"),
+        }
+    }
+
+    fn extra_authorize_params(&self) -> &'static [(&'static str, &'static str)] {
+        &[("response_mode", "query")]
+    }
+
+    fn token_request_sends_scope(&self) -> bool {
+        true
+    }
+
+    fn api_hosts(&self) -> &'static [&'static str] {
+        &["graph.microsoft.com"]
+    }
+
+    fn identity_url(&self) -> &'static str {
+        "https://graph.microsoft.com/v1.0/me?$select=displayName,mail,userPrincipalName"
+    }
+
+    fn parse_identity(&self, response: &Response) -> Result<Identity, Error> {
+        let user: User = net::parse_json(response, "Graph /me")?;
+        // `mail` is null for accounts without an Exchange address set; the UPN is then the
+        // sign-in address.
+        let email = user
+            .mail
+            .filter(|m| !m.is_empty())
+            .or(user.user_principal_name)
+            .ok_or_else(|| {
+                Error::malformed(
+                    Some(response.status().as_u16()),
+                    "Graph /me has neither mail nor userPrincipalName",
+                )
+            })?;
+        Ok(Identity {
+            email,
+            display_name: user.display_name.filter(|n| !n.is_empty()),
+        })
+    }
+}
+
+/// `8-4-4-4-12` hexadecimal digits.
+fn is_guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// A DNS name of at least two labels of letters, digits and inner hyphens.
+fn is_domain(s: &str) -> bool {
+    let labels: Vec<&str> = s.split('.').collect();
+    s.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|l| {
+            (1..=63).contains(&l.len())
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+        && labels
+            .last()
+            .is_some_and(|tld| tld.bytes().any(|b| b.is_ascii_alphabetic()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenants() {
+        let ms = Microsoft;
+        assert_eq!(
+            ms.normalize_tenant(None).unwrap().as_deref(),
+            Some("common")
+        );
+        assert_eq!(
+            ms.normalize_tenant(Some(" Organizations "))
+                .unwrap()
+                .as_deref(),
+            Some("organizations")
+        );
+        assert_eq!(
+            ms.normalize_tenant(Some("9188040D-6C67-4C5B-B112-36A304B66DAD"))
+                .unwrap()
+                .as_deref(),
+            Some("9188040d-6c67-4c5b-b112-36a304b66dad")
+        );
+        assert_eq!(
+            ms.normalize_tenant(Some("Contoso.onmicrosoft.com"))
+                .unwrap()
+                .as_deref(),
+            Some("contoso.onmicrosoft.com")
+        );
+        for bad in [
+            "contoso",
+            "a/b",
+            "9188040d-6c67-4c5b-b112",
+            "-x.com",
+            "x..com",
+            "1.2.3.4",
+            "common/../x",
+            "tenant?x=1",
+        ] {
+            let err = ms.normalize_tenant(Some(bad)).unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidInput { field, .. } if field == "tenant"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn identity_falls_back_to_the_principal_name() {
+        let body = br#"{"displayName":"Test User","mail":null,"userPrincipalName":"testuser@contoso.onmicrosoft.com","id":"2cd2"}"#;
+        let response = http::Response::builder()
+            .status(200)
+            .body(body.to_vec())
+            .unwrap();
+        assert_eq!(
+            Microsoft.parse_identity(&response).unwrap(),
+            Identity {
+                email: "testuser@contoso.onmicrosoft.com".into(),
+                display_name: Some("Test User".into())
+            }
+        );
+    }
+}

@@ -1,0 +1,182 @@
+//! What differs between Google and Microsoft, behind the [`MailProvider`] trait. The rest of the
+//! crate asks [`for_kind`] for the provider and never matches on the kind itself.
+
+mod google;
+mod microsoft;
+
+use crate::Error;
+use crate::net::{self, Response};
+use crate::types::{Provider, ProviderKind};
+use serde_json::Value;
+
+pub use google::Google;
+pub use microsoft::Microsoft;
+
+/// The OAuth endpoints of one provider setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    /// Where the user's browser is sent to consent.
+    pub authorize: String,
+    /// Where codes and refresh tokens are exchanged for tokens.
+    pub token: String,
+}
+
+/// Who the connected mailbox is, as the provider's profile endpoint says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The mailbox address.
+    pub email: String,
+    /// The user's display name, when known.
+    pub display_name: Option<String>,
+}
+
+/// One mail provider: its OAuth endpoints and conventions, and its mailbox API.
+pub trait MailProvider: Sync {
+    /// The kind this provider implements.
+    fn kind(&self) -> ProviderKind;
+
+    /// The scopes asked for when the admin gives none.
+    fn default_scopes(&self) -> &'static [&'static str];
+
+    /// Checks and normalizes the tenant field of a provider setting.
+    fn normalize_tenant(&self, tenant: Option<&str>) -> Result<Option<String>, Error>;
+
+    /// The authorize and token endpoints for a provider setting.
+    fn endpoints(&self, provider: &Provider) -> Endpoints;
+
+    /// Query parameters the authorization URL carries besides the standard ones.
+    fn extra_authorize_params(&self) -> &'static [(&'static str, &'static str)];
+
+    /// Whether token requests repeat the `scope` parameter (Microsoft asks for it).
+    fn token_request_sends_scope(&self) -> bool;
+
+    /// The hosts of the provider's mail API: the only hosts a bearer token is sent to.
+    fn api_hosts(&self) -> &'static [&'static str];
+
+    /// The URL of the profile endpoint that names the mailbox.
+    fn identity_url(&self) -> &'static str;
+
+    /// Reads the mailbox identity from the profile endpoint's response.
+    fn parse_identity(&self, response: &Response) -> Result<Identity, Error>;
+}
+
+/// The provider implementation for `kind`.
+pub fn for_kind(kind: ProviderKind) -> &'static dyn MailProvider {
+    match kind {
+        ProviderKind::Google => &Google,
+        ProviderKind::Microsoft => &Microsoft,
+    }
+}
+
+/// Maps an unsuccessful mail-API response to an [`Error`].
+///
+/// Both APIs wrap failures in `{"error": {...}}`: Gmail (Google JSON errors) with a numeric
+/// `code`, a `message` and `errors[].reason`; Graph (OData errors) with a string `code` and a
+/// `message`. The most specific code found is kept: Gmail's reason, else Graph's code, else
+/// Google's `status`.
+pub fn api_error(response: &Response) -> Error {
+    let status = response.status();
+    let body: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+    let error = &body["error"];
+    let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+    let code = text(&error["errors"][0]["reason"])
+        .or_else(|| text(&error["code"]))
+        .or_else(|| text(&error["status"]));
+    let message = text(&error["message"]).unwrap_or_else(|| {
+        status
+            .canonical_reason()
+            .unwrap_or("unknown status")
+            .to_owned()
+    });
+    let status_code = Some(status.as_u16());
+    let rate_limited = matches!(
+        code.as_deref(),
+        Some("rateLimitExceeded" | "userRateLimitExceeded")
+    );
+    if status == http::StatusCode::UNAUTHORIZED {
+        Error::ReauthorizationRequired {
+            status: status_code,
+            code,
+            message,
+        }
+    } else if net::is_transient(status) || rate_limited {
+        Error::RetryLater {
+            retry_after_seconds: net::retry_after(response),
+            status: status_code,
+            code,
+            message,
+        }
+    } else {
+        Error::Provider {
+            status: status_code,
+            code,
+            message,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, body: &str) -> Response {
+        http::Response::builder()
+            .status(status)
+            .header("retry-after", "30")
+            .body(body.as_bytes().to_vec())
+            .unwrap()
+    }
+
+    #[test]
+    fn gmail_errors_keep_the_reason() {
+        let body = r#"{"error":{"errors":[{"domain":"usageLimits","reason":"keyInvalid","message":"Bad Request"}],"code":400,"message":"Bad Request"}}"#;
+        assert_eq!(
+            api_error(&response(400, body)),
+            Error::Provider {
+                status: Some(400),
+                code: Some("keyInvalid".into()),
+                message: "Bad Request".into()
+            }
+        );
+        let body = r#"{"error":{"errors":[{"domain":"usageLimits","reason":"userRateLimitExceeded","message":"slow down"}],"code":403,"message":"slow down"}}"#;
+        assert!(matches!(
+            api_error(&response(403, body)),
+            Error::RetryLater {
+                retry_after_seconds: Some(30),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn graph_errors_keep_the_code() {
+        let body = r#"{"error":{"code":"TooManyRequests","innerError":{"code":"429"},"message":"Please retry again later."}}"#;
+        assert_eq!(
+            api_error(&response(429, body)),
+            Error::RetryLater {
+                retry_after_seconds: Some(30),
+                status: Some(429),
+                code: Some("TooManyRequests".into()),
+                message: "Please retry again later.".into()
+            }
+        );
+        let body = r#"{"error":{"code":"InvalidAuthenticationToken","message":"Access token has expired."}}"#;
+        assert!(matches!(
+            api_error(&response(401, body)),
+            Error::ReauthorizationRequired { .. }
+        ));
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_still_maps() {
+        assert_eq!(
+            api_error(&response(502, "<html>bad gateway</html>")),
+            Error::RetryLater {
+                retry_after_seconds: Some(30),
+                status: Some(502),
+                code: None,
+                message: "Bad Gateway".into()
+            }
+        );
+    }
+}

@@ -1,0 +1,187 @@
+//! What the Gmail and Graph APIs share: bearer-token checks and their error envelopes.
+
+use std::time::SystemTime;
+
+use http::StatusCode;
+use http::header::WWW_AUTHENTICATE;
+use serde_json::{Value, json};
+
+use crate::clock::Utc;
+use crate::config::Provider;
+use crate::mint;
+use crate::state::{AccessProblem, Grant, Shared};
+use crate::wire::{self, Request, Response};
+
+/// A request refused for its bearer token: none, or one the provider does not accept.
+pub(crate) struct Unauthenticated {
+    provider: Provider,
+    problem: Option<AccessProblem>,
+}
+
+impl Unauthenticated {
+    /// The provider's 401 answer.
+    pub fn response(&self) -> Response {
+        match self.provider {
+            Provider::Google => google_unauthenticated(self.problem),
+            Provider::Microsoft => graph_unauthenticated(self.problem),
+        }
+    }
+}
+
+/// The grant behind the request's bearer token.
+pub(crate) fn authenticate(
+    shared: &Shared,
+    provider: Provider,
+    request: &Request,
+) -> Result<Grant, Unauthenticated> {
+    let problem = match request.bearer() {
+        None => None,
+        Some(token) => match shared.store.check_access(provider, token) {
+            Ok(grant) => return Ok(grant),
+            Err(problem) => Some(problem),
+        },
+    };
+    Err(Unauthenticated { provider, problem })
+}
+
+/// Whether `grant` holds one of `accepted` (scope names compare case-insensitively).
+pub(crate) fn has_any_scope(grant: &Grant, accepted: &[&str]) -> bool {
+    grant
+        .scopes
+        .iter()
+        .any(|s| accepted.iter().any(|a| a.eq_ignore_ascii_case(s)))
+}
+
+/// A Google API error: `{"error":{"code","message","errors":[item],"status"}}`.
+pub(crate) fn google_error(status: StatusCode, grpc: &str, message: &str, item: Value) -> Response {
+    let body = json!({
+        "error": {
+            "code": status.as_u16(),
+            "message": message,
+            "errors": [item],
+            "status": grpc,
+        }
+    });
+    wire::json(status, &body)
+}
+
+/// Google's 401: "Login Required" without credentials, "Invalid Credentials" for a token it does
+/// not (or no longer) accept.
+fn google_unauthenticated(problem: Option<AccessProblem>) -> Response {
+    let (message, item) = match problem {
+        None => (
+            "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.",
+            json!({"message": "Login Required.", "domain": "global", "reason": "required", "location": "Authorization", "locationType": "header"}),
+        ),
+        Some(_) => (
+            "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.",
+            json!({"message": "Invalid Credentials", "domain": "global", "reason": "authError", "location": "Authorization", "locationType": "header"}),
+        ),
+    };
+    let response = google_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message, item);
+    let challenge = match problem {
+        None => r#"Bearer realm="https://accounts.google.com/""#,
+        Some(_) => r#"Bearer realm="https://accounts.google.com/", error="invalid_token""#,
+    };
+    wire::with_header(response, WWW_AUTHENTICATE, challenge)
+}
+
+/// Google's 403 for a token lacking every scope in `accepted`.
+pub(crate) fn google_insufficient_scope(accepted: &[&str]) -> Response {
+    let response = google_error(
+        StatusCode::FORBIDDEN,
+        "PERMISSION_DENIED",
+        "Request had insufficient authentication scopes.",
+        json!({"message": "Insufficient Permission", "domain": "global", "reason": "insufficientPermissions"}),
+    );
+    let challenge = format!(
+        r#"Bearer realm="https://accounts.google.com/", error="insufficient_scope", scope="{}""#,
+        accepted.join(" ")
+    );
+    wire::with_header(response, WWW_AUTHENTICATE, &challenge)
+}
+
+/// The Google front end's page for a URL no service answers.
+pub(crate) fn google_not_found(path: &str) -> Response {
+    wire::html(
+        StatusCode::NOT_FOUND,
+        format!(
+            "<!DOCTYPE html>\n<html lang=en>\n<title>Error 404 (Not Found)!!1</title>\n<p><b>404.</b> <ins>That’s an error.</ins>\n<p>The requested URL <code>{}</code> was not found on this server.  <ins>That’s all we know.</ins>\n",
+            wire::escape_html(path)
+        ),
+    )
+}
+
+/// A Graph error: `{"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}`.
+pub(crate) fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let request_id = mint::random_guid();
+    let body = json!({
+        "error": {
+            "code": code,
+            "message": message,
+            "innerError": {
+                "date": Utc::of(SystemTime::now()).graph_date(),
+                "request-id": request_id,
+                "client-request-id": request_id,
+            }
+        }
+    });
+    wire::json(status, &body)
+}
+
+/// Graph's 401 `InvalidAuthenticationToken`.
+fn graph_unauthenticated(problem: Option<AccessProblem>) -> Response {
+    let message = match problem {
+        None => "Access token is empty.",
+        Some(AccessProblem::Expired) => "Lifetime validation failed, the token is expired.",
+        // What Graph says of a token that is not one of its own (e.g. another provider's).
+        Some(AccessProblem::Unknown) => "Access token validation failure. Invalid audience.",
+    };
+    let response = graph_error(
+        StatusCode::UNAUTHORIZED,
+        "InvalidAuthenticationToken",
+        message,
+    );
+    wire::with_header(
+        response,
+        WWW_AUTHENTICATE,
+        r#"Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000""#,
+    )
+}
+
+/// Graph's 403 for a token without a permission the call needs.
+pub(crate) fn graph_forbidden() -> Response {
+    graph_error(
+        StatusCode::FORBIDDEN,
+        "Authorization_RequestDenied",
+        "Insufficient privileges to complete the operation.",
+    )
+}
+
+/// Graph's answer to a path it does not know: an unknown version, or the first segment it cannot
+/// resolve (Graph answers 400 `BadRequest`, not 404, for both).
+pub(crate) fn graph_not_found(segments: &[&str]) -> Response {
+    let message = match segments {
+        [version, ..] if *version != "v1.0" => format!("Invalid version: {version}"),
+        [_, rest @ ..] => {
+            let segment = rest
+                .iter()
+                .find(|s| !s.is_empty() && **s != "me")
+                .or(rest.first())
+                .copied()
+                .unwrap_or_default();
+            format!("Resource not found for the segment '{segment}'.")
+        }
+        [] => "Invalid version: ".to_owned(),
+    };
+    graph_error(StatusCode::BAD_REQUEST, "BadRequest", &message)
+}
+
+/// Graph's answer to a known path called with a method it does not take.
+pub(crate) fn graph_method_not_allowed() -> Response {
+    graph_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Request_BadRequest",
+        "Specified HTTP method is not allowed for the request target.",
+    )
+}

@@ -1,0 +1,196 @@
+//! Sandbox identity providers (and, in time, mail APIs) for Google and Microsoft.
+//!
+//! [`Sandbox::start`] serves, over real HTTP on a loopback port chosen at run time, the endpoints
+//! the email-manager component talks to:
+//!
+//! - Google: `accounts.google.com` (authorization), `oauth2.googleapis.com` (token) and
+//!   `gmail.googleapis.com` (`users.getProfile`);
+//! - Microsoft: `login.microsoftonline.com` (authorization and token, any tenant) and
+//!   `graph.microsoft.com` (`/v1.0/me`).
+//!
+//! The harness sends the component's requests for those hosts to [`Sandbox::base_url`] and keeps
+//! the original `Host` header, which is what the server dispatches on. Answers follow the shapes
+//! and error codes of the real services, so no credentials and no network are needed.
+
+#![warn(missing_docs)]
+
+mod api;
+mod client;
+mod clock;
+mod config;
+mod mint;
+mod oauth;
+mod profile;
+mod server;
+mod state;
+#[cfg(test)]
+mod tests;
+mod wire;
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use anyhow::Context as _;
+use tokio::sync::oneshot;
+
+pub use config::{ClientApp, Provider, SandboxConfig, SandboxUser};
+pub use state::Received;
+
+/// A running sandbox server. Dropping it stops the server, closes every connection and joins its
+/// thread.
+pub struct Sandbox {
+    addr: SocketAddr,
+    shared: Arc<state::Shared>,
+    runtime: tokio::runtime::Handle,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Binds `127.0.0.1:0` and serves `config` on a tokio runtime of its own, in a background
+    /// thread.
+    pub fn start(config: SandboxConfig) -> anyhow::Result<Sandbox> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).context("binding 127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        listener.set_nonblocking(true)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("building the sandbox runtime")?;
+        let listener = {
+            let _entered = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)?
+        };
+        let shared = Arc::new(state::Shared::new(config));
+        let (shutdown, stopped) = oneshot::channel();
+        let handle = runtime.handle().clone();
+        let serving = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name(format!("email-sandbox-{}", addr.port()))
+            .spawn(move || runtime.block_on(server::serve(listener, serving, stopped)))
+            .context("spawning the sandbox thread")?;
+        Ok(Sandbox {
+            addr,
+            shared,
+            runtime: handle,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, where every provider host is served.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Whether the sandbox user consents (the default) or refuses at the next authorization
+    /// requests; a refusal redirects with `error=access_denied`.
+    pub fn set_consent(&self, grant: bool) {
+        self.shared.store.set_consent(grant);
+    }
+
+    /// Revokes every refresh token issued by `provider`, as when the user withdraws the app's
+    /// access: later refreshes answer `invalid_grant`. Google revokes the whole grant, so its
+    /// access tokens stop working too; Microsoft access tokens stay valid until they expire, as
+    /// with Entra ID.
+    pub fn revoke(&self, provider: Provider) {
+        self.shared
+            .store
+            .revoke(provider, oauth::revocation_ends_access(provider));
+    }
+
+    /// Makes every access token `provider` has issued so far count as expired: API calls with
+    /// them answer 401 until the client refreshes.
+    pub fn expire_access_tokens(&self, provider: Provider) {
+        self.shared.store.expire_access_tokens(provider);
+    }
+
+    /// Plays the browser: sends a GET for `authorization_url`'s path and query to the sandbox,
+    /// with the `Host` of that URL, and returns the `Location` of the redirect that answers it
+    /// (the callback URL with `code` and `state`, or with `error`). An answer that is not a
+    /// redirect (the error page for an unknown client or redirect URI) is an error naming the
+    /// page's error code.
+    pub fn consent(&self, authorization_url: &str) -> anyhow::Result<String> {
+        browse(&self.runtime, self.addr, authorization_url)
+    }
+
+    /// Sends `request` to this sandbox over loopback HTTP and waits for the whole answer.
+    #[cfg(test)]
+    fn exchange(&self, request: client::Request) -> anyhow::Result<client::Reply> {
+        client::send_blocking(&self.runtime, self.addr, request)
+    }
+
+    /// Every request the server has received, in order.
+    pub fn received(&self) -> Vec<Received> {
+        self.shared.store.received()
+    }
+}
+
+/// [`Sandbox::consent`] against a sandbox served by another process at `base_url` (the
+/// `email-harness sandbox` command), for command-line use.
+pub fn consent_at(base_url: &str, authorization_url: &str) -> anyhow::Result<String> {
+    let base = url::Url::parse(base_url).context("parsing the sandbox URL")?;
+    let addr = base
+        .socket_addrs(|| None)
+        .context("resolving the sandbox URL")?
+        .into_iter()
+        .next()
+        .context("the sandbox URL names no address")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    browse(runtime.handle(), addr, authorization_url)
+}
+
+/// Plays the browser: sends a GET for `authorization_url`'s path and query to the sandbox at
+/// `addr`, with the `Host` of that URL, and returns the `Location` of the redirect.
+fn browse(
+    runtime: &tokio::runtime::Handle,
+    addr: std::net::SocketAddr,
+    authorization_url: &str,
+) -> anyhow::Result<String> {
+    let url = url::Url::parse(authorization_url).context("parsing the authorization URL")?;
+    let host = url
+        .host_str()
+        .context("the authorization URL has no host")?;
+    let target = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    };
+    let request = http::Request::get(target)
+        .header(http::header::HOST, host)
+        .body(Default::default())?;
+    let reply = client::send_blocking(runtime, addr, request)?;
+    if reply.status.is_redirection() {
+        let location = reply
+            .headers
+            .get(http::header::LOCATION)
+            .context("redirect without a Location header")?;
+        return Ok(location.to_str()?.to_owned());
+    }
+    anyhow::bail!(
+        "the authorization endpoint answered {} instead of redirecting: {}",
+        reply.status,
+        client::page_title(&reply.body).unwrap_or("(no error page)")
+    )
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            // The server may already have stopped on its own; nothing is waiting then.
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("addr", &self.addr).finish()
+    }
+}

@@ -1,0 +1,112 @@
+//! The HTTP/1 server: accepts loopback connections, reads each request whole, records it and
+//! routes it by its `Host` header and path.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use http::{Method, StatusCode};
+use http_body_util::{BodyExt as _, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::config::Provider;
+use crate::state::{Received, Shared};
+use crate::wire::{self, Request, Response};
+use crate::{api, oauth, profile};
+
+/// The largest request body read (Gmail accepts 35 MB messages; base64 adds a third).
+const MAX_BODY: usize = 64 * 1024 * 1024;
+
+/// Serves connections from `listener` until `stop` fires or its sender is dropped.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut stop: oneshot::Receiver<()>,
+) {
+    loop {
+        tokio::select! {
+            _ = &mut stop => return,
+            accepted = listener.accept() => {
+                // A failed accept (e.g. out of file descriptors) only loses that connection.
+                if let Ok((stream, _)) = accepted {
+                    tokio::spawn(connection(stream, Arc::clone(&shared)));
+                }
+            }
+        }
+    }
+}
+
+/// Serves the requests of one connection.
+async fn connection(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
+    let service = service_fn(move |request| {
+        let shared = Arc::clone(&shared);
+        async move { Ok::<_, Infallible>(handle(&shared, request).await) }
+    });
+    // A client that goes away mid-request is not the sandbox's concern.
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
+}
+
+/// Reads, records and answers one request.
+async fn handle(shared: &Shared, request: http::Request<Incoming>) -> Response {
+    let (head, body) = request.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return wire::html(StatusCode::PAYLOAD_TOO_LARGE, String::new()),
+    };
+    let request = Request::new(head, &body);
+    shared.store.record(Received {
+        method: request.method.to_string(),
+        host: request.host.clone(),
+        path: request.path.clone(),
+        has_bearer: request.bearer().is_some(),
+        form_keys: request.form.iter().map(|(k, _)| k.clone()).collect(),
+    });
+    route(shared, &request)
+}
+
+/// Dispatches on the provider host, then the path.
+fn route(shared: &Shared, request: &Request) -> Response {
+    let segments: Vec<&str> = request.path.split('/').skip(1).collect();
+    let get = request.method == Method::GET;
+    let post = request.method == Method::POST;
+    match (request.host.as_str(), segments.as_slice()) {
+        ("accounts.google.com", ["o", "oauth2", "v2", "auth"]) if get => {
+            oauth::authorize(shared, Provider::Google, None, request)
+        }
+        ("oauth2.googleapis.com", ["token"]) if post => {
+            oauth::token(shared, Provider::Google, None, request)
+        }
+        ("login.microsoftonline.com", [tenant, "oauth2", "v2.0", "authorize"])
+            if get && !tenant.is_empty() =>
+        {
+            oauth::authorize(shared, Provider::Microsoft, Some(tenant), request)
+        }
+        ("login.microsoftonline.com", [tenant, "oauth2", "v2.0", "token"])
+            if post && !tenant.is_empty() =>
+        {
+            oauth::token(shared, Provider::Microsoft, Some(tenant), request)
+        }
+        ("gmail.googleapis.com", ["gmail", "v1", "users", user, "profile"]) if get => {
+            profile::gmail(shared, request, user)
+        }
+        ("graph.microsoft.com", ["v1.0", "me"]) if get => profile::graph_me(shared, request),
+        ("graph.microsoft.com", ["v1.0", "me"]) => api::graph_method_not_allowed(),
+        ("accounts.google.com" | "oauth2.googleapis.com" | "gmail.googleapis.com", _) => {
+            api::google_not_found(&request.path)
+        }
+        ("graph.microsoft.com", _) => api::graph_not_found(&segments),
+        ("login.microsoftonline.com", _) => oauth::microsoft_not_found(),
+        _ => wire::html(
+            StatusCode::MISDIRECTED_REQUEST,
+            format!(
+                "<!DOCTYPE html><title>421 Misdirected Request</title><p>The sandbox does not serve {}.</p>",
+                wire::escape_html(&request.host)
+            ),
+        ),
+    }
+}

@@ -1,0 +1,228 @@
+//! Requests as the handlers see them, and the answers they build.
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderValue};
+use http::{Method, StatusCode};
+use http_body_util::Full;
+
+/// What the server answers with.
+pub(crate) type Response = http::Response<Full<Bytes>>;
+
+/// A received request, read whole: the provider host it was meant for, its path, query and body.
+pub(crate) struct Request {
+    /// The request method.
+    pub method: Method,
+    /// The `Host` header, lower-cased and without any port.
+    pub host: String,
+    /// The path, still percent-encoded.
+    pub path: String,
+    /// The decoded query parameters, in order.
+    pub query: Vec<(String, String)>,
+    /// The request headers.
+    pub headers: HeaderMap,
+    /// The decoded `application/x-www-form-urlencoded` body fields (empty for other bodies).
+    pub form: Vec<(String, String)>,
+}
+
+impl Request {
+    /// Builds the handler view of a request from its head and body.
+    pub fn new(head: http::request::Parts, body: &[u8]) -> Request {
+        let host = head
+            .headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| head.uri.host())
+            .map(host_without_port)
+            .unwrap_or_default();
+        let query = head
+            .uri
+            .query()
+            .map(|q| decode_pairs(q.as_bytes()))
+            .unwrap_or_default();
+        let form = if is_form(&head.headers) {
+            decode_pairs(body)
+        } else {
+            Vec::new()
+        };
+        Request {
+            method: head.method,
+            host,
+            path: head.uri.path().to_owned(),
+            query,
+            headers: head.headers,
+            form,
+        }
+    }
+
+    /// The first query parameter called `name`.
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        first(&self.query, name)
+    }
+
+    /// The first body field called `name`.
+    pub fn form_field(&self, name: &str) -> Option<&str> {
+        first(&self.form, name)
+    }
+
+    /// The `Authorization` header, if it is valid text.
+    pub fn authorization(&self) -> Option<&str> {
+        self.headers
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+    }
+
+    /// The token of an `Authorization: Bearer` header.
+    pub fn bearer(&self) -> Option<&str> {
+        let (scheme, token) = self.authorization()?.split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim())
+            .filter(|t| !t.is_empty())
+    }
+}
+
+/// `host` without a trailing `:port`, lower-cased.
+fn host_without_port(host: &str) -> String {
+    let bare = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    bare.to_ascii_lowercase()
+}
+
+/// Whether the body is declared `application/x-www-form-urlencoded`.
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|t| t.split(';').next())
+        .is_some_and(|t| {
+            t.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
+/// Decodes `application/x-www-form-urlencoded` pairs.
+fn decode_pairs(input: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(input).into_owned().collect()
+}
+
+/// The first value called `name`.
+fn first<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A JSON answer of anything serializable.
+pub(crate) fn json(status: StatusCode, body: &impl serde::Serialize) -> Response {
+    let bytes = serde_json::to_vec(body).expect("answer bodies serialize");
+    with_body(status, "application/json; charset=utf-8", bytes)
+}
+
+/// An HTML page.
+pub(crate) fn html(status: StatusCode, page: String) -> Response {
+    with_body(status, "text/html; charset=utf-8", page.into_bytes())
+}
+
+/// A `302 Found` to `location`.
+pub(crate) fn redirect(location: &str) -> Response {
+    let mut response = with_body(StatusCode::FOUND, "text/html; charset=utf-8", Vec::new());
+    response.headers_mut().insert(
+        header::LOCATION,
+        HeaderValue::from_str(location).expect("redirect targets are serialized URLs"),
+    );
+    response
+}
+
+/// Adds `name: value` to `response`.
+pub(crate) fn with_header(
+    mut response: Response,
+    name: header::HeaderName,
+    value: &str,
+) -> Response {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        response.headers_mut().insert(name, value);
+    }
+    response
+}
+
+/// A response with `body` of type `content_type`.
+fn with_body(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response {
+    let mut response = http::Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// Escapes `text` for an HTML page.
+pub(crate) fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` escapes (and, with `plus_as_space`, `+` as in form encoding); invalid escapes
+/// stay as they are.
+pub(crate) fn percent_decode(text: &str, plus_as_space: bool) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' if plus_as_space => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A JSON object that keeps its members in the order given.
+pub(crate) struct Ordered(pub Vec<(&'static str, serde_json::Value)>);
+
+impl serde::Serialize for Ordered {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+/// `uri` with `params` appended to its query.
+pub(crate) fn with_query(uri: &str, params: &[(&str, String)]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in params {
+        query.append_pair(name, value);
+    }
+    let separator = match uri.contains('?') {
+        true if uri.ends_with('?') || uri.ends_with('&') => "",
+        true => "&",
+        false => "?",
+    };
+    format!("{uri}{separator}{}", query.finish())
+}

@@ -1,0 +1,79 @@
+//! One-line descriptions of the component's errors that say what to do, and secret-free
+//! summaries of the records that hold secrets.
+
+use crate::types::{Account, AuthRejection, Error, Provider, ProviderKind};
+
+/// What the host or the user should do about `error`, in one line.
+pub fn error(error: &Error) -> String {
+    match error {
+        Error::ReauthorizationRequired(f) => {
+            format!("re-authorize the account (connect it again): {}", f.message)
+        }
+        Error::RetryLater(f) => match f.retry_after_seconds {
+            Some(seconds) => format!("retry after {seconds} s: {}", f.message),
+            None => format!("retry later: {}", f.message),
+        },
+        Error::InvalidInput(f) => format!("fix the field {}: {}", f.field, f.message),
+        Error::AuthRejected(f) => {
+            let why = match f.reason {
+                AuthRejection::StateMismatch => "state mismatch",
+                AuthRejection::Expired => "expired",
+                AuthRejection::AccessDenied => "access denied",
+                AuthRejection::ProviderRefused => "provider refused",
+            };
+            format!("start the connect flow again ({why}): {}", f.message)
+        }
+        Error::Provider(f) => format!(
+            "the provider refused{}: {}",
+            f.status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(),
+            f.message
+        ),
+        Error::Transport(message) => format!("check the host's network policy: {message}"),
+        Error::Unsupported(message) => message.clone(),
+    }
+}
+
+/// The provider's name.
+pub fn kind(kind: ProviderKind) -> &'static str {
+    match kind {
+        ProviderKind::Google => "google",
+        ProviderKind::Microsoft => "microsoft",
+    }
+}
+
+/// A provider setting without its secret.
+pub fn provider(provider: &Provider) -> String {
+    format!(
+        "{} client {} redirect {}{} scopes [{}]",
+        kind(provider.kind),
+        provider.client_id,
+        provider.redirect_uri,
+        provider
+            .tenant
+            .as_deref()
+            .map(|t| format!(" tenant {t}"))
+            .unwrap_or_default(),
+        provider.scopes.join(" ")
+    )
+}
+
+/// An account without its tokens.
+pub fn account(account: &Account) -> String {
+    format!(
+        "{} {}{} (token expires at {}, refresh token {}; scopes [{}])",
+        kind(account.provider),
+        account.email,
+        account
+            .display_name
+            .as_deref()
+            .map(|n| format!(" \"{n}\""))
+            .unwrap_or_default(),
+        account.expires_at,
+        if account.refresh_token.is_some() {
+            "held"
+        } else {
+            "absent"
+        },
+        account.scopes.join(" ")
+    )
+}

@@ -1,0 +1,23 @@
+//! # email-harness
+//!
+//! A wasmtime host for the email-manager component: for tests, for CI, as a command-line tool
+//! and as a demo.
+//!
+//! - [`runtime`]: loads and pre-instantiates the component once, then calls its exports, each
+//!   call in a fresh instance (the component keeps no state between calls).
+//! - [`policy`]: the outgoing-HTTP policy: which hosts the component may reach, where each is
+//!   routed (the real provider, or the sandbox), and a record of every request.
+//! - [`describe`]: one-line, secret-free descriptions of the component's errors.
+//! - [`inspect`]: the WIT a built component imports and exports.
+//! - The sandbox providers live in the `email-sandbox` crate, re-exported as [`sandbox`].
+
+pub mod bindings;
+pub mod describe;
+pub mod inspect;
+pub mod policy;
+pub mod runtime;
+
+pub use bindings::email::manager::types;
+pub use email_sandbox as sandbox;
+pub use policy::{HttpPolicy, RecordedRequest};
+pub use runtime::{CallError, Harness, Runtime};

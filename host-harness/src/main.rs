@@ -1,0 +1,411 @@
+//! `email-harness`: the command-line host of the email-manager component.
+//!
+//! Configure an OAuth app, connect a mailbox and refresh its token, against the real providers
+//! (with real credentials) or against the sandbox providers (`--sandbox-url`, or `demo`).
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use email_harness::sandbox::{Sandbox, SandboxConfig};
+use email_harness::types::{
+    Account, AuthOptions, Provider, ProviderConfig, ProviderKind, SyncRequest,
+};
+use email_harness::{HttpPolicy, Runtime, describe, inspect};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(
+    name = "email-harness",
+    version,
+    about = "Run the email-manager component: connect, refresh, demo"
+)]
+struct Cli {
+    /// The component to run [default: $EMAIL_MANAGER_WASM, else target/email-manager.wasm].
+    #[arg(long, global = true)]
+    component: Option<PathBuf>,
+    /// The folder where configured providers and connected accounts are kept.
+    #[arg(
+        long,
+        global = true,
+        env = "EMAIL_HARNESS_STORE",
+        default_value = ".email-harness"
+    )]
+    store: PathBuf,
+    /// Send all provider traffic to a sandbox at this base URL (see `email-harness sandbox`).
+    #[arg(long, global = true, env = "EMAIL_HARNESS_SANDBOX_URL")]
+    sandbox_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Which provider.
+#[derive(Clone, Copy, ValueEnum)]
+enum Kind {
+    Google,
+    Microsoft,
+}
+
+impl Kind {
+    fn wit(self) -> ProviderKind {
+        match self {
+            Kind::Google => ProviderKind::Google,
+            Kind::Microsoft => ProviderKind::Microsoft,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate and store an OAuth app registration.
+    Configure {
+        /// google or microsoft.
+        #[arg(long)]
+        provider: Kind,
+        /// The OAuth client id.
+        #[arg(long)]
+        client_id: String,
+        /// The OAuth client secret (better passed through the environment).
+        #[arg(long, env = "EMAIL_HARNESS_CLIENT_SECRET", hide_env_values = true)]
+        client_secret: String,
+        /// The redirect URI registered with the provider.
+        #[arg(long)]
+        redirect_uri: String,
+        /// Microsoft: common, organizations, consumers, a tenant GUID or a domain.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// A scope to request instead of the defaults (repeat for several).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+    },
+    /// Connect a mailbox: print the authorization URL, then complete from the callback.
+    Connect {
+        /// google or microsoft.
+        #[arg(long)]
+        provider: Kind,
+        /// Pre-fill the provider's account chooser.
+        #[arg(long)]
+        login_hint: Option<String>,
+        /// The URL the browser was redirected to (else it is read from standard input).
+        #[arg(long, conflicts_with_all = ["listen", "consent"])]
+        callback: Option<String>,
+        /// Catch the redirect on the loopback redirect URI instead of pasting it.
+        #[arg(long, conflicts_with = "consent")]
+        listen: bool,
+        /// With --sandbox-url: consent in the sandbox as its user, with no browser.
+        #[arg(long, requires = "sandbox_url")]
+        consent: bool,
+    },
+    /// Refresh a connected account's access token.
+    Refresh {
+        /// google or microsoft.
+        #[arg(long)]
+        provider: Kind,
+    },
+    /// Serve the sandbox providers on loopback until interrupted.
+    Sandbox,
+    /// Print the WIT a built component imports and exports.
+    Wit {
+        /// The component [default: as --component].
+        path: Option<PathBuf>,
+    },
+    /// Walk the connect and refresh flow for both providers against the sandbox.
+    Demo,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(error) = run(cli) {
+        eprintln!("email-harness: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Wit { ref path } => {
+            let path = match path.clone().or(cli.component.clone()) {
+                Some(path) => path,
+                None => Runtime::locate()?,
+            };
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            print!("{}", inspect::wit(&bytes)?);
+            Ok(())
+        }
+        Command::Sandbox => serve_sandbox(),
+        Command::Demo => demo(&load_runtime(&cli)?),
+        Command::Configure {
+            provider,
+            ref client_id,
+            ref client_secret,
+            ref redirect_uri,
+            ref tenant,
+            ref scopes,
+        } => {
+            let harness = load_runtime(&cli)?.harness(policy(&cli)?);
+            let config = ProviderConfig {
+                kind: provider.wit(),
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+                redirect_uri: redirect_uri.clone(),
+                tenant: tenant.clone(),
+                scopes: (!scopes.is_empty()).then(|| scopes.clone()),
+            };
+            let setting = harness.configure_provider(&config)?;
+            let mut store = FileStore::open(&cli.store)?;
+            println!("configured {}", describe::provider(&setting));
+            store
+                .providers
+                .insert(describe::kind(setting.kind).to_owned(), setting);
+            store.save(&cli.store)
+        }
+        Command::Connect {
+            provider,
+            ref login_hint,
+            ref callback,
+            listen,
+            consent,
+        } => {
+            let harness = load_runtime(&cli)?.harness(policy(&cli)?);
+            let mut store = FileStore::open(&cli.store)?;
+            let setting = store.provider(provider)?.clone();
+            let pending = harness.begin_auth(
+                &setting,
+                &AuthOptions {
+                    login_hint: login_hint.clone(),
+                },
+            )?;
+            eprintln!(
+                "Open this URL in a browser and consent:\n\n  {}\n",
+                pending.authorization_url
+            );
+            let callback_url = if let Some(url) = callback {
+                url.clone()
+            } else if listen {
+                catch_redirect(&setting.redirect_uri)?
+            } else if consent {
+                let base = cli
+                    .sandbox_url
+                    .as_deref()
+                    .context("--consent needs --sandbox-url")?;
+                email_harness::sandbox::consent_at(base, &pending.authorization_url)?
+            } else {
+                eprint!("Paste the URL the browser was redirected to: ");
+                std::io::stderr().flush()?;
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                line.trim().to_owned()
+            };
+            let account = harness.complete_auth(&setting, &pending, &callback_url)?;
+            println!("connected {}", describe::account(&account));
+            store
+                .accounts
+                .insert(describe::kind(account.provider).to_owned(), account);
+            store.save(&cli.store)
+        }
+        Command::Refresh { provider } => {
+            let harness = load_runtime(&cli)?.harness(policy(&cli)?);
+            let mut store = FileStore::open(&cli.store)?;
+            let setting = store.provider(provider)?.clone();
+            let account = store.account(provider)?;
+            let fresh = harness.refresh(&setting, account)?;
+            println!("refreshed {}", describe::account(&fresh));
+            store
+                .accounts
+                .insert(describe::kind(fresh.provider).to_owned(), fresh);
+            store.save(&cli.store)
+        }
+    }
+}
+
+fn load_runtime(cli: &Cli) -> anyhow::Result<Runtime> {
+    let path = match &cli.component {
+        Some(path) => path.clone(),
+        None => Runtime::locate()?,
+    };
+    Runtime::load(&path)
+}
+
+/// The sandbox's routes when `--sandbox-url` is given, else the real providers.
+fn policy(cli: &Cli) -> anyhow::Result<HttpPolicy> {
+    match &cli.sandbox_url {
+        Some(url) => HttpPolicy::sandbox(url),
+        None => Ok(HttpPolicy::providers()),
+    }
+}
+
+/// What the command line keeps between runs: provider settings and accounts, by provider name.
+///
+/// The file holds client secrets and tokens in the clear and is written readable by its owner
+/// only.
+#[derive(Default, Serialize, Deserialize)]
+struct FileStore {
+    providers: BTreeMap<String, Provider>,
+    accounts: BTreeMap<String, Account>,
+}
+
+impl FileStore {
+    const FILE: &'static str = "store.json";
+
+    fn open(dir: &Path) -> anyhow::Result<Self> {
+        let path = dir.join(Self::FILE);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is damaged", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    fn save(&self, dir: &Path) -> anyhow::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(Self::FILE);
+        let temporary = dir.join(format!("{}.tmp", Self::FILE));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&temporary)?;
+        file.write_all(&serde_json::to_vec_pretty(self)?)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, &path)?;
+        Ok(())
+    }
+
+    fn provider(&self, kind: Kind) -> anyhow::Result<&Provider> {
+        let name = describe::kind(kind.wit());
+        self.providers
+            .get(name)
+            .with_context(|| format!("no {name} provider configured: run `email-harness configure --provider {name}` first"))
+    }
+
+    fn account(&self, kind: Kind) -> anyhow::Result<&Account> {
+        let name = describe::kind(kind.wit());
+        self.accounts.get(name).with_context(|| {
+            format!(
+                "no {name} account connected: run `email-harness connect --provider {name}` first"
+            )
+        })
+    }
+}
+
+/// Waits for the provider's redirect on the loopback redirect URI and returns its full URL.
+fn catch_redirect(redirect_uri: &str) -> anyhow::Result<String> {
+    let redirect = url::Url::parse(redirect_uri)?;
+    if redirect.scheme() != "http" {
+        bail!("--listen needs an http loopback redirect URI, not {redirect_uri}");
+    }
+    let host = redirect
+        .host_str()
+        .context("the redirect URI has no host")?;
+    let port = redirect.port_or_known_default().unwrap_or(80);
+    let listener = std::net::TcpListener::bind((host.trim_matches(['[', ']']), port))
+        .with_context(|| format!("cannot listen on {host}:{port}"))?;
+    eprintln!("Waiting for the redirect on {host}:{port} ...");
+    loop {
+        let (mut stream, _) = listener.accept()?;
+        let mut head = [0u8; 8192];
+        let read = stream.read(&mut head)?;
+        let request = String::from_utf8_lossy(&head[..read]);
+        let target = request
+            .lines()
+            .next()
+            .and_then(|line| line.split(' ').nth(1))
+            .unwrap_or("/");
+        if !target.starts_with(redirect.path()) {
+            stream.write_all(
+                b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            )?;
+            continue;
+        }
+        let page = "You can close this window and return to the terminal.";
+        write!(
+            stream,
+            "HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+            page.len()
+        )?;
+        return Ok(redirect.join(target)?.to_string());
+    }
+}
+
+/// Serves the sandbox providers until the process is interrupted.
+fn serve_sandbox() -> anyhow::Result<()> {
+    let sandbox = Sandbox::start(SandboxConfig::default())?;
+    println!("sandbox providers at {}", sandbox.base_url());
+    println!(
+        "use: email-harness --sandbox-url {} ...",
+        sandbox.base_url()
+    );
+    loop {
+        std::thread::park();
+    }
+}
+
+/// Configures both providers against an embedded sandbox, connects one account each (the
+/// sandbox user consents), refreshes the tokens, and prints a summary.
+fn demo(runtime: &Runtime) -> anyhow::Result<()> {
+    let config = SandboxConfig::default();
+    let apps = [
+        (ProviderKind::Google, config.google_clients[0].clone()),
+        (ProviderKind::Microsoft, config.microsoft_clients[0].clone()),
+    ];
+    let sandbox = Sandbox::start(config)?;
+    let harness = runtime.harness(HttpPolicy::sandbox(&sandbox.base_url())?);
+    println!("sandbox providers at {}", sandbox.base_url());
+    let mut summary = Vec::new();
+    for (kind, app) in apps {
+        let name = describe::kind(kind);
+        let setting = harness.configure_provider(&ProviderConfig {
+            kind,
+            client_id: app.client_id.clone(),
+            client_secret: app.client_secret.clone(),
+            redirect_uri: app.redirect_uris[0].clone(),
+            tenant: None,
+            scopes: None,
+        })?;
+        println!("[{name}] configured {}", describe::provider(&setting));
+        let pending = harness.begin_auth(&setting, &AuthOptions { login_hint: None })?;
+        println!("[{name}] authorization URL: {}", pending.authorization_url);
+        let callback = sandbox.consent(&pending.authorization_url)?;
+        let account = harness.complete_auth(&setting, &pending, &callback)?;
+        println!("[{name}] connected {}", describe::account(&account));
+        let fresh = harness.refresh(&setting, &account)?;
+        let rotated = fresh.refresh_token != account.refresh_token;
+        println!(
+            "[{name}] refreshed: new access token, refresh token {}",
+            if rotated { "rotated" } else { "kept" }
+        );
+        let sync = harness.sync(
+            &setting,
+            &fresh,
+            &SyncRequest {
+                cursor: None,
+                folders: vec![],
+                newer_than: None,
+                max_messages: None,
+                page_size: None,
+            },
+        );
+        if let Err(error) = &sync {
+            println!("[{name}] sync: {error}");
+        }
+        summary.push(format!(
+            "{name}: {} connected, token refreshed ({})",
+            account.email,
+            if rotated { "rotated" } else { "kept" }
+        ));
+    }
+    let requests = harness.policy().requests();
+    println!("\nsummary:");
+    for line in summary {
+        println!("  {line}");
+    }
+    println!(
+        "  {} requests made, {} denied, every one routed to the sandbox",
+        requests.len(),
+        requests.iter().filter(|r| r.denied).count()
+    );
+    Ok(())
+}

@@ -1,0 +1,26 @@
+//! The built artifact is a component whose WIT lists the exported functions and the
+//! `wasi:http` import.
+
+use email_harness::Runtime;
+
+#[test]
+fn the_component_exports_the_api_and_imports_wasi_http() {
+    let path = Runtime::locate().expect("the component is built");
+    let bytes = std::fs::read(&path).unwrap();
+    let wit = email_harness::inspect::wit(&bytes).unwrap();
+    assert!(
+        wit.contains("import wasi:http/outgoing-handler@0.2"),
+        "{wit}"
+    );
+    assert!(wit.contains("export email:manager/api@0.1.0"), "{wit}");
+    for function in [
+        "configure-provider: func(config: provider-config) -> result<provider, error>",
+        "begin-auth: func(provider: provider, options: auth-options) -> result<pending-auth, error>",
+        "complete-auth: func(provider: provider, pending: pending-auth, callback-url: string) -> result<account, error>",
+        "refresh: func(provider: provider, account: account) -> result<account, error>",
+        "sync: func(provider: provider, account: account, request: sync-request) -> result<sync-page, error>",
+        "send: func(provider: provider, account: account, message: outgoing) -> result<sent, error>",
+    ] {
+        assert!(wit.contains(function), "missing {function} in\n{wit}");
+    }
+}

@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# build.sh - build the email-manager wasm32-wasip2 component and its wasmtime host harness.
+#
+# Usage: ./build.sh [SUBCOMMAND] [ARGS...]
+#   build (default)   toolchain + component + harness (dev profile); prints the component's path/size
+#   component         toolchain + component only
+#   test [ARGS...]    component, then `cargo test --workspace ARGS...` with EMAIL_MANAGER_WASM set
+#   demo [ARGS...]    build, then `email-harness demo ARGS...` with EMAIL_MANAGER_WASM set
+#   wit               component, then print its WIT with `email-harness wit`
+#   toolchain         only make sure a wasm32-wasip2 std is available; print the route used
+#   -h, --help        this help
+#
+# The component is always copied to target/email-manager.wasm (EMAIL_MANAGER_WASM points there).
+# The wasm32-wasip2 std comes from, in order: the installed rustup target, `rustup target add`,
+# or Debian packages (rustc-web + its std source, built with -Zbuild-std) unpacked into
+# .wasm-toolchain/ (git-ignored). EMAIL_MANAGER_TOOLCHAIN=offline forces the Debian route,
+# EMAIL_MANAGER_TOOLCHAIN=rustup forbids it.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd -P)
+
+COMPONENT_OUT=$ROOT/target/email-manager.wasm
+WASM_TOOLCHAIN=$ROOT/.wasm-toolchain       # Debian toolchain: debs/ (downloads), root/ (unpacked)
+OFFLINE_TARGET_DIR=$ROOT/target/wasm-offline
+ROUTE=""                                   # set by ensure_toolchain
+
+log() { echo "build.sh: $*" >&2; }
+die() { echo "build.sh: error: $*" >&2; exit 1; }
+usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
+
+# --- toolchain ---------------------------------------------------------------------------------
+
+rustup_has_target() {
+    command -v rustup >/dev/null 2>&1 || return 1
+    # no `grep -q`: it can close the pipe early and make rustup fail under pipefail
+    rustup target list --installed 2>/dev/null | grep -x wasm32-wasip2 >/dev/null
+}
+
+# Sets ROUTE to rustup-installed, rustup-downloaded or offline-debian.
+ensure_toolchain() {
+    local mode=${EMAIL_MANAGER_TOOLCHAIN:-auto}
+    case $mode in
+        auto | rustup | offline) ;;
+        *) die "EMAIL_MANAGER_TOOLCHAIN must be 'rustup' or 'offline' (or unset), not '$mode'" ;;
+    esac
+    command -v cargo >/dev/null 2>&1 || die "cargo not found on PATH (install Rust with rustup)"
+
+    if [[ $mode != offline ]]; then
+        if rustup_has_target; then
+            ROUTE=rustup-installed
+            return
+        fi
+        if command -v rustup >/dev/null 2>&1; then
+            log "wasm32-wasip2 std not installed; trying 'rustup target add wasm32-wasip2' (120 s max)"
+            if timeout 120 rustup target add wasm32-wasip2 </dev/null >&2 && rustup_has_target; then
+                ROUTE=rustup-downloaded
+                return
+            fi
+            log "'rustup target add wasm32-wasip2' failed"
+        else
+            log "rustup not found"
+        fi
+        [[ $mode == rustup ]] && die "no wasm32-wasip2 std from rustup, and EMAIL_MANAGER_TOOLCHAIN=rustup forbids the Debian-package route"
+        log "falling back to the offline toolchain from Debian packages"
+    else
+        log "EMAIL_MANAGER_TOOLCHAIN=offline: using the toolchain from Debian packages"
+    fi
+    ensure_offline_toolchain
+    ROUTE=offline-debian
+}
+
+# Downloads (once) and unpacks (once) Debian's rustc-web, its std source, lld and wasi-libc into
+# .wasm-toolchain/. Nothing is installed system-wide.
+ensure_offline_toolchain() {
+    local debs=$WASM_TOOLCHAIN/debs root=$WASM_TOOLCHAIN/root
+    mkdir -p "$WASM_TOOLCHAIN"
+    # one build.sh at a time in here
+    if command -v flock >/dev/null 2>&1; then
+        exec 9>"$WASM_TOOLCHAIN/.lock"
+        flock 9
+    fi
+    if [[ -f $WASM_TOOLCHAIN/root.complete && -x $root/usr/bin/rustc ]]; then
+        log "offline toolchain already unpacked: .wasm-toolchain/root ($(<"$WASM_TOOLCHAIN/root.complete"))"
+        return
+    fi
+
+    if [[ ! -f $debs/.complete ]]; then
+        download_debs "$debs"
+    else
+        log "using the .debs already downloaded in .wasm-toolchain/debs ($(<"$debs/.complete"))"
+    fi
+
+    log "unpacking $(ls "$debs"/*.deb | wc -l) .debs into .wasm-toolchain/root"
+    rm -rf "$root" "$root.tmp"
+    mkdir -p "$root.tmp"
+    local f
+    for f in "$debs"/*.deb; do
+        dpkg -x "$f" "$root.tmp" || die "dpkg -x failed on $f"
+    done
+    # -Zbuild-std only needs library/; drop the rest of the source tree (~370 MB)
+    rm -rf "$root.tmp"/usr/src/rustc-*/src "$root.tmp"/usr/src/rustc-*/compiler
+    [[ -x $root.tmp/usr/bin/rustc ]] || die "the unpacked packages contain no usr/bin/rustc"
+    mv "$root.tmp" "$root"
+    cp "$debs/.complete" "$WASM_TOOLCHAIN/root.complete"
+    log "offline toolchain ready: $(<"$WASM_TOOLCHAIN/root.complete") in .wasm-toolchain/root"
+}
+
+download_debs() {
+    local debs=$1 aptlog=$WASM_TOOLCHAIN/apt.log
+    command -v apt-get >/dev/null 2>&1 || die "apt-get not found: the offline route needs a Debian/Ubuntu apt (or install the std with 'rustup target add wasm32-wasip2')"
+    command -v dpkg >/dev/null 2>&1 || die "dpkg not found: the offline route needs dpkg to unpack the .debs"
+    : >"$aptlog"
+    export DEBIAN_FRONTEND=noninteractive
+
+    log "apt-get update (log: .wasm-toolchain/apt.log)"
+    if ! timeout 300 apt-get update </dev/null >>"$aptlog" 2>&1; then
+        log "warning: apt-get update failed (not root? no network?); trying the package lists already present"
+    fi
+
+    local v majmin llvmv
+    v=$(apt-cache policy rustc-web 2>/dev/null | awk '/Candidate:/{print $2}')
+    [[ -n $v && $v != "(none)" ]] || die "apt has no rustc-web package (needs Debian 12 with bookworm-security, see .wasm-toolchain/apt.log)"
+    majmin=${v%%.*}.$(echo "$v" | cut -d. -f2)
+    llvmv=$(apt-cache show "rust-web-llvm=$v" 2>/dev/null | sed -n 's/^Depends:.*llvm-\([0-9][0-9]*\).*/\1/p' | head -n1)
+    [[ -n $llvmv ]] || die "cannot tell which LLVM rust-web-llvm=$v depends on (apt-cache show rust-web-llvm=$v)"
+
+    log "apt-get download rustc-web $v (std source, LLVM $llvmv, lld, wasi-libc: about 140 MB)"
+    rm -rf "$debs"
+    mkdir -p "$debs"
+    if ! (cd "$debs" && timeout 600 apt-get download \
+            "rustc-web=$v" "libstd-rust-web-$majmin=$v" "libstd-rust-web-dev=$v" \
+            "rust-web-src=$v" "rust-web-llvm=$v" "libllvm$llvmv" "lld-$llvmv" wasi-libc \
+            </dev/null >>"$aptlog" 2>&1); then
+        tail -n 5 "$aptlog" | sed 's/^/    /' >&2
+        die "apt-get download of the rustc-web $v packages failed (network or apt sources; log: .wasm-toolchain/apt.log)"
+    fi
+    echo "rustc-web $v" >"$debs/.complete"
+}
+
+# --- builds ------------------------------------------------------------------------------------
+
+# Absolute target dir of the normal (rustup) cargo: honours CARGO_TARGET_DIR / build.target-dir.
+native_target_dir() {
+    local dir
+    dir=$(cargo metadata --no-deps --format-version 1 2>/dev/null |
+        grep -o '"target_directory":"[^"]*"' | head -n1 | cut -d'"' -f4) || true
+    echo "${dir:-$ROOT/target}"
+}
+
+build_component() {
+    ensure_toolchain
+    local target_dir start=$SECONDS
+    log "building the component (route: $ROUTE)"
+    if [[ $ROUTE == offline-debian ]]; then
+        local r=$WASM_TOOLCHAIN/root llvm_bin libdir
+        llvm_bin=$(ls -d "$r"/usr/lib/llvm-*/bin | tail -n1)
+        libdir=$(dirname "$(ls "$r"/usr/lib/*/librustc_driver-*.so | head -n1)")
+        target_dir=$OFFLINE_TARGET_DIR
+        # Debian's rustc + the rustup cargo; RUSTFLAGS would override the per-target flags
+        # below, so it is unset for this build only. Separate target dir: the native build's
+        # fingerprints stay untouched.
+        env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS \
+            RUSTC="$r/usr/bin/rustc" \
+            LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+            RUSTC_BOOTSTRAP=1 \
+            PATH="$llvm_bin:$PATH" \
+            CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS="-L native=$r/usr/lib/wasm32-wasi" \
+            CARGO_TARGET_DIR="$target_dir" \
+            cargo build --release --target wasm32-wasip2 -p email-manager \
+            -Zbuild-std=std,panic_abort
+    else
+        target_dir=$(native_target_dir)
+        cargo build --release --target wasm32-wasip2 -p email-manager
+    fi
+
+    local artifact=$target_dir/wasm32-wasip2/release/email_manager.wasm
+    [[ -f $artifact ]] || die "cargo finished but $artifact does not exist"
+    mkdir -p "$(dirname "$COMPONENT_OUT")"
+    cp "$artifact" "$COMPONENT_OUT"
+    export EMAIL_MANAGER_WASM=$COMPONENT_OUT
+    log "component built in $((SECONDS - start)) s: $COMPONENT_OUT ($(stat -c %s "$COMPONENT_OUT") bytes)"
+}
+
+build_harness() {
+    log "building the harness (dev profile)"
+    cargo build -p email-harness --bins
+}
+
+harness() {
+    cargo run -q -p email-harness --bin email-harness -- "$@"
+}
+
+print_component() {
+    echo "component: $COMPONENT_OUT ($(stat -c %s "$COMPONENT_OUT") bytes)"
+}
+
+# --- main --------------------------------------------------------------------------------------
+
+cmd=${1:-build}
+[[ $# -gt 0 ]] && shift
+
+case $cmd in
+    build)
+        build_component
+        build_harness
+        print_component
+        ;;
+    component)
+        build_component
+        print_component
+        ;;
+    test)
+        build_component
+        log "cargo test --workspace $*"
+        cargo test --workspace "$@"
+        ;;
+    demo)
+        build_component
+        build_harness
+        harness demo "$@"
+        ;;
+    wit)
+        build_component
+        harness wit "$EMAIL_MANAGER_WASM"
+        ;;
+    toolchain)
+        ensure_toolchain
+        echo "$ROUTE"
+        ;;
+    -h | --help | help)
+        usage
+        ;;
+    *)
+        usage >&2
+        die "unknown subcommand '$cmd'"
+        ;;
+esac

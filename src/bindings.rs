@@ -36,7 +36,7 @@ mod component {
     fn env() -> Env<WasiHttp> {
         Env {
             now: wasi::clocks::wall_clock::now().seconds,
-            http: WasiHttp::default(),
+            http: WasiHttp,
         }
     }
 

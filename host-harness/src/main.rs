@@ -94,7 +94,7 @@ enum Command {
         #[arg(long, conflicts_with = "consent")]
         listen: bool,
         /// With --sandbox-url: consent in the sandbox as its user, with no browser.
-        #[arg(long, requires = "sandbox_url")]
+        #[arg(long)]
         consent: bool,
     },
     /// Refresh a connected account's access token.
@@ -402,8 +402,9 @@ fn demo(runtime: &Runtime) -> anyhow::Result<()> {
     for line in summary {
         println!("  {line}");
     }
+    let routed = requests.iter().filter(|r| r.routed_to.is_some()).count();
     println!(
-        "  {} requests made, {} denied, every one routed to the sandbox",
+        "  {} requests made by the component, {routed} routed to the sandbox, {} denied",
         requests.len(),
         requests.iter().filter(|r| r.denied).count()
     );

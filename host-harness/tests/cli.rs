@@ -1,0 +1,174 @@
+//! The `email-harness` command line against an in-process sandbox: configure, connect (the
+//! sandbox consents), refresh and a refused refresh, for both providers, with nothing secret in
+//! anything it prints.
+
+use email_harness::sandbox::{Provider, Sandbox, SandboxConfig};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// A fresh store folder for one test.
+fn store(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("email-harness-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Runs the CLI with the store and sandbox set; returns its output.
+fn run(store: &PathBuf, sandbox: &Sandbox, args: &[&str], secret: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_email-harness"));
+    command
+        .arg("--store")
+        .arg(store)
+        .arg("--sandbox-url")
+        .arg(sandbox.base_url())
+        .args(args)
+        .env_remove("EMAIL_HARNESS_CLIENT_SECRET");
+    if let Some(secret) = secret {
+        command.env("EMAIL_HARNESS_CLIENT_SECRET", secret);
+    }
+    command.output().expect("the CLI runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn configure_connect_refresh_for_both_providers() {
+    let config = SandboxConfig::default();
+    let sandbox = Sandbox::start(config.clone()).unwrap();
+    let dir = store("flow");
+    let mut printed = String::new();
+    for (name, app, provider) in [
+        ("google", &config.google_clients[0], Provider::Google),
+        (
+            "microsoft",
+            &config.microsoft_clients[0],
+            Provider::Microsoft,
+        ),
+    ] {
+        let configure = run(
+            &dir,
+            &sandbox,
+            &[
+                "configure",
+                "--provider",
+                name,
+                "--client-id",
+                &app.client_id,
+                "--redirect-uri",
+                &app.redirect_uris[0],
+            ],
+            Some(&app.client_secret),
+        );
+        assert!(configure.status.success(), "{}", text(&configure));
+        assert!(
+            String::from_utf8_lossy(&configure.stdout)
+                .starts_with(&format!("configured {name} client {}", app.client_id))
+        );
+
+        let connect = run(
+            &dir,
+            &sandbox,
+            &["connect", "--provider", name, "--consent"],
+            None,
+        );
+        assert!(connect.status.success(), "{}", text(&connect));
+        let user = if provider == Provider::Google {
+            &config.google_user
+        } else {
+            &config.microsoft_user
+        };
+        assert!(
+            text(&connect).contains(&format!("connected {name} {}", user.email)),
+            "{}",
+            text(&connect)
+        );
+
+        let refresh = run(&dir, &sandbox, &["refresh", "--provider", name], None);
+        assert!(refresh.status.success(), "{}", text(&refresh));
+
+        sandbox.revoke(provider);
+        let refused = run(&dir, &sandbox, &["refresh", "--provider", name], None);
+        assert_eq!(refused.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+        assert!(stderr.contains("re-authorize the account"), "{stderr}");
+
+        for output in [configure, connect, refresh, refused] {
+            printed.push_str(&text(&output));
+        }
+    }
+
+    // The store holds the secrets; nothing printed does.
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("store.json")).unwrap()).unwrap();
+    let mut secrets: Vec<String> = Vec::new();
+    for account in stored["accounts"].as_object().unwrap().values() {
+        secrets.push(account["access_token"].as_str().unwrap().to_owned());
+        secrets.push(account["refresh_token"].as_str().unwrap().to_owned());
+    }
+    secrets.extend([
+        config.google_clients[0].client_secret.clone(),
+        config.microsoft_clients[0].client_secret.clone(),
+    ]);
+    assert_eq!(secrets.len(), 6);
+    for secret in &secrets {
+        assert!(!printed.contains(secret.as_str()), "a secret was printed");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("store.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the store is readable by its owner only");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_bad_field_is_one_clear_line() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).unwrap();
+    let dir = store("bad-field");
+    let output = run(
+        &dir,
+        &sandbox,
+        &[
+            "configure",
+            "--provider",
+            "microsoft",
+            "--client-id",
+            "x",
+            "--redirect-uri",
+            "http://app.example.com/cb",
+        ],
+        Some("some-secret-value"),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("email-harness: fix the field redirect-uri: "),
+        "{stderr}"
+    );
+    assert!(!text(&output).contains("some-secret-value"));
+    assert!(!dir.join("store.json").exists(), "nothing stored");
+}
+
+#[test]
+fn wit_prints_the_exports_and_the_http_import() {
+    let output = Command::new(env!("CARGO_BIN_EXE_email-harness"))
+        .arg("wit")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    let wit = String::from_utf8_lossy(&output.stdout);
+    assert!(wit.contains("import wasi:http/outgoing-handler@0.2"));
+    assert!(wit.contains("export email:manager/api@0.1.0"));
+    assert!(wit.contains("complete-auth: func("));
+}

@@ -13,15 +13,21 @@
 //! - [`provider`]: what differs between Google and Microsoft, behind one trait.
 //! - [`net`]: the request and response types, the client trait, and the bearer-token guard.
 //! - [`ops`]: the exported operations, written against the client trait.
+//! - [`session`]: authorized access to a mail API for one call (token refresh, request cap).
+//! - [`sync`]: the sync cursor and page assembly; the provider steps live in [`provider`].
+//! - [`mime`]: MIME header and charset decoding through `mail-parser`.
 //! - [`error`]: the one error type, mapped to the WIT `error` variant.
 
 pub mod bindings;
 pub mod config;
 pub mod error;
+pub mod mime;
 pub mod net;
 pub mod oauth;
 pub mod ops;
 pub mod provider;
+pub mod session;
+pub mod sync;
 #[cfg(target_arch = "wasm32")]
 pub mod transport;
 

@@ -39,13 +39,17 @@ impl From<TransportError> for Error {
 
 /// Sends requests. Implementations may send several at once; results come back in order.
 pub trait HttpClient {
-    /// Sends every request, concurrently where the transport can, and returns one result per
-    /// request, in the order given.
-    fn send_all(&mut self, requests: Vec<Request>) -> Vec<Result<Response, TransportError>>;
+    /// Sends every request, keeping at most `max_in_flight` of them in flight at once (at least
+    /// one), and returns one result per request, in the order given.
+    fn send_all(
+        &mut self,
+        requests: Vec<Request>,
+        max_in_flight: usize,
+    ) -> Vec<Result<Response, TransportError>>;
 
     /// Sends one request.
     fn send(&mut self, request: Request) -> Result<Response, TransportError> {
-        self.send_all(vec![request])
+        self.send_all(vec![request], 1)
             .into_iter()
             .next()
             .unwrap_or_else(|| {
@@ -54,6 +58,15 @@ pub trait HttpClient {
                 ))
             })
     }
+}
+
+/// A copy of `request`, for sending it again.
+pub fn clone_request(request: &Request) -> Request {
+    let mut copy = http::Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.headers_mut() = request.headers().clone();
+    copy
 }
 
 /// A `POST` of an `application/x-www-form-urlencoded` body to `url`, expecting JSON back.

@@ -115,6 +115,16 @@ pub fn refresh<C: HttpClient>(
     setting: &Provider,
     account: &Account,
 ) -> Result<Account, Error> {
+    refresh_account(&mut env.http, setting, account, env.now)
+}
+
+/// The refresh grant for `account`, with every error scrubbed of the secrets involved.
+pub fn refresh_account(
+    http: &mut dyn HttpClient,
+    setting: &Provider,
+    account: &Account,
+    now: u64,
+) -> Result<Account, Error> {
     let secrets = [
         setting.client_secret.as_str(),
         account.access_token.as_str(),
@@ -131,10 +141,8 @@ pub fn refresh<C: HttpClient>(
             });
         };
         let provider = provider::for_kind(setting.kind);
-        let response = env
-            .http
-            .send(oauth::refresh_request(provider, setting, refresh_token)?)?;
-        let tokens = oauth::parse_token_response(&response, Grant::RefreshToken, env.now)?;
+        let response = http.send(oauth::refresh_request(provider, setting, refresh_token)?)?;
+        let tokens = oauth::parse_token_response(&response, Grant::RefreshToken, now)?;
         Ok(Account {
             access_token: tokens.access_token,
             refresh_token: tokens
@@ -149,7 +157,7 @@ pub fn refresh<C: HttpClient>(
 }
 
 /// The account must belong to the provider setting it is used with.
-fn check_account(setting: &Provider, account: &Account) -> Result<(), Error> {
+pub fn check_account(setting: &Provider, account: &Account) -> Result<(), Error> {
     if account.provider != setting.kind {
         return Err(Error::invalid(
             "account.provider",
@@ -159,15 +167,16 @@ fn check_account(setting: &Provider, account: &Account) -> Result<(), Error> {
     Ok(())
 }
 
-/// `sync`: not built yet.
+/// `sync`: one page of mailbox changes (see [`crate::sync`]).
 pub fn sync<C: HttpClient>(
-    _env: &mut Env<C>,
+    env: &mut Env<C>,
     setting: &Provider,
     account: &Account,
-    _request: &SyncRequest,
+    request: &SyncRequest,
 ) -> Result<SyncPage, Error> {
+    config::check(setting)?;
     check_account(setting, account)?;
-    Err(Error::Unsupported("sync is not supported yet".to_owned()))
+    crate::sync::run(&mut env.http, setting, account, request, env.now)
 }
 
 /// `send`: not built yet.
@@ -213,7 +222,11 @@ mod tests {
     }
 
     impl HttpClient for Script {
-        fn send_all(&mut self, requests: Vec<Request>) -> Vec<Result<Response, TransportError>> {
+        fn send_all(
+            &mut self,
+            requests: Vec<Request>,
+            _max_in_flight: usize,
+        ) -> Vec<Result<Response, TransportError>> {
             requests
                 .into_iter()
                 .map(|r| {

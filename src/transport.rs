@@ -18,51 +18,50 @@ const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 pub struct WasiHttp;
 
 impl HttpClient for WasiHttp {
-    fn send_all(&mut self, requests: Vec<Request>) -> Vec<Result<Response, TransportError>> {
-        // Start every request first, so that they are all in flight together.
-        let mut pending: Vec<Option<FutureIncomingResponse>> = Vec::with_capacity(requests.len());
+    fn send_all(
+        &mut self,
+        requests: Vec<Request>,
+        max_in_flight: usize,
+    ) -> Vec<Result<Response, TransportError>> {
+        let limit = max_in_flight.max(1);
+        let total = requests.len();
+        let mut queue = requests.into_iter().enumerate();
         let mut results: Vec<Option<Result<Response, TransportError>>> =
-            Vec::with_capacity(requests.len());
-        for request in requests {
-            match start(request) {
-                Ok(future) => {
-                    pending.push(Some(future));
-                    results.push(None);
-                }
-                Err(error) => {
-                    pending.push(None);
-                    results.push(Some(Err(error)));
+            (0..total).map(|_| None).collect();
+        let mut in_flight: Vec<(usize, FutureIncomingResponse)> = Vec::with_capacity(limit);
+        loop {
+            // Keep the window full: start requests until `limit` are in flight.
+            while in_flight.len() < limit {
+                let Some((slot, request)) = queue.next() else {
+                    break;
+                };
+                match start(request) {
+                    Ok(future) => in_flight.push((slot, future)),
+                    Err(error) => results[slot] = Some(Err(error)),
                 }
             }
-        }
-        // Then wait on all of them at once, and read each response as it becomes ready.
-        loop {
-            let waiting: Vec<(usize, wasi::io::poll::Pollable)> = pending
-                .iter()
-                .enumerate()
-                .filter_map(|(i, f)| f.as_ref().map(|f| (i, f.subscribe())))
-                .collect();
-            if waiting.is_empty() {
+            if in_flight.is_empty() {
                 break;
             }
-            let pollables: Vec<&wasi::io::poll::Pollable> =
-                waiting.iter().map(|(_, p)| p).collect();
-            let ready: Vec<usize> = wasi::io::poll::poll(&pollables)
-                .into_iter()
-                .filter_map(|i| waiting.get(i as usize).map(|(slot, _)| *slot))
-                .collect();
-            // A pollable is a child of its future: all of them go before any future is consumed.
-            drop(pollables);
-            drop(waiting);
-            for slot in ready {
-                let Some(future) = pending[slot].take() else {
-                    continue;
-                };
-                match future.get() {
+            // Wait on all of them at once; a pollable is a child of its future, so every
+            // pollable is dropped before any future is consumed.
+            let ready: Vec<usize> = {
+                let pollables: Vec<wasi::io::poll::Pollable> =
+                    in_flight.iter().map(|(_, f)| f.subscribe()).collect();
+                let refs: Vec<&wasi::io::poll::Pollable> = pollables.iter().collect();
+                wasi::io::poll::poll(&refs)
+                    .into_iter()
+                    .map(|i| i as usize)
+                    .collect()
+            };
+            let mut still: Vec<(usize, FutureIncomingResponse)> = Vec::with_capacity(limit);
+            for (index, (slot, future)) in in_flight.into_iter().enumerate() {
+                match ready.contains(&index).then(|| future.get()).flatten() {
                     Some(outcome) => results[slot] = Some(finish(outcome)),
-                    None => pending[slot] = Some(future),
+                    None => still.push((slot, future)),
                 }
             }
+            in_flight = still;
         }
         results
             .into_iter()

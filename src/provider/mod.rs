@@ -6,7 +6,9 @@ mod microsoft;
 
 use crate::Error;
 use crate::net::{self, Response};
-use crate::types::{Provider, ProviderKind};
+use crate::session::Session;
+use crate::sync::Step;
+use crate::types::{Provider, ProviderKind, SyncRequest};
 use serde_json::Value;
 
 pub use google::Google;
@@ -58,6 +60,17 @@ pub trait MailProvider: Sync {
 
     /// Reads the mailbox identity from the profile endpoint's response.
     fn parse_identity(&self, response: &Response) -> Result<Identity, Error>;
+
+    /// The most requests in flight to the mail API for one mailbox.
+    fn max_in_flight(&self) -> usize;
+
+    /// One sync step from the provider state `state` (absent for a first sync).
+    fn sync_page(
+        &self,
+        session: &mut Session<'_>,
+        request: &SyncRequest,
+        state: Option<serde_json::Value>,
+    ) -> Result<Step, Error>;
 }
 
 /// The provider implementation for `kind`.

@@ -1,9 +1,13 @@
 //! Google: OAuth 2.0 for web server apps and the Gmail API.
 
+mod message;
+mod sync;
+
 use super::{Endpoints, Identity, MailProvider};
 use crate::Error;
 use crate::net::{self, Response};
-use crate::types::{Provider, ProviderKind};
+use crate::session::Session;
+use crate::types::{Provider, ProviderKind, SyncRequest};
 use serde::Deserialize;
 
 /// Google accounts and Gmail.
@@ -70,5 +74,18 @@ impl MailProvider for Google {
             email: profile.email_address,
             display_name: None,
         })
+    }
+
+    fn max_in_flight(&self) -> usize {
+        10
+    }
+
+    fn sync_page(
+        &self,
+        session: &mut Session<'_>,
+        request: &SyncRequest,
+        state: Option<serde_json::Value>,
+    ) -> Result<crate::sync::Step, Error> {
+        sync::step(session, request, state)
     }
 }

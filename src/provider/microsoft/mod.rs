@@ -1,9 +1,13 @@
 //! Microsoft: the identity platform (v2.0 endpoints) and Outlook mail through Microsoft Graph.
 
+mod message;
+mod sync;
+
 use super::{Endpoints, Identity, MailProvider};
 use crate::Error;
 use crate::net::{self, Response};
-use crate::types::{Provider, ProviderKind};
+use crate::session::Session;
+use crate::types::{Provider, ProviderKind, SyncRequest};
 use serde::Deserialize;
 
 /// Microsoft work, school and personal accounts, and Outlook mail through Graph.
@@ -100,6 +104,19 @@ impl MailProvider for Microsoft {
             email,
             display_name: user.display_name.filter(|n| !n.is_empty()),
         })
+    }
+
+    fn max_in_flight(&self) -> usize {
+        4
+    }
+
+    fn sync_page(
+        &self,
+        session: &mut Session<'_>,
+        request: &SyncRequest,
+        state: Option<serde_json::Value>,
+    ) -> Result<crate::sync::Step, Error> {
+        sync::step(session, request, state)
     }
 }
 

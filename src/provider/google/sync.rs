@@ -1,0 +1,473 @@
+//! Gmail sync: a bounded first sync from `messages.list`, then `history.list`.
+//!
+//! The first sync takes the profile's `historyId` before listing anything, so that whatever
+//! changes while it lists is in the history that follows. `history.list` is read from one fixed
+//! `startHistoryId` across all its pages; the cursor moves to the mailbox's `historyId` only
+//! after the last page. Messages are fetched with `format=full`, several at once.
+
+use super::message::{self, GmailMessage};
+use crate::Error;
+use crate::net;
+use crate::session::{self, Session};
+use crate::sync::{self, Step};
+use crate::types::{MessageChange, SyncRequest};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+
+const API: &str = "https://gmail.googleapis.com/gmail/v1/users/me";
+
+/// The labels outside the default sync scope.
+const EXCLUDED: [&str; 2] = ["SPAM", "TRASH"];
+
+/// What the cursor keeps.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct State {
+    /// Label ids synced; empty means all mail but spam and trash.
+    folders: Vec<String>,
+    /// Where the next `history.list` starts.
+    history_id: String,
+    /// The first sync's listing, while it lasts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    listing: Option<Listing>,
+    /// The next page of the `history.list` in progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    history_page: Option<String>,
+}
+
+/// The position of a first sync's listing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Listing {
+    page_token: Option<String>,
+    listed: u32,
+    newer_than: Option<u64>,
+    max: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Profile {
+    history_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MessageList {
+    #[serde(default)]
+    messages: Vec<MessageRef>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MessageRef {
+    id: String,
+    #[serde(default)]
+    label_ids: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HistoryList {
+    #[serde(default)]
+    history: Vec<History>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+    history_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct History {
+    #[serde(default)]
+    messages_added: Vec<Touched>,
+    #[serde(default)]
+    messages_deleted: Vec<Touched>,
+    #[serde(default)]
+    labels_added: Vec<Touched>,
+    #[serde(default)]
+    labels_removed: Vec<Touched>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Touched {
+    message: MessageRef,
+    #[serde(default)]
+    label_ids: Vec<String>,
+}
+
+/// One sync step.
+pub fn step(
+    session: &mut Session<'_>,
+    request: &SyncRequest,
+    state: Option<serde_json::Value>,
+) -> Result<Step, Error> {
+    let state = match state {
+        Some(value) => serde_json::from_value::<State>(value)
+            .map_err(|_| Error::invalid("cursor", "is damaged"))?,
+        None => return first_sync(session, request, None),
+    };
+    if state.listing.is_some() {
+        list_page(session, request, state)
+    } else {
+        history_page(session, request, state)
+    }
+}
+
+/// Starts a first sync: the profile's history id, then the first listing page.
+fn first_sync(
+    session: &mut Session<'_>,
+    request: &SyncRequest,
+    reason: Option<String>,
+) -> Result<Step, Error> {
+    let profile: Profile = session.get_json(&format!("{API}/profile"), "Gmail profile")?;
+    let state = State {
+        folders: request.folders.clone(),
+        history_id: profile.history_id,
+        listing: Some(Listing {
+            page_token: None,
+            listed: 0,
+            newer_than: request.newer_than,
+            max: request.max_messages,
+        }),
+        history_page: None,
+    };
+    let mut step = list_page(session, request, state)?;
+    step.full_resync = reason;
+    Ok(step)
+}
+
+/// One page of the first sync's listing, fetched in full.
+fn list_page(
+    session: &mut Session<'_>,
+    request: &SyncRequest,
+    mut state: State,
+) -> Result<Step, Error> {
+    let Some(mut listing) = state.listing.take() else {
+        return history_page(session, request, state);
+    };
+    let room = listing
+        .max
+        .map_or(u32::MAX, |max| max.saturating_sub(listing.listed));
+    let size = sync::page_size(request).min(room);
+    let mut ids = Vec::new();
+    let mut next = None;
+    if size > 0 {
+        let mut url = url::Url::parse(&format!("{API}/messages"))
+            .map_err(|e| Error::Transport(e.to_string()))?;
+        {
+            let mut query = url.query_pairs_mut();
+            query.append_pair("maxResults", &size.to_string());
+            if let Some(after) = listing.newer_than {
+                query.append_pair("q", &format!("after:{after}"));
+            }
+            if let [only] = state.folders.as_slice() {
+                query.append_pair("labelIds", only);
+            }
+            if let Some(token) = &listing.page_token {
+                query.append_pair("pageToken", token);
+            }
+        }
+        let list: MessageList = session.get_json(url.as_str(), "Gmail messages.list")?;
+        ids = list.messages.into_iter().map(|m| m.id).collect();
+        next = list.next_page_token;
+    }
+    listing.listed = listing.listed.saturating_add(ids.len() as u32);
+    let messages = fetch(session, &ids)?
+        .into_iter()
+        .filter(|m| in_scope(&m.labels, &state.folders))
+        .collect();
+    let more = next.is_some() && listing.max.is_none_or(|max| listing.listed < max);
+    if more {
+        listing.page_token = next;
+        state.listing = Some(listing);
+    }
+    Ok(Step {
+        messages,
+        more,
+        state: serde_json::to_value(&state).unwrap_or_default(),
+        ..Step::default()
+    })
+}
+
+/// One page of `history.list` from the fixed start.
+fn history_page(
+    session: &mut Session<'_>,
+    request: &SyncRequest,
+    mut state: State,
+) -> Result<Step, Error> {
+    let mut url =
+        url::Url::parse(&format!("{API}/history")).map_err(|e| Error::Transport(e.to_string()))?;
+    {
+        let mut query = url.query_pairs_mut();
+        query.append_pair("startHistoryId", &state.history_id);
+        query.append_pair("maxResults", &sync::page_size(request).to_string());
+        if let Some(token) = &state.history_page {
+            query.append_pair("pageToken", token);
+        }
+    }
+    let response = session.send_all(vec![net::json_get(url.as_str())?])?.pop();
+    let response = response.ok_or_else(|| Error::Transport("no response".to_owned()))?;
+    if response.status() == http::StatusCode::NOT_FOUND {
+        let mut restart = request.clone();
+        restart.folders = state.folders.clone();
+        return first_sync(
+            session,
+            &restart,
+            Some("Gmail no longer holds the history since the cursor (it keeps about a week); a full sync began".to_owned()),
+        );
+    }
+    let list: HistoryList = net::parse_json(&session::check(response)?, "Gmail history.list")?;
+    let mut changes = Changes::default();
+    for record in &list.history {
+        changes.apply(record, &state.folders);
+    }
+    let fetched = fetch(session, &changes.fetch)?;
+    let mut messages = Vec::with_capacity(fetched.len());
+    let mut deleted: Vec<String> = changes.deleted.into_iter().collect();
+    for message in fetched {
+        if in_scope(&message.labels, &state.folders) {
+            messages.push(message);
+        } else {
+            deleted.push(message.id);
+        }
+    }
+    let more = list.next_page_token.is_some();
+    if more {
+        state.history_page = list.next_page_token;
+    } else {
+        state.history_page = None;
+        state.history_id = list.history_id;
+    }
+    Ok(Step {
+        messages,
+        deleted,
+        changes: changes
+            .flags
+            .into_values()
+            .filter(|c| !c.labels_added.is_empty() || !c.labels_removed.is_empty())
+            .collect(),
+        more,
+        state: serde_json::to_value(&state).unwrap_or_default(),
+        ..Step::default()
+    })
+}
+
+/// Whether a message with `labels` belongs to the synced scope.
+fn in_scope(labels: &[String], folders: &[String]) -> bool {
+    let has = |label: &str| labels.iter().any(|l| l == label);
+    if folders.is_empty() {
+        !EXCLUDED.iter().any(|l| has(l))
+    } else {
+        folders.iter().any(|f| has(f))
+            && !EXCLUDED
+                .iter()
+                .any(|l| has(l) && !folders.iter().any(|f| f == l))
+    }
+}
+
+/// What a page of history amounts to, per message.
+#[derive(Default)]
+struct Changes {
+    /// Messages to fetch in full, in the order they came.
+    fetch: Vec<String>,
+    /// Messages gone from the scope.
+    deleted: BTreeSet<String>,
+    /// Label changes of messages not fetched.
+    flags: HashMap<String, MessageChange>,
+}
+
+impl Changes {
+    fn apply(&mut self, record: &History, folders: &[String]) {
+        for added in &record.messages_added {
+            if in_scope(&added.message.label_ids, folders) {
+                self.bring(&added.message.id);
+            }
+        }
+        for (touched, adding) in record
+            .labels_added
+            .iter()
+            .map(|t| (t, true))
+            .chain(record.labels_removed.iter().map(|t| (t, false)))
+        {
+            let id = &touched.message.id;
+            let now_in = in_scope(&touched.message.label_ids, folders);
+            if !now_in {
+                self.drop(id);
+                continue;
+            }
+            if self.fetch.contains(id) {
+                continue;
+            }
+            // A message that just entered the scope is new to the host.
+            let before: Vec<String> = if adding {
+                touched
+                    .message
+                    .label_ids
+                    .iter()
+                    .filter(|l| !touched.label_ids.contains(l))
+                    .cloned()
+                    .collect()
+            } else {
+                touched
+                    .message
+                    .label_ids
+                    .iter()
+                    .chain(&touched.label_ids)
+                    .cloned()
+                    .collect()
+            };
+            if !in_scope(&before, folders) {
+                self.bring(id);
+                continue;
+            }
+            let change = self
+                .flags
+                .entry(id.clone())
+                .or_insert_with(|| MessageChange {
+                    id: id.clone(),
+                    unread: None,
+                    starred: None,
+                    labels_added: Vec::new(),
+                    labels_removed: Vec::new(),
+                });
+            for label in &touched.label_ids {
+                let (into, out_of) = if adding {
+                    (&mut change.labels_added, &mut change.labels_removed)
+                } else {
+                    (&mut change.labels_removed, &mut change.labels_added)
+                };
+                if let Some(at) = out_of.iter().position(|l| l == label) {
+                    out_of.remove(at);
+                } else if !into.contains(label) {
+                    into.push(label.clone());
+                }
+                match label.as_str() {
+                    message::UNREAD => change.unread = Some(adding),
+                    message::STARRED => change.starred = Some(adding),
+                    _ => {}
+                }
+            }
+        }
+        for gone in &record.messages_deleted {
+            self.drop(&gone.message.id);
+        }
+    }
+
+    fn bring(&mut self, id: &str) {
+        self.deleted.remove(id);
+        self.flags.remove(id);
+        if !self.fetch.iter().any(|f| f == id) {
+            self.fetch.push(id.to_owned());
+        }
+    }
+
+    fn drop(&mut self, id: &str) {
+        self.fetch.retain(|f| f != id);
+        self.flags.remove(id);
+        self.deleted.insert(id.to_owned());
+    }
+}
+
+/// Fetches messages in full, several at once. A message deleted in the meantime (404) is left
+/// out: its deletion comes with the history.
+fn fetch(session: &mut Session<'_>, ids: &[String]) -> Result<Vec<crate::types::Message>, Error> {
+    let requests = ids
+        .iter()
+        .map(|id| net::json_get(&format!("{API}/messages/{}?format=full", urlencode(id))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut messages = Vec::with_capacity(ids.len());
+    for response in session.send_all(requests)? {
+        if response.status() == http::StatusCode::NOT_FOUND {
+            continue;
+        }
+        let resource: GmailMessage = net::parse_json(&session::check(response)?, "Gmail message")?;
+        messages.push(message::normalize(resource));
+    }
+    Ok(messages)
+}
+
+/// A path segment, percent-encoded.
+fn urlencode(segment: &str) -> String {
+    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touched(id: &str, now: &[&str], labels: &[&str]) -> Touched {
+        Touched {
+            message: MessageRef {
+                id: id.into(),
+                label_ids: now.iter().map(|s| s.to_string()).collect(),
+            },
+            label_ids: labels.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn record() -> History {
+        History {
+            messages_added: vec![],
+            messages_deleted: vec![],
+            labels_added: vec![],
+            labels_removed: vec![],
+        }
+    }
+
+    #[test]
+    fn scope() {
+        let s = |labels: &[&str], folders: &[&str]| {
+            in_scope(
+                &labels.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                &folders.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            )
+        };
+        assert!(s(&["INBOX"], &[]));
+        assert!(!s(&["INBOX", "TRASH"], &[]));
+        assert!(s(&["Label_1"], &["Label_1"]));
+        assert!(!s(&["INBOX"], &["Label_1"]));
+        assert!(s(&["SPAM"], &["SPAM"]));
+    }
+
+    #[test]
+    fn history_becomes_fetches_deletions_and_flag_changes() {
+        let mut changes = Changes::default();
+        let folders: Vec<String> = vec![];
+        let mut r = record();
+        r.messages_added = vec![
+            touched("new", &["INBOX", "UNREAD"], &[]),
+            touched("spam", &["SPAM"], &[]),
+        ];
+        r.labels_removed = vec![touched("read", &["INBOX"], &["UNREAD"])];
+        r.labels_added = vec![
+            touched("star", &["INBOX", "STARRED"], &["STARRED"]),
+            touched("trashed", &["TRASH"], &["TRASH"]),
+            touched("new", &["INBOX", "UNREAD", "Label_1"], &["Label_1"]),
+        ];
+        changes.apply(&r, &folders);
+        let mut r = record();
+        r.labels_removed = vec![touched("restored", &["INBOX"], &["TRASH"])];
+        r.messages_deleted = vec![touched("gone", &[], &[])];
+        r.labels_added = vec![touched("read", &["INBOX", "UNREAD"], &["UNREAD"])];
+        changes.apply(&r, &folders);
+
+        assert_eq!(changes.fetch, ["new", "restored"]);
+        assert_eq!(
+            changes.deleted.iter().collect::<Vec<_>>(),
+            ["gone", "trashed"]
+        );
+        let star = &changes.flags["star"];
+        assert_eq!(
+            (star.starred, star.unread, star.labels_added.as_slice()),
+            (Some(true), None, ["STARRED".to_string()].as_slice())
+        );
+        let read = &changes.flags["read"];
+        assert_eq!(read.unread, Some(true), "the last change wins");
+        assert!(
+            read.labels_added.is_empty() && read.labels_removed.is_empty(),
+            "removed then added nets out"
+        );
+    }
+}

@@ -1,0 +1,213 @@
+//! Graph `message` resources, normalized into a [`Message`].
+
+use crate::types::{AttachmentInfo, MailboxAddress, Message};
+use serde::Deserialize;
+
+/// The message properties a sync selects: what a [`Message`] needs and nothing more.
+pub const SELECT: &str = "id,conversationId,internetMessageId,subject,bodyPreview,body,from,sender,toRecipients,\
+ccRecipients,bccRecipients,replyTo,receivedDateTime,sentDateTime,isRead,isDraft,flag,parentFolderId,hasAttachments";
+
+/// The attachment properties listed (never the bytes).
+pub const ATTACHMENT_SELECT: &str =
+    "id,name,contentType,size,isInline,microsoft.graph.fileAttachment/contentId";
+
+/// A `message`, as far as the component reads it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphMessage {
+    /// The message id (immutable, as requested).
+    pub id: String,
+    #[serde(default)]
+    conversation_id: Option<String>,
+    #[serde(default)]
+    internet_message_id: Option<String>,
+    #[serde(default)]
+    subject: Option<String>,
+    #[serde(default)]
+    body_preview: Option<String>,
+    #[serde(default)]
+    body: Option<ItemBody>,
+    #[serde(default)]
+    from: Option<Recipient>,
+    #[serde(default)]
+    sender: Option<Recipient>,
+    #[serde(default)]
+    to_recipients: Vec<Recipient>,
+    #[serde(default)]
+    cc_recipients: Vec<Recipient>,
+    #[serde(default)]
+    bcc_recipients: Vec<Recipient>,
+    #[serde(default)]
+    reply_to: Vec<Recipient>,
+    #[serde(default)]
+    received_date_time: Option<String>,
+    #[serde(default)]
+    sent_date_time: Option<String>,
+    #[serde(default)]
+    is_read: Option<bool>,
+    #[serde(default)]
+    is_draft: Option<bool>,
+    #[serde(default)]
+    flag: Option<Flag>,
+    #[serde(default)]
+    parent_folder_id: Option<String>,
+    /// Whether the message has attachments (their metadata is listed separately).
+    #[serde(default)]
+    pub has_attachments: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemBody {
+    #[serde(default)]
+    content_type: Option<String>,
+    #[serde(default)]
+    content: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Recipient {
+    #[serde(default)]
+    email_address: Option<EmailAddress>,
+}
+
+#[derive(Debug, Deserialize)]
+struct EmailAddress {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    address: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Flag {
+    #[serde(default)]
+    flag_status: Option<String>,
+}
+
+/// An `attachment` as listed with [`ATTACHMENT_SELECT`].
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphAttachment {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    content_type: Option<String>,
+    #[serde(default)]
+    size: Option<u64>,
+    #[serde(default)]
+    is_inline: Option<bool>,
+    #[serde(default)]
+    content_id: Option<String>,
+}
+
+fn address(recipient: Recipient) -> Option<MailboxAddress> {
+    let email = recipient.email_address?;
+    Some(MailboxAddress {
+        name: email.name.filter(|n| !n.trim().is_empty()),
+        address: email.address.filter(|a| !a.is_empty())?,
+    })
+}
+
+fn addresses(recipients: Vec<Recipient>) -> Vec<MailboxAddress> {
+    recipients.into_iter().filter_map(address).collect()
+}
+
+/// The normalized message, with its attachments' metadata.
+pub fn normalize(message: GraphMessage, attachments: Vec<GraphAttachment>) -> Message {
+    let (text_body, html_body) = match message.body {
+        Some(ItemBody {
+            content_type,
+            content: Some(content),
+        }) => {
+            if content_type.is_some_and(|t| t.eq_ignore_ascii_case("html")) {
+                (None, Some(content))
+            } else {
+                (Some(content), None)
+            }
+        }
+        _ => (None, None),
+    };
+    Message {
+        id: message.id,
+        thread_id: message.conversation_id,
+        message_id: message
+            .internet_message_id
+            .map(|id| id.trim().trim_matches(['<', '>']).to_owned()),
+        in_reply_to: None,
+        references: Vec::new(),
+        from: message.from.and_then(address),
+        sender: message.sender.and_then(address),
+        to: addresses(message.to_recipients),
+        cc: addresses(message.cc_recipients),
+        bcc: addresses(message.bcc_recipients),
+        reply_to: addresses(message.reply_to),
+        subject: message.subject,
+        date: message.sent_date_time.or(message.received_date_time),
+        snippet: message.body_preview.filter(|p| !p.is_empty()),
+        text_body,
+        html_body,
+        attachments: attachments
+            .into_iter()
+            .map(|a| AttachmentInfo {
+                id: a.id,
+                filename: a.name,
+                mime_type: a
+                    .content_type
+                    .unwrap_or_else(|| "application/octet-stream".to_owned())
+                    .to_ascii_lowercase(),
+                size: a.size.unwrap_or_default(),
+                content_id: a.content_id.map(|c| c.trim_matches(['<', '>']).to_owned()),
+                inline: a.is_inline.unwrap_or(false),
+            })
+            .collect(),
+        labels: message.parent_folder_id.into_iter().collect(),
+        unread: message.is_read == Some(false),
+        starred: message
+            .flag
+            .and_then(|f| f.flag_status)
+            .is_some_and(|s| s == "flagged"),
+        draft: message.is_draft.unwrap_or(false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delta_row_normalizes() {
+        let row = serde_json::json!({
+            "@odata.type": "#microsoft.graph.message",
+            "id": "AAkALgAAAAAAHYQDEapmEc2byACqAC-EWg0AqMDB", "conversationId": "AQQkADAw",
+            "internetMessageId": "<LV5PR18MB9276@namprd18.prod.outlook.com>",
+            "subject": "RE: Test email", "bodyPreview": "Thank you",
+            "body": {"contentType": "html", "content": "<html><body>Thank you</body></html>"},
+            "from": {"emailAddress": {"name": "Nango Dev", "address": "dev@example.com"}},
+            "toRecipients": [{"emailAddress": {"name": "Test User", "address": "test@example.com"}}],
+            "ccRecipients": [], "replyTo": [],
+            "receivedDateTime": "2026-05-04T09:47:53Z", "sentDateTime": "2026-05-04T09:47:50Z",
+            "isRead": false, "isDraft": false, "flag": {"flagStatus": "flagged"},
+            "parentFolderId": "AQMkADAw-inbox", "hasAttachments": true
+        });
+        let attachment = serde_json::json!({"@odata.type": "#microsoft.graph.fileAttachment", "id": "AAMkAGUzY5QKjAAABEgAQAD", "name": "menu.txt", "contentType": "text/plain", "size": 2315, "isInline": false});
+        let message = normalize(
+            serde_json::from_value(row).unwrap(),
+            vec![serde_json::from_value(attachment).unwrap()],
+        );
+        assert_eq!(
+            message.message_id.as_deref(),
+            Some("LV5PR18MB9276@namprd18.prod.outlook.com")
+        );
+        assert_eq!(message.thread_id.as_deref(), Some("AQQkADAw"));
+        assert_eq!(message.from.unwrap().name.as_deref(), Some("Nango Dev"));
+        assert!(message.html_body.is_some() && message.text_body.is_none());
+        assert_eq!(message.date.as_deref(), Some("2026-05-04T09:47:50Z"));
+        assert!(message.unread && message.starred && !message.draft);
+        assert_eq!(message.labels, ["AQMkADAw-inbox"]);
+        assert_eq!(message.attachments[0].filename.as_deref(), Some("menu.txt"));
+    }
+}

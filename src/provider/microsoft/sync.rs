@@ -1,0 +1,376 @@
+//! Outlook sync through Graph: one delta query per synced folder.
+//!
+//! Each call takes one page of every folder still behind in the current round, several folders
+//! at once (Graph allows 4 requests in flight per mailbox). A folder's round ends at its
+//! `@odata.deltaLink`, which the next round follows to get only what changed. Next and delta
+//! links are followed only on Graph's own host.
+
+use super::message::{self, GraphAttachment, GraphMessage};
+use crate::Error;
+use crate::net::{self, Request};
+use crate::session::{self, Session};
+use crate::sync::{self, Step};
+use crate::types::SyncRequest;
+use serde::{Deserialize, Serialize};
+
+const API: &str = "https://graph.microsoft.com/v1.0/me";
+
+/// The well-known folders outside the default sync scope.
+const EXCLUDED: [&str; 2] = ["junkemail", "deleteditems"];
+
+/// What the cursor keeps.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct State {
+    folders: Vec<Folder>,
+    newer_than: Option<u64>,
+    max: Option<u32>,
+    /// Messages delivered by the first round, for the `max` bound.
+    delivered: u32,
+}
+
+/// One synced folder's delta position.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Folder {
+    id: String,
+    /// The next link of the round in progress, else the delta link of the last round.
+    link: Option<String>,
+    /// Whether the folder still has pages in the current round.
+    pending: bool,
+    /// Whether the folder is in its first round (no delta link yet).
+    initial: bool,
+}
+
+#[derive(Deserialize)]
+struct Collection<T> {
+    #[serde(default = "Vec::new")]
+    value: Vec<T>,
+    #[serde(rename = "@odata.nextLink", default)]
+    next_link: Option<String>,
+    #[serde(rename = "@odata.deltaLink", default)]
+    delta_link: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MailFolder {
+    id: String,
+    #[serde(default)]
+    child_folder_count: Option<u32>,
+}
+
+/// One row of a delta page: a message, or the id of one removed from the folder.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Row {
+    Removed {
+        id: String,
+        #[serde(rename = "@removed")]
+        _removed: serde_json::Value,
+    },
+    Message(Box<GraphMessage>),
+}
+
+/// One sync step.
+pub fn step(
+    session: &mut Session<'_>,
+    request: &SyncRequest,
+    state: Option<serde_json::Value>,
+) -> Result<Step, Error> {
+    let mut state = match state {
+        Some(value) => serde_json::from_value::<State>(value)
+            .map_err(|_| Error::invalid("cursor", "is damaged"))?,
+        None => State {
+            folders: discover(session, &request.folders)?
+                .into_iter()
+                .map(|id| Folder {
+                    id,
+                    link: None,
+                    pending: true,
+                    initial: true,
+                })
+                .collect(),
+            newer_than: request.newer_than,
+            max: request.max_messages,
+            delivered: 0,
+        },
+    };
+    if state.folders.iter().all(|f| !f.pending) {
+        for folder in &mut state.folders {
+            folder.pending = true;
+        }
+    }
+    let pending: Vec<usize> = (0..state.folders.len())
+        .filter(|&i| state.folders[i].pending)
+        .collect();
+    let requests = pending
+        .iter()
+        .map(|&i| delta_request(&state, &state.folders[i], sync::page_size(request)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let responses = session.send_all(requests)?;
+
+    let mut step = Step::default();
+    let mut found: Vec<GraphMessage> = Vec::new();
+    for (&index, response) in pending.iter().zip(responses) {
+        if needs_resync(&response) {
+            let folder = &mut state.folders[index];
+            folder.link = None;
+            folder.initial = true;
+            step.full_resync = Some(format!(
+                "Graph no longer knows the sync state of folder {}; it is synced again from the start",
+                folder.id
+            ));
+            continue;
+        }
+        let page: Collection<Row> = net::parse_json(&session::check(response)?, "Graph delta")?;
+        let folder = &mut state.folders[index];
+        for row in page.value {
+            match row {
+                Row::Removed { id, .. } => step.deleted.push(id),
+                Row::Message(message) => {
+                    if folder.initial {
+                        if state.max.is_some_and(|max| state.delivered >= max) {
+                            continue;
+                        }
+                        state.delivered += 1;
+                    }
+                    found.push(*message);
+                }
+            }
+        }
+        match (page.next_link, page.delta_link) {
+            (Some(next), _) => folder.link = Some(trusted(next)?),
+            (None, Some(delta)) => {
+                folder.link = Some(trusted(delta)?);
+                folder.pending = false;
+                folder.initial = false;
+            }
+            (None, None) => {
+                return Err(Error::malformed(
+                    Some(200),
+                    "a Graph delta page has neither a next nor a delta link",
+                ));
+            }
+        }
+    }
+    step.messages = with_attachments(session, found)?;
+    step.more = state.folders.iter().any(|f| f.pending);
+    step.state = serde_json::to_value(&state).unwrap_or_default();
+    Ok(step)
+}
+
+/// The next delta request of `folder`.
+fn delta_request(state: &State, folder: &Folder, page_size: u32) -> Result<Request, Error> {
+    let url = match &folder.link {
+        Some(link) => link.clone(),
+        None => {
+            let mut url = url::Url::parse(&format!(
+                "{API}/mailFolders/{}/messages/delta",
+                segment(&folder.id)
+            ))
+            .map_err(|e| Error::invalid("folders", format!("holds an unusable folder id ({e})")))?;
+            url.query_pairs_mut()
+                .append_pair("$select", message::SELECT);
+            if let Some(after) = state.newer_than {
+                let since = crate::mime::rfc3339_from_millis(after as i64 * 1000);
+                url.query_pairs_mut()
+                    .append_pair("$filter", &format!("receivedDateTime ge {since}"));
+            }
+            url.into()
+        }
+    };
+    let mut request = net::json_get(&url)?;
+    let headers = request.headers_mut();
+    headers.append(
+        "prefer",
+        http::HeaderValue::from_static("IdType=\"ImmutableId\""),
+    );
+    if let Ok(size) = http::HeaderValue::from_str(&format!("odata.maxpagesize={page_size}")) {
+        headers.append("prefer", size);
+    }
+    Ok(request)
+}
+
+/// A link from Graph, refused unless it stays on Graph's host over HTTPS.
+fn trusted(link: String) -> Result<String, Error> {
+    let url = url::Url::parse(&link)
+        .map_err(|_| Error::malformed(Some(200), "Graph sent an unusable link"))?;
+    if url.scheme() == "https"
+        && url.host_str() == Some("graph.microsoft.com")
+        && url.port().is_none()
+    {
+        Ok(link)
+    } else {
+        Err(Error::Provider {
+            status: None,
+            code: Some("untrusted_url".to_owned()),
+            message: format!(
+                "Graph sent a link to {:?}; only graph.microsoft.com is followed",
+                url.host_str().unwrap_or_default()
+            ),
+        })
+    }
+}
+
+/// Whether Graph says the folder's sync state is gone (410, `syncStateNotFound`,
+/// `resyncRequired`).
+fn needs_resync(response: &net::Response) -> bool {
+    if response.status() == http::StatusCode::GONE {
+        return true;
+    }
+    if response.status().is_success() {
+        return false;
+    }
+    let body: serde_json::Value = serde_json::from_slice(response.body()).unwrap_or_default();
+    let code = body["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    matches!(
+        code.as_str(),
+        "syncstatenotfound" | "resyncrequired" | "syncstateinvalid"
+    )
+}
+
+/// The folders to sync: those asked for, else every folder but junk and deleted items (and
+/// their subfolders), found through the folder tree.
+fn discover(session: &mut Session<'_>, asked: &[String]) -> Result<Vec<String>, Error> {
+    if !asked.is_empty() {
+        return Ok(asked.to_vec());
+    }
+    let excluded: Vec<String> = {
+        let requests = EXCLUDED
+            .iter()
+            .map(|name| net::json_get(&format!("{API}/mailFolders/{name}?$select=id")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut ids = Vec::new();
+        for response in session.send_all(requests)? {
+            let folder: MailFolder =
+                net::parse_json(&session::check(response)?, "Graph mail folder")?;
+            ids.push(folder.id);
+        }
+        ids
+    };
+    let mut found = Vec::new();
+    let mut parents = vec![format!(
+        "{API}/mailFolders?$top=100&$select=id,childFolderCount"
+    )];
+    while !parents.is_empty() {
+        let requests = parents
+            .iter()
+            .map(|url| net::json_get(url))
+            .collect::<Result<Vec<_>, _>>()?;
+        parents = Vec::new();
+        for response in session.send_all(requests)? {
+            let page: Collection<MailFolder> =
+                net::parse_json(&session::check(response)?, "Graph mail folders")?;
+            if let Some(next) = page.next_link {
+                parents.push(trusted(next)?);
+            }
+            for folder in page.value {
+                if excluded.contains(&folder.id) {
+                    continue;
+                }
+                if folder.child_folder_count.unwrap_or(0) > 0 {
+                    parents.push(format!(
+                        "{API}/mailFolders/{}/childFolders?$top=100&$select=id,childFolderCount",
+                        segment(&folder.id)
+                    ));
+                }
+                found.push(folder.id);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Normalizes messages, listing the attachments of those that have any.
+fn with_attachments(
+    session: &mut Session<'_>,
+    found: Vec<GraphMessage>,
+) -> Result<Vec<crate::types::Message>, Error> {
+    let wanted: Vec<usize> = (0..found.len())
+        .filter(|&i| found[i].has_attachments == Some(true))
+        .collect();
+    let requests = wanted
+        .iter()
+        .map(|&i| {
+            net::json_get(&format!(
+                "{API}/messages/{}/attachments?$select={}",
+                segment(&found[i].id),
+                message::ATTACHMENT_SELECT
+            ))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut lists: Vec<Vec<GraphAttachment>> = (0..found.len()).map(|_| Vec::new()).collect();
+    for (&index, response) in wanted.iter().zip(session.send_all(requests)?) {
+        if response.status() == http::StatusCode::NOT_FOUND {
+            continue; // deleted since; the next round says so
+        }
+        let page: Collection<GraphAttachment> =
+            net::parse_json(&session::check(response)?, "Graph attachments")?;
+        lists[index] = page.value;
+    }
+    Ok(found
+        .into_iter()
+        .zip(lists)
+        .map(|(m, a)| message::normalize(m, a))
+        .collect())
+}
+
+/// A path segment, percent-encoded.
+fn segment(id: &str) -> String {
+    url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_graph_links_are_followed() {
+        assert!(trusted("https://graph.microsoft.com/v1.0/me/mailFolders('inbox')/messages/delta?$skiptoken=x".into()).is_ok());
+        for bad in [
+            "https://evil.example/v1.0/me/messages/delta?$skiptoken=x",
+            "http://graph.microsoft.com/v1.0/x",
+            "https://graph.microsoft.com.evil.example/x",
+            "https://graph.microsoft.com:444/x",
+        ] {
+            assert!(
+                matches!(trusted(bad.into()), Err(Error::Provider { code: Some(c), .. }) if c == "untrusted_url"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn removed_rows_and_messages_parse() {
+        let page: Collection<Row> = serde_json::from_value(serde_json::json!({
+            "@odata.deltaLink": "https://graph.microsoft.com/v1.0/me/mailfolders('x')/messages/delta?$deltatoken=t",
+            "value": [
+                {"@odata.type": "#microsoft.graph.message", "id": "gone", "@removed": {"reason": "deleted"}},
+                {"@odata.type": "#microsoft.graph.message", "id": "kept", "subject": "hi", "isRead": true}
+            ]
+        }))
+        .unwrap();
+        assert!(matches!(&page.value[0], Row::Removed { id, .. } if id == "gone"));
+        assert!(matches!(&page.value[1], Row::Message(m) if m.id == "kept"));
+        assert!(page.delta_link.is_some() && page.next_link.is_none());
+    }
+
+    #[test]
+    fn resync_is_recognized() {
+        let gone = http::Response::builder()
+            .status(410)
+            .body(br#"{"error":{"code":"SyncStateNotFound","message":"x"}}"#.to_vec())
+            .unwrap();
+        let bad = http::Response::builder()
+            .status(400)
+            .body(br#"{"error":{"code":"resyncRequired","message":"x"}}"#.to_vec())
+            .unwrap();
+        let other = http::Response::builder()
+            .status(400)
+            .body(br#"{"error":{"code":"BadRequest","message":"x"}}"#.to_vec())
+            .unwrap();
+        assert!(needs_resync(&gone) && needs_resync(&bad) && !needs_resync(&other));
+    }
+}

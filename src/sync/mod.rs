@@ -1,0 +1,232 @@
+//! `sync`: one page of mailbox changes per call.
+//!
+//! The provider does the work ([`crate::provider::MailProvider::sync_page`]); this module
+//! wraps its state in the opaque, versioned [`cursor`], and assembles the page with the
+//! refreshed account. A page's cursor never moves past what the page holds: the host stores
+//! the page and its cursor together, and a call resumed from any stored cursor yields every
+//! message that came after it, none twice.
+
+pub mod cursor;
+
+use crate::Error;
+use crate::net::HttpClient;
+use crate::session::Session;
+use crate::types::{Account, Message, MessageChange, Provider, SyncPage, SyncRequest};
+
+/// Messages a page holds when the request does not say.
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+/// The most messages a page holds.
+pub const MAX_PAGE_SIZE: u32 = 500;
+
+/// What a provider's sync step returns.
+#[derive(Debug, Default)]
+pub struct Step {
+    /// New or changed messages.
+    pub messages: Vec<Message>,
+    /// Ids of messages gone.
+    pub deleted: Vec<String>,
+    /// State changes of messages the host already has.
+    pub changes: Vec<MessageChange>,
+    /// Whether another page is ready now.
+    pub more: bool,
+    /// Why a full resync began, when it did.
+    pub full_resync: Option<String>,
+    /// What the host should know.
+    pub warnings: Vec<String>,
+    /// The provider's state after this page, for the cursor.
+    pub state: serde_json::Value,
+}
+
+/// The page size a request asks for, within bounds.
+pub fn page_size(request: &SyncRequest) -> u32 {
+    request
+        .page_size
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .clamp(1, MAX_PAGE_SIZE)
+}
+
+/// Runs one sync step for `account` and assembles the page.
+pub fn run(
+    http: &mut dyn HttpClient,
+    setting: &Provider,
+    account: &Account,
+    request: &SyncRequest,
+    now: u64,
+) -> Result<SyncPage, Error> {
+    let state = request
+        .cursor
+        .as_deref()
+        .map(|c| cursor::decode(c, setting.kind))
+        .transpose()?;
+    let mut session = Session::new(http, setting, account.clone(), now);
+    let secrets = session.secrets();
+    let step = session.provider().sync_page(&mut session, request, state);
+    let (account, refreshed) = session.into_account();
+    let secrets: Vec<&str> = secrets
+        .iter()
+        .map(String::as_str)
+        .chain([account.access_token.as_str()])
+        .collect();
+    let mut step = step.map_err(|e| e.scrub(&secrets))?;
+    tidy(&mut step);
+    Ok(SyncPage {
+        messages: step.messages,
+        deleted: step.deleted,
+        changes: step.changes,
+        cursor: cursor::encode(setting.kind, &step.state),
+        more: step.more,
+        full_resync: step.full_resync,
+        account: refreshed.then_some(account),
+        warnings: step.warnings,
+    })
+}
+
+/// One entry per message id: a message that is in the page is not also deleted or changed,
+/// and ids are not repeated.
+fn tidy(step: &mut Step) {
+    let mut seen = std::collections::HashSet::new();
+    step.messages.retain(|m| seen.insert(m.id.clone()));
+    step.deleted.retain(|id| !seen.contains(id));
+    step.deleted.sort();
+    step.deleted.dedup();
+    step.changes
+        .retain(|c| !seen.contains(&c.id) && !step.deleted.contains(&c.id));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::{Request, Response, TransportError};
+    use crate::types::{ProviderConfig, ProviderKind};
+
+    /// Answers each request with a closure of its URL, and counts the requests.
+    struct Fake<F: FnMut(&Request) -> (u16, String)> {
+        answer: F,
+        sent: Vec<String>,
+    }
+
+    impl<F: FnMut(&Request) -> (u16, String)> HttpClient for Fake<F> {
+        fn send_all(&mut self, requests: Vec<Request>, _max: usize) -> Vec<Result<Response, TransportError>> {
+            requests
+                .into_iter()
+                .map(|r| {
+                    self.sent.push(r.uri().to_string());
+                    let (status, body) = (self.answer)(&r);
+                    Ok(http::Response::builder().status(status).body(body.into_bytes()).unwrap())
+                })
+                .collect()
+        }
+    }
+
+    fn google() -> (Provider, Account) {
+        let setting = crate::config::configure(ProviderConfig {
+            kind: ProviderKind::Google,
+            client_id: "id".into(),
+            client_secret: "secret-xyz".into(),
+            redirect_uri: "https://app.example.com/cb".into(),
+            tenant: None,
+            scopes: None,
+        })
+        .unwrap();
+        let account = Account {
+            provider: ProviderKind::Google,
+            email: "ann@example.com".into(),
+            display_name: None,
+            access_token: "old-token".into(),
+            refresh_token: Some("refresh-token".into()),
+            expires_at: 10_000,
+            scopes: vec![],
+        };
+        (setting, account)
+    }
+
+    fn message(id: &str) -> String {
+        format!(r#"{{"id":"{id}","threadId":"t","labelIds":["INBOX"],"payload":{{"mimeType":"text/plain","headers":[{{"name":"Subject","value":"s {id}"}}],"body":{{"size":2,"data":"aGk"}}}}}}"#)
+    }
+
+    fn request(cursor: Option<String>) -> SyncRequest {
+        SyncRequest {
+            cursor,
+            folders: vec![],
+            newer_than: None,
+            max_messages: None,
+            page_size: Some(2),
+        }
+    }
+
+    #[test]
+    fn gmail_first_sync_pages_then_history_and_recovers_from_expiry() {
+        let (setting, account) = google();
+        let mut fake = Fake {
+            sent: vec![],
+            answer: |r: &Request| {
+                let url = r.uri().to_string();
+                if url.ends_with("/profile") {
+                    (200, r#"{"emailAddress":"ann@example.com","historyId":"100"}"#.into())
+                } else if url.contains("/messages?") && url.contains("pageToken=p2") {
+                    (200, r#"{"messages":[{"id":"m3","threadId":"t"}]}"#.into())
+                } else if url.contains("/messages?") {
+                    (200, r#"{"messages":[{"id":"m1","threadId":"t"},{"id":"m2","threadId":"t"}],"nextPageToken":"p2"}"#.into())
+                } else if let Some(id) = url.split("/messages/").nth(1) {
+                    (200, message(id.split('?').next().unwrap()))
+                } else if url.contains("startHistoryId=100") {
+                    (200, r#"{"history":[{"id":"101","messagesAdded":[{"message":{"id":"m4","threadId":"t","labelIds":["INBOX"]}}]},{"id":"102","messagesDeleted":[{"message":{"id":"m1","threadId":"t"}}]}],"historyId":"102"}"#.into())
+                } else {
+                    (404, r#"{"error":{"code":404,"message":"Requested entity was not found.","errors":[{"reason":"notFound"}]}}"#.into())
+                }
+            },
+        };
+        let first = run(&mut fake, &setting, &account, &request(None), 0).unwrap();
+        assert_eq!(first.messages.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["m1", "m2"]);
+        assert_eq!(first.messages[0].subject.as_deref(), Some("s m1"));
+        assert!(first.more && first.account.is_none());
+        assert!(fake.sent[0].ends_with("/profile"), "the history id is taken first");
+        let second = run(&mut fake, &setting, &account, &request(Some(first.cursor)), 0).unwrap();
+        assert_eq!(second.messages.len(), 1);
+        assert!(!second.more);
+        let third = run(&mut fake, &setting, &account, &request(Some(second.cursor.clone())), 0).unwrap();
+        assert_eq!(third.messages.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["m4"]);
+        assert_eq!(third.deleted, ["m1"]);
+        // The history id moved to 102, which this fake does not know: a bounded resync begins.
+        let fourth = run(&mut fake, &setting, &account, &request(Some(third.cursor)), 0).unwrap();
+        assert!(fourth.full_resync.is_some());
+        assert_eq!(fourth.messages.len(), 2);
+        // Resuming from an older stored cursor gives the same page again.
+        let again = run(&mut fake, &setting, &account, &request(Some(second.cursor)), 0).unwrap();
+        assert_eq!(again.messages.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["m4"]);
+    }
+
+    #[test]
+    fn a_401_refreshes_once_and_the_page_carries_the_new_account() {
+        let (setting, account) = google();
+        let mut fake = Fake {
+            sent: vec![],
+            answer: |r: &Request| {
+                let url = r.uri().to_string();
+                let bearer = r.headers().get("authorization").map(|v| v.to_str().unwrap().to_owned());
+                if url.contains("/token") {
+                    (200, r#"{"access_token":"new-token","expires_in":3600,"token_type":"Bearer"}"#.into())
+                } else if bearer.as_deref() != Some("Bearer new-token") {
+                    (401, r#"{"error":{"code":401,"message":"Invalid Credentials","errors":[{"reason":"authError"}]}}"#.into())
+                } else if url.ends_with("/profile") {
+                    (200, r#"{"historyId":"7"}"#.into())
+                } else {
+                    (200, r#"{"resultSizeEstimate":0}"#.into())
+                }
+            },
+        };
+        let page = run(&mut fake, &setting, &account, &request(None), 0).unwrap();
+        let refreshed = page.account.expect("the refreshed account comes back");
+        assert_eq!(refreshed.access_token, "new-token");
+        assert_eq!(refreshed.refresh_token.as_deref(), Some("refresh-token"));
+        assert_eq!(fake.sent.iter().filter(|u| u.contains("/token")).count(), 1);
+
+        // An expired token is refreshed before any API request.
+        let mut expired = account.clone();
+        expired.expires_at = 0;
+        fake.sent.clear();
+        let page = run(&mut fake, &setting, &expired, &request(None), 100).unwrap();
+        assert!(page.account.is_some());
+        assert!(fake.sent[0].contains("/token"));
+    }
+}

@@ -394,5 +394,7 @@ fn send_says_it_is_not_supported_yet() {
         attachments: vec![],
         original: None,
     };
-    assert!(matches!(component_error(world.harness.send(&provider, &account, &message)), Error::Unsupported(m) if m.contains("send")));
+    assert!(
+        matches!(component_error(world.harness.send(&provider, &account, &message)), Error::Unsupported(m) if m.contains("send"))
+    );
 }

@@ -1,13 +1,13 @@
 //! `email-harness`: the command-line host of the email-manager component.
 //!
-//! Configure an OAuth app, connect a mailbox and refresh its token, against the real providers
+//! Configure an OAuth app, connect a mailbox, refresh its token and sync it, against the real providers
 //! (with real credentials) or against the sandbox providers (`--sandbox-url`, or `demo`).
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use email_harness::sandbox::{Sandbox, SandboxConfig};
 use email_harness::types::{
-    Account, AuthOptions, Provider, ProviderConfig, ProviderKind, SyncRequest,
+    Account, AuthOptions, Message, Provider, ProviderConfig, ProviderKind, SyncPage, SyncRequest,
 };
 use email_harness::{HttpPolicy, Runtime, describe, inspect};
 use serde::{Deserialize, Serialize};
@@ -102,6 +102,24 @@ enum Command {
         /// google or microsoft.
         #[arg(long)]
         provider: Kind,
+    },
+    /// Sync a connected mailbox until no more pages are ready, storing what comes.
+    Sync {
+        /// google or microsoft.
+        #[arg(long)]
+        provider: Kind,
+        /// Messages per page.
+        #[arg(long)]
+        page_size: Option<u32>,
+        /// First sync only: at most this many messages, newest first.
+        #[arg(long)]
+        max_messages: Option<u32>,
+        /// First sync only: only mail received after this Unix time.
+        #[arg(long)]
+        newer_than: Option<u64>,
+        /// A folder or label id to sync (repeat for several; default: all but spam and trash).
+        #[arg(long = "folder")]
+        folders: Vec<String>,
     },
     /// Serve the sandbox providers on loopback until interrupted.
     Sandbox,
@@ -205,6 +223,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .insert(describe::kind(account.provider).to_owned(), account);
             store.save(&cli.store)
         }
+        Command::Sync {
+            provider,
+            page_size,
+            max_messages,
+            newer_than,
+            ref folders,
+        } => {
+            let harness = load_runtime(&cli)?.harness(policy(&cli)?);
+            let request = SyncRequest {
+                cursor: None,
+                folders: folders.clone(),
+                newer_than,
+                max_messages,
+                page_size,
+            };
+            sync_mailbox(&harness, &cli.store, provider, request)
+        }
         Command::Refresh { provider } => {
             let harness = load_runtime(&cli)?.harness(policy(&cli)?);
             let mut store = FileStore::open(&cli.store)?;
@@ -260,18 +295,7 @@ impl FileStore {
     }
 
     fn save(&self, dir: &Path) -> anyhow::Result<()> {
-        std::fs::create_dir_all(dir)?;
-        let path = dir.join(Self::FILE);
-        let temporary = dir.join(format!("{}.tmp", Self::FILE));
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&temporary)?;
-        file.write_all(&serde_json::to_vec_pretty(self)?)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, &path)?;
-        Ok(())
+        write_private(&dir.join(Self::FILE), &serde_json::to_vec_pretty(self)?)
     }
 
     fn provider(&self, kind: Kind) -> anyhow::Result<&Provider> {
@@ -289,6 +313,127 @@ impl FileStore {
             )
         })
     }
+}
+
+/// A synced mailbox as the command line keeps it: the cursor and the messages, written together
+/// after every page so that an interrupted sync resumes where the last page ended.
+#[derive(Default, Serialize, Deserialize)]
+struct MailboxFile {
+    cursor: Option<String>,
+    messages: BTreeMap<String, Message>,
+}
+
+impl MailboxFile {
+    fn path(dir: &Path, kind: Kind) -> PathBuf {
+        dir.join(format!("mailbox-{}.json", describe::kind(kind.wit())))
+    }
+
+    fn open(dir: &Path, kind: Kind) -> anyhow::Result<Self> {
+        match std::fs::read(Self::path(dir, kind)) {
+            Ok(bytes) => Ok(serde_json::from_slice(&bytes)?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Applies one page: upserts, deletions and state changes, and the page's cursor.
+    fn apply(&mut self, page: &SyncPage) {
+        for message in &page.messages {
+            self.messages.insert(message.id.clone(), message.clone());
+        }
+        for id in &page.deleted {
+            self.messages.remove(id);
+        }
+        for change in &page.changes {
+            if let Some(message) = self.messages.get_mut(&change.id) {
+                message.unread = change.unread.unwrap_or(message.unread);
+                message.starred = change.starred.unwrap_or(message.starred);
+                message
+                    .labels
+                    .retain(|l| !change.labels_removed.contains(l));
+                message.labels.extend(change.labels_added.iter().cloned());
+            }
+        }
+        self.cursor = Some(page.cursor.clone());
+    }
+
+    fn save(&self, dir: &Path, kind: Kind) -> anyhow::Result<()> {
+        write_private(&Self::path(dir, kind), &serde_json::to_vec(self)?)
+    }
+}
+
+/// Syncs until no more pages are ready, with a progress bar; each page is stored with its
+/// cursor before the next call.
+fn sync_mailbox(
+    harness: &email_harness::Harness,
+    dir: &Path,
+    kind: Kind,
+    mut request: SyncRequest,
+) -> anyhow::Result<()> {
+    let mut store = FileStore::open(dir)?;
+    let setting = store.provider(kind)?.clone();
+    let mut account = store.account(kind)?.clone();
+    let mut mailbox = MailboxFile::open(dir, kind)?;
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(indicatif::ProgressStyle::with_template(
+        "{spinner} {elapsed} {msg}",
+    )?);
+    let (mut pages, mut received, mut deleted, mut changed) = (0u64, 0u64, 0u64, 0u64);
+    loop {
+        request.cursor = mailbox.cursor.clone();
+        let page = harness.sync(&setting, &account, &request)?;
+        if let Some(fresh) = &page.account {
+            account = fresh.clone();
+            store
+                .accounts
+                .insert(describe::kind(account.provider).to_owned(), account.clone());
+            store.save(dir)?;
+        }
+        if let Some(reason) = &page.full_resync {
+            bar.println(format!("full resync: {reason}"));
+        }
+        for warning in &page.warnings {
+            bar.println(format!("warning: {warning}"));
+        }
+        mailbox.apply(&page);
+        mailbox.save(dir, kind)?;
+        pages += 1;
+        received += page.messages.len() as u64;
+        deleted += page.deleted.len() as u64;
+        changed += page.changes.len() as u64;
+        bar.set_message(format!(
+            "{pages} pages: {received} messages, {deleted} deleted, {changed} changed"
+        ));
+        bar.tick();
+        if !page.more {
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    println!(
+        "synced {} {}: {pages} pages, {received} messages, {deleted} deleted, {changed} changed; {} stored",
+        describe::kind(kind.wit()),
+        account.email,
+        mailbox.messages.len()
+    );
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a temporary file, readable by the owner only.
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let temporary = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path)?;
+    Ok(())
 }
 
 /// Waits for the provider's redirect on the loopback redirect URI and returns its full URL.

@@ -106,13 +106,20 @@ mod tests {
     }
 
     impl<F: FnMut(&Request) -> (u16, String)> HttpClient for Fake<F> {
-        fn send_all(&mut self, requests: Vec<Request>, _max: usize) -> Vec<Result<Response, TransportError>> {
+        fn send_all(
+            &mut self,
+            requests: Vec<Request>,
+            _max: usize,
+        ) -> Vec<Result<Response, TransportError>> {
             requests
                 .into_iter()
                 .map(|r| {
                     self.sent.push(r.uri().to_string());
                     let (status, body) = (self.answer)(&r);
-                    Ok(http::Response::builder().status(status).body(body.into_bytes()).unwrap())
+                    Ok(http::Response::builder()
+                        .status(status)
+                        .body(body.into_bytes())
+                        .unwrap())
                 })
                 .collect()
         }
@@ -141,7 +148,9 @@ mod tests {
     }
 
     fn message(id: &str) -> String {
-        format!(r#"{{"id":"{id}","threadId":"t","labelIds":["INBOX"],"payload":{{"mimeType":"text/plain","headers":[{{"name":"Subject","value":"s {id}"}}],"body":{{"size":2,"data":"aGk"}}}}}}"#)
+        format!(
+            r#"{{"id":"{id}","threadId":"t","labelIds":["INBOX"],"payload":{{"mimeType":"text/plain","headers":[{{"name":"Subject","value":"s {id}"}}],"body":{{"size":2,"data":"aGk"}}}}}}"#
+        )
     }
 
     fn request(cursor: Option<String>) -> SyncRequest {
@@ -162,7 +171,10 @@ mod tests {
             answer: |r: &Request| {
                 let url = r.uri().to_string();
                 if url.ends_with("/profile") {
-                    (200, r#"{"emailAddress":"ann@example.com","historyId":"100"}"#.into())
+                    (
+                        200,
+                        r#"{"emailAddress":"ann@example.com","historyId":"100"}"#.into(),
+                    )
                 } else if url.contains("/messages?") && url.contains("pageToken=p2") {
                     (200, r#"{"messages":[{"id":"m3","threadId":"t"}]}"#.into())
                 } else if url.contains("/messages?") {
@@ -177,23 +189,75 @@ mod tests {
             },
         };
         let first = run(&mut fake, &setting, &account, &request(None), 0).unwrap();
-        assert_eq!(first.messages.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["m1", "m2"]);
+        assert_eq!(
+            first
+                .messages
+                .iter()
+                .map(|m| m.id.as_str())
+                .collect::<Vec<_>>(),
+            ["m1", "m2"]
+        );
         assert_eq!(first.messages[0].subject.as_deref(), Some("s m1"));
         assert!(first.more && first.account.is_none());
-        assert!(fake.sent[0].ends_with("/profile"), "the history id is taken first");
-        let second = run(&mut fake, &setting, &account, &request(Some(first.cursor)), 0).unwrap();
+        assert!(
+            fake.sent[0].ends_with("/profile"),
+            "the history id is taken first"
+        );
+        let second = run(
+            &mut fake,
+            &setting,
+            &account,
+            &request(Some(first.cursor)),
+            0,
+        )
+        .unwrap();
         assert_eq!(second.messages.len(), 1);
         assert!(!second.more);
-        let third = run(&mut fake, &setting, &account, &request(Some(second.cursor.clone())), 0).unwrap();
-        assert_eq!(third.messages.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["m4"]);
+        let third = run(
+            &mut fake,
+            &setting,
+            &account,
+            &request(Some(second.cursor.clone())),
+            0,
+        )
+        .unwrap();
+        assert_eq!(
+            third
+                .messages
+                .iter()
+                .map(|m| m.id.as_str())
+                .collect::<Vec<_>>(),
+            ["m4"]
+        );
         assert_eq!(third.deleted, ["m1"]);
         // The history id moved to 102, which this fake does not know: a bounded resync begins.
-        let fourth = run(&mut fake, &setting, &account, &request(Some(third.cursor)), 0).unwrap();
+        let fourth = run(
+            &mut fake,
+            &setting,
+            &account,
+            &request(Some(third.cursor)),
+            0,
+        )
+        .unwrap();
         assert!(fourth.full_resync.is_some());
         assert_eq!(fourth.messages.len(), 2);
         // Resuming from an older stored cursor gives the same page again.
-        let again = run(&mut fake, &setting, &account, &request(Some(second.cursor)), 0).unwrap();
-        assert_eq!(again.messages.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["m4"]);
+        let again = run(
+            &mut fake,
+            &setting,
+            &account,
+            &request(Some(second.cursor)),
+            0,
+        )
+        .unwrap();
+        assert_eq!(
+            again
+                .messages
+                .iter()
+                .map(|m| m.id.as_str())
+                .collect::<Vec<_>>(),
+            ["m4"]
+        );
     }
 
     #[test]
@@ -203,9 +267,16 @@ mod tests {
             sent: vec![],
             answer: |r: &Request| {
                 let url = r.uri().to_string();
-                let bearer = r.headers().get("authorization").map(|v| v.to_str().unwrap().to_owned());
+                let bearer = r
+                    .headers()
+                    .get("authorization")
+                    .map(|v| v.to_str().unwrap().to_owned());
                 if url.contains("/token") {
-                    (200, r#"{"access_token":"new-token","expires_in":3600,"token_type":"Bearer"}"#.into())
+                    (
+                        200,
+                        r#"{"access_token":"new-token","expires_in":3600,"token_type":"Bearer"}"#
+                            .into(),
+                    )
                 } else if bearer.as_deref() != Some("Bearer new-token") {
                     (401, r#"{"error":{"code":401,"message":"Invalid Credentials","errors":[{"reason":"authError"}]}}"#.into())
                 } else if url.ends_with("/profile") {

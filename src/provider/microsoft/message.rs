@@ -7,9 +7,9 @@ use serde::Deserialize;
 pub const SELECT: &str = "id,conversationId,internetMessageId,subject,bodyPreview,body,from,sender,toRecipients,\
 ccRecipients,bccRecipients,replyTo,receivedDateTime,sentDateTime,isRead,isDraft,flag,parentFolderId,hasAttachments";
 
-/// The attachment properties listed (never the bytes).
-pub const ATTACHMENT_SELECT: &str =
-    "id,name,contentType,size,isInline,microsoft.graph.fileAttachment/contentId";
+/// The attachment properties listed (never the bytes). `contentId` belongs to the derived
+/// `fileAttachment` type, which `$select` on the base `attachment` collection cannot name.
+pub const ATTACHMENT_SELECT: &str = "id,name,contentType,size,isInline";
 
 /// A `message`, as far as the component reads it.
 #[derive(Debug, Deserialize)]
@@ -49,8 +49,9 @@ pub struct GraphMessage {
     is_draft: Option<bool>,
     #[serde(default)]
     flag: Option<Flag>,
+    /// The folder the message is in.
     #[serde(default)]
-    parent_folder_id: Option<String>,
+    pub parent_folder_id: Option<String>,
     /// Whether the message has attachments (their metadata is listed separately).
     #[serde(default)]
     pub has_attachments: Option<bool>,

@@ -110,6 +110,7 @@ pub fn step(
 
     let mut step = Step::default();
     let mut found: Vec<GraphMessage> = Vec::new();
+    let mut removed: Vec<String> = Vec::new();
     for (&index, response) in pending.iter().zip(responses) {
         if needs_resync(&response) {
             let folder = &mut state.folders[index];
@@ -125,7 +126,7 @@ pub fn step(
         let folder = &mut state.folders[index];
         for row in page.value {
             match row {
-                Row::Removed { id, .. } => step.deleted.push(id),
+                Row::Removed { id, .. } => removed.push(id),
                 Row::Message(message) => {
                     if folder.initial {
                         if state.max.is_some_and(|max| state.delivered >= max) {
@@ -152,6 +153,7 @@ pub fn step(
             }
         }
     }
+    found.extend(settle_removed(session, &state, removed, &mut step)?);
     step.messages = with_attachments(session, found)?;
     step.more = state.folders.iter().any(|f| f.pending);
     step.state = serde_json::to_value(&state).unwrap_or_default();
@@ -235,21 +237,9 @@ fn needs_resync(response: &net::Response) -> bool {
 /// their subfolders), found through the folder tree.
 fn discover(session: &mut Session<'_>, asked: &[String]) -> Result<Vec<String>, Error> {
     if !asked.is_empty() {
-        return Ok(asked.to_vec());
+        return folder_ids(session, asked);
     }
-    let excluded: Vec<String> = {
-        let requests = EXCLUDED
-            .iter()
-            .map(|name| net::json_get(&format!("{API}/mailFolders/{name}?$select=id")))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut ids = Vec::new();
-        for response in session.send_all(requests)? {
-            let folder: MailFolder =
-                net::parse_json(&session::check(response)?, "Graph mail folder")?;
-            ids.push(folder.id);
-        }
-        ids
-    };
+    let excluded = folder_ids(session, &EXCLUDED.map(str::to_owned))?;
     let mut found = Vec::new();
     let mut parents = vec![format!(
         "{API}/mailFolders?$top=100&$select=id,childFolderCount"
@@ -281,6 +271,65 @@ fn discover(session: &mut Session<'_>, asked: &[String]) -> Result<Vec<String>, 
         }
     }
     Ok(found)
+}
+
+/// The ids of folders given by id or well-known name.
+fn folder_ids(session: &mut Session<'_>, folders: &[String]) -> Result<Vec<String>, Error> {
+    let requests = folders
+        .iter()
+        .map(|folder| net::json_get(&format!("{API}/mailFolders/{}?$select=id", segment(folder))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut ids = Vec::with_capacity(folders.len());
+    for (folder, response) in folders.iter().zip(session.send_all(requests)?) {
+        if response.status() == http::StatusCode::NOT_FOUND {
+            return Err(Error::invalid(
+                "folders",
+                format!("names no mail folder: {folder:?}"),
+            ));
+        }
+        let found: MailFolder = net::parse_json(&session::check(response)?, "Graph mail folder")?;
+        ids.push(found.id);
+    }
+    Ok(ids)
+}
+
+/// Sorts out rows removed from a folder: a message that still exists in a synced folder was
+/// moved there and comes as a message (whichever folder's page reports it first, the host
+/// ends with it in its new place); anything else is gone from the scope.
+fn settle_removed(
+    session: &mut Session<'_>,
+    state: &State,
+    removed: Vec<String>,
+    step: &mut Step,
+) -> Result<Vec<GraphMessage>, Error> {
+    let requests = removed
+        .iter()
+        .map(|id| {
+            net::json_get(&format!(
+                "{API}/messages/{}?$select={}",
+                segment(id),
+                message::SELECT
+            ))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut moved = Vec::new();
+    for (id, response) in removed.into_iter().zip(session.send_all(requests)?) {
+        if response.status() == http::StatusCode::NOT_FOUND {
+            step.deleted.push(id);
+            continue;
+        }
+        let message: GraphMessage = net::parse_json(&session::check(response)?, "Graph message")?;
+        if state
+            .folders
+            .iter()
+            .any(|f| Some(&f.id) == message.parent_folder_id.as_ref())
+        {
+            moved.push(message);
+        } else {
+            step.deleted.push(id);
+        }
+    }
+    Ok(moved)
 }
 
 /// Normalizes messages, listing the attachments of those that have any.

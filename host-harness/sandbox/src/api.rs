@@ -3,13 +3,14 @@
 use std::time::SystemTime;
 
 use http::StatusCode;
-use http::header::WWW_AUTHENTICATE;
+use http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use serde_json::{Value, json};
 
 use crate::clock::Utc;
 use crate::config::Provider;
 use crate::mint;
 use crate::state::{AccessProblem, Grant, Shared};
+use crate::traffic::Fault;
 use crate::wire::{self, Request, Response};
 
 /// A request refused for its bearer token: none, or one the provider does not accept.
@@ -63,6 +64,27 @@ pub(crate) fn google_error(status: StatusCode, grpc: &str, message: &str, item: 
         }
     });
     wire::json(status, &body)
+}
+
+/// Google's 404 for an id that names nothing (a message, a label, an old history ID).
+pub(crate) fn google_entity_not_found() -> Response {
+    let message = "Requested entity was not found.";
+    google_error(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        message,
+        json!({"message": message, "domain": "global", "reason": "notFound"}),
+    )
+}
+
+/// Google's 400 for a parameter it cannot take.
+pub(crate) fn google_invalid(message: &str) -> Response {
+    google_error(
+        StatusCode::BAD_REQUEST,
+        "INVALID_ARGUMENT",
+        message,
+        json!({"message": message, "domain": "global", "reason": "invalid"}),
+    )
 }
 
 /// Google's 401: "Login Required" without credentials, "Invalid Credentials" for a token it does
@@ -127,6 +149,128 @@ pub(crate) fn graph_error(status: StatusCode, code: &str, message: &str) -> Resp
         }
     });
     wire::json(status, &body)
+}
+
+/// Graph's 404 for an id that names no item (message, folder, attachment).
+pub(crate) fn graph_item_not_found() -> Response {
+    graph_error(
+        StatusCode::NOT_FOUND,
+        "ErrorItemNotFound",
+        "The specified object was not found in the store.",
+    )
+}
+
+/// Graph's 410 for a delta or skip token it no longer (or never) knew, as Exchange words it:
+/// `The sync state generation is not found; generation=149;[highest=157][157][155][156].`
+/// (the generations of the token and of the newest sync states).
+pub(crate) fn graph_sync_state_not_found(generation: u64, highest: u64) -> Response {
+    graph_error(
+        StatusCode::GONE,
+        "SyncStateNotFound",
+        &format!(
+            "The sync state generation is not found; generation={generation};[highest={highest}][{highest}]."
+        ),
+    )
+}
+
+/// The answer a fault gives: its provider's error body for its status, with `Retry-After`
+/// when it has one.
+pub(crate) fn fault(fault: &Fault) -> Response {
+    let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let response = match fault.provider {
+        Provider::Google => google_status_error(status),
+        Provider::Microsoft => graph_status_error(status),
+    };
+    match fault.retry_after {
+        Some(seconds) => wire::with_header(response, RETRY_AFTER, &seconds.to_string()),
+        None => response,
+    }
+}
+
+/// What Google's APIs answer with `status` when the fault is theirs, not the request's.
+fn google_status_error(status: StatusCode) -> Response {
+    let (grpc, message, reason, detail) = match status.as_u16() {
+        401 => return google_unauthenticated(Some(AccessProblem::Expired)),
+        404 => return google_entity_not_found(),
+        429 => (
+            "RESOURCE_EXHAUSTED",
+            "Too many concurrent requests for user.",
+            "rateLimitExceeded",
+            "Too many concurrent requests for user.",
+        ),
+        403 => (
+            "PERMISSION_DENIED",
+            "User-rate limit exceeded.",
+            "userRateLimitExceeded",
+            "User-rate limit exceeded.",
+        ),
+        400 => (
+            "FAILED_PRECONDITION",
+            "Precondition check failed.",
+            "failedPrecondition",
+            "Precondition check failed.",
+        ),
+        503 => (
+            "UNAVAILABLE",
+            "Service Unavailable",
+            "backendError",
+            "We encountered an internal error. Please try again using truncated exponential backoff.",
+        ),
+        _ => (
+            "INTERNAL",
+            "Internal error encountered.",
+            "backendError",
+            "Internal error encountered.",
+        ),
+    };
+    google_error(
+        status,
+        grpc,
+        message,
+        json!({"message": detail, "domain": "global", "reason": reason}),
+    )
+}
+
+/// What Graph answers with `status` when the fault is its own, not the request's.
+fn graph_status_error(status: StatusCode) -> Response {
+    let (code, message) = match status.as_u16() {
+        401 => return graph_unauthenticated(Some(AccessProblem::Expired)),
+        404 => return graph_item_not_found(),
+        410 => return graph_sync_state_not_found(1, 2),
+        429 => {
+            // Graph's throttling answer carries its own innerError.
+            let body = json!({"error": {
+                "code": "TooManyRequests",
+                "innerError": {
+                    "code": "429",
+                    "date": Utc::of(SystemTime::now()).graph_date(),
+                    "message": "Please retry after",
+                    "request-id": mint::random_guid(),
+                    "status": "429",
+                },
+                "message": "Please retry again later.",
+            }});
+            return wire::json(status, &body);
+        }
+        403 => (
+            "ErrorAccessDenied",
+            "Access is denied. Check credentials and try again.",
+        ),
+        400 => ("BadRequest", "The request is malformed or incorrect."),
+        503 => (
+            "ServiceNotAvailable",
+            "The service is temporarily unavailable. Try again after a delay.",
+        ),
+        504 => (
+            "GatewayTimeout",
+            "The gateway timed out waiting for the service.",
+        ),
+        _ => (
+            "InternalServerError",
+            "An internal server error occurred while processing the request.",
+        ),
+    };
+    graph_error(status, code, message)
 }
 
 /// Graph's 401 `InvalidAuthenticationToken`.

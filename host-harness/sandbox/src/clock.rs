@@ -32,6 +32,33 @@ impl Utc {
         }
     }
 
+    /// Splits `secs` seconds after the Unix epoch into UTC fields.
+    pub fn of_unix(secs: u64) -> Utc {
+        Utc::of(UNIX_EPOCH + std::time::Duration::from_secs(secs))
+    }
+
+    /// `2016-01-09T02:02:12Z`: Graph's `DateTimeOffset` values (`receivedDateTime`, …).
+    pub fn graph_instant(&self) -> String {
+        format!("{}T{}Z", self.date(), self.time())
+    }
+
+    /// `Sat, 9 Jan 2016 02:02:12`: an RFC 5322 date-time without its zone.
+    pub fn rfc5322_local(&self) -> String {
+        const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let days = days_from_civil(self.year, self.month, self.day);
+        format!(
+            "{}, {} {} {} {}",
+            DAYS[days.rem_euclid(7) as usize],
+            self.day,
+            MONTHS[self.month as usize - 1],
+            self.year,
+            self.time()
+        )
+    }
+
     /// `2016-01-09 02:02:12Z`: the `timestamp` of Entra errors.
     pub fn entra_timestamp(&self) -> String {
         format!("{} {}Z", self.date(), self.time())
@@ -61,6 +88,25 @@ pub(crate) fn unix_seconds(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs()
+}
+
+/// Seconds since the Unix epoch of midnight UTC on `year`-`month`-`day`, if that is a date.
+pub(crate) fn unix_midnight(year: i64, month: u32, day: u32) -> Option<i64> {
+    let valid = (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && civil_from_days(days_from_civil(year, month, day)) == (year, month, day);
+    valid.then(|| days_from_civil(year, month, day) * 86_400)
+}
+
+/// The number of days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = year - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let month = i64::from(month);
+    let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// The proleptic Gregorian date `days` days after 1970-01-01 (H. Hinnant's algorithm).
@@ -93,5 +139,11 @@ mod tests {
         assert_eq!(Utc::of(UNIX_EPOCH).graph_date(), "1970-01-01T00:00:00");
         let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
         assert_eq!(Utc::of(leap).graph_date(), "2000-02-29T00:00:00");
+        assert_eq!(Utc::of(t).graph_instant(), "2016-01-09T02:02:12Z");
+        assert_eq!(Utc::of(t).rfc5322_local(), "Sat, 9 Jan 2016 02:02:12");
+        assert_eq!(Utc::of(leap).rfc5322_local(), "Tue, 29 Feb 2000 00:00:00");
+        assert_eq!(unix_midnight(2000, 2, 29), Some(951_782_400));
+        assert_eq!(unix_midnight(2001, 2, 29), None);
+        assert_eq!(unix_midnight(1970, 1, 1), Some(0));
     }
 }

@@ -1,12 +1,18 @@
-//! Sandbox identity providers (and, in time, mail APIs) for Google and Microsoft.
+//! Sandbox identity providers and mail APIs for Google and Microsoft.
 //!
 //! [`Sandbox::start`] serves, over real HTTP on a loopback port chosen at run time, the endpoints
 //! the email-manager component talks to:
 //!
 //! - Google: `accounts.google.com` (authorization), `oauth2.googleapis.com` (token) and
-//!   `gmail.googleapis.com` (`users.getProfile`);
+//!   `gmail.googleapis.com` (`users.getProfile`, `users.messages.list`/`get`,
+//!   `users.messages.attachments.get`, `users.history.list`, `users.labels.list`/`get`);
 //! - Microsoft: `login.microsoftonline.com` (authorization and token, any tenant) and
-//!   `graph.microsoft.com` (`/v1.0/me`).
+//!   `graph.microsoft.com` (`/v1.0/me`, `/me/mailFolders` with `childFolders` and
+//!   `messages/delta`, `/me/messages/{id}` with `attachments`).
+//!
+//! Each user has a mailbox, empty until [`Sandbox::seed_mailbox`] fills it from a
+//! [`MailboxSpec`]; further [`Sandbox`] methods change it (new mail, deletions, flags, labels,
+//! moves), expire sync state, and shape the traffic (latency, [`Fault`]s, foreign links).
 //!
 //! The harness sends the component's requests for those hosts to [`Sandbox::base_url`] and keeps
 //! the original `Host` header, which is what the server dispatches on. Answers follow the shapes
@@ -18,13 +24,19 @@ mod api;
 mod client;
 mod clock;
 mod config;
+mod controls;
+mod gmail;
+mod graph;
+mod mailbox;
 mod mint;
 mod oauth;
+mod paging;
 mod profile;
 mod server;
 mod state;
 #[cfg(test)]
 mod tests;
+mod traffic;
 mod wire;
 
 use std::net::{SocketAddr, TcpListener};
@@ -35,7 +47,9 @@ use anyhow::Context as _;
 use tokio::sync::oneshot;
 
 pub use config::{ClientApp, Provider, SandboxConfig, SandboxUser};
+pub use mailbox::MailboxSpec;
 pub use state::Received;
+pub use traffic::Fault;
 
 /// A running sandbox server. Dropping it stops the server, closes every connection and joins its
 /// thread.
@@ -113,6 +127,17 @@ impl Sandbox {
     /// page's error code.
     pub fn consent(&self, authorization_url: &str) -> anyhow::Result<String> {
         browse(&self.runtime, self.addr, authorization_url)
+    }
+
+    /// GETs `path` (with its query) from the sandbox as `host` with a bearer token, over
+    /// loopback HTTP, and returns the status and body: a plain client for benchmarks and tools.
+    pub fn get(&self, host: &str, path: &str, bearer: &str) -> anyhow::Result<(u16, Vec<u8>)> {
+        let request = http::Request::get(path)
+            .header(http::header::HOST, host)
+            .header(http::header::AUTHORIZATION, format!("Bearer {bearer}"))
+            .body(Default::default())?;
+        let reply = client::send_blocking(&self.runtime, self.addr, request)?;
+        Ok((reply.status.as_u16(), reply.body.to_vec()))
     }
 
     /// Sends `request` to this sandbox over loopback HTTP and waits for the whole answer.

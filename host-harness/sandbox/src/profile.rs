@@ -3,10 +3,12 @@
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::api;
+use std::collections::HashSet;
+
 use crate::config::Provider;
 use crate::state::Shared;
 use crate::wire::{self, Ordered, Request, Response};
+use crate::{api, gmail};
 
 /// The scopes `users.getProfile` accepts (Gmail v1 discovery document).
 const GMAIL_PROFILE_SCOPES: [&str; 5] = [
@@ -17,34 +19,22 @@ const GMAIL_PROFILE_SCOPES: [&str; 5] = [
     "https://www.googleapis.com/auth/gmail.readonly",
 ];
 
-/// The mailbox's current history ID: the sandbox mailbox starts empty, at its first record.
-const HISTORY_ID: &str = "1";
-
-/// `GET /gmail/v1/users/{userId}/profile`: `userId` is `me` or the signed-in address.
+/// `GET /gmail/v1/users/{userId}/profile`: `userId` is `me` or the signed-in address. Counts
+/// every message and thread of the mailbox, and gives its current history ID.
 pub(crate) fn gmail(shared: &Shared, request: &Request, user_id: &str) -> Response {
-    let grant = match api::authenticate(shared, Provider::Google, request) {
-        Ok(grant) => grant,
-        Err(refused) => return refused.response(),
+    if let Err(refused) = gmail::authorize(shared, request, user_id, &GMAIL_PROFILE_SCOPES) {
+        return *refused;
+    }
+    let (messages, threads, history_id) = {
+        let mailbox = shared.mail.of(Provider::Google);
+        let threads: HashSet<u64> = mailbox.messages().map(|m| m.thread.key).collect();
+        (mailbox.messages().count(), threads.len(), mailbox.change())
     };
-    if !api::has_any_scope(&grant, &GMAIL_PROFILE_SCOPES) {
-        return api::google_insufficient_scope(&GMAIL_PROFILE_SCOPES);
-    }
-    let user = &shared.config.google_user;
-    let user_id = wire::percent_decode(user_id, false);
-    if user_id != "me" && !user_id.eq_ignore_ascii_case(&user.email) {
-        let message = format!("Delegation denied for {user_id}");
-        return api::google_error(
-            StatusCode::FORBIDDEN,
-            "PERMISSION_DENIED",
-            &message,
-            json!({"message": message, "domain": "global", "reason": "forbidden"}),
-        );
-    }
     let profile = Ordered(vec![
-        ("emailAddress", json!(user.email)),
-        ("messagesTotal", json!(0)),
-        ("threadsTotal", json!(0)),
-        ("historyId", json!(HISTORY_ID)),
+        ("emailAddress", json!(shared.config.google_user.email)),
+        ("messagesTotal", json!(messages)),
+        ("threadsTotal", json!(threads)),
+        ("historyId", json!(history_id.to_string())),
     ]);
     wire::json(StatusCode::OK, &profile)
 }

@@ -15,7 +15,7 @@ use tokio::sync::oneshot;
 use crate::config::Provider;
 use crate::state::{Received, Shared};
 use crate::wire::{self, Request, Response};
-use crate::{api, oauth, profile};
+use crate::{api, gmail, graph, oauth, profile};
 
 /// The largest request body read (Gmail accepts 35 MB messages; base64 adds a third).
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -66,7 +66,25 @@ async fn handle(shared: &Shared, request: http::Request<Incoming>) -> Response {
         has_bearer: request.bearer().is_some(),
         form_keys: request.form.iter().map(|(k, _)| k.clone()).collect(),
     });
-    route(shared, &request)
+    match api_provider(&request.host) {
+        Some(provider) => {
+            let answer = || route(shared, &request);
+            shared
+                .traffic
+                .serve(provider, &request.target, answer)
+                .await
+        }
+        None => route(shared, &request),
+    }
+}
+
+/// The provider whose API `host` is (where latency, faults and counting apply).
+fn api_provider(host: &str) -> Option<Provider> {
+    match host {
+        "gmail.googleapis.com" => Some(Provider::Google),
+        "graph.microsoft.com" => Some(Provider::Microsoft),
+        _ => None,
+    }
 }
 
 /// Dispatches on the provider host, then the path.
@@ -91,11 +109,14 @@ fn route(shared: &Shared, request: &Request) -> Response {
         {
             oauth::token(shared, Provider::Microsoft, Some(tenant), request)
         }
-        ("gmail.googleapis.com", ["gmail", "v1", "users", user, "profile"]) if get => {
-            profile::gmail(shared, request, user)
+        ("gmail.googleapis.com", ["gmail", "v1", "users", user, rest @ ..]) if get => {
+            gmail::route(shared, request, user, rest)
         }
         ("graph.microsoft.com", ["v1.0", "me"]) if get => profile::graph_me(shared, request),
         ("graph.microsoft.com", ["v1.0", "me"]) => api::graph_method_not_allowed(),
+        ("graph.microsoft.com", ["v1.0", "me", rest @ ..]) => {
+            graph::route(shared, request, rest).unwrap_or_else(|| api::graph_not_found(&segments))
+        }
         ("accounts.google.com" | "oauth2.googleapis.com" | "gmail.googleapis.com", _) => {
             api::google_not_found(&request.path)
         }

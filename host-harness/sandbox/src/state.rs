@@ -5,6 +5,9 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::{Provider, SandboxConfig};
+use crate::mailbox::Mailboxes;
+use crate::traffic::Traffic;
+use crate::{gmail, graph};
 
 /// How long an authorization code can be redeemed.
 const CODE_LIFETIME: Duration = Duration::from_secs(600);
@@ -34,12 +37,18 @@ pub(crate) struct Shared {
     pub config: SandboxConfig,
     /// Everything issued and received since.
     pub store: Store,
+    /// The users' mailboxes.
+    pub mail: Mailboxes,
+    /// Latency, faults and counters of the mail API traffic.
+    pub traffic: Traffic,
 }
 
 impl Shared {
-    /// A fresh state for `config`: consent given, nothing issued.
+    /// A fresh state for `config`: consent given, nothing issued, empty mailboxes.
     pub fn new(config: SandboxConfig) -> Shared {
         Shared {
+            mail: Mailboxes::new(&config, gmail::filing, graph::filing),
+            traffic: Traffic::default(),
             config,
             store: Store {
                 inner: Mutex::new(Inner {

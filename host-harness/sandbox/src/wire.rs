@@ -8,6 +8,9 @@ use http_body_util::Full;
 /// What the server answers with.
 pub(crate) type Response = http::Response<Full<Bytes>>;
 
+/// An answer that ends a request early, boxed (a response is large for an error value).
+pub(crate) type Refusal = Box<Response>;
+
 /// A received request, read whole: the provider host it was meant for, its path, query and body.
 pub(crate) struct Request {
     /// The request method.
@@ -16,6 +19,8 @@ pub(crate) struct Request {
     pub host: String,
     /// The path, still percent-encoded.
     pub path: String,
+    /// The path and query as received.
+    pub target: String,
     /// The decoded query parameters, in order.
     pub query: Vec<(String, String)>,
     /// The request headers.
@@ -48,6 +53,10 @@ impl Request {
             method: head.method,
             host,
             path: head.uri.path().to_owned(),
+            target: head
+                .uri
+                .path_and_query()
+                .map_or_else(|| head.uri.path().to_owned(), |p| p.as_str().to_owned()),
             query,
             headers: head.headers,
             form,
@@ -57,6 +66,15 @@ impl Request {
     /// The first query parameter called `name`.
     pub fn query_param(&self, name: &str) -> Option<&str> {
         first(&self.query, name)
+    }
+
+    /// Every query parameter called `name`, in order (repeated parameters).
+    pub fn query_all(&self, name: &str) -> Vec<&str> {
+        self.query
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// The first body field called `name`.
@@ -200,9 +218,9 @@ pub(crate) fn percent_decode(text: &str, plus_as_space: bool) -> String {
 }
 
 /// A JSON object that keeps its members in the order given.
-pub(crate) struct Ordered(pub Vec<(&'static str, serde_json::Value)>);
+pub(crate) struct Ordered<V = serde_json::Value>(pub Vec<(&'static str, V)>);
 
-impl serde::Serialize for Ordered {
+impl<V: serde::Serialize> serde::Serialize for Ordered<V> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(Some(self.0.len()))?;

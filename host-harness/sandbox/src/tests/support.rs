@@ -210,3 +210,56 @@ pub fn keys(value: &Value) -> Vec<String> {
     keys.sort();
     keys
 }
+
+/// An access token for the default user of `provider`, granted `scope` (the component's scopes
+/// when `None`).
+pub fn access_token(sandbox: &Sandbox, provider: Provider, scope: Option<&str>) -> String {
+    let (verifier, challenge) = pkce();
+    let mut request = Authorize::new(provider, "common", &challenge);
+    if let Some(scope) = scope {
+        request = request.set("scope", scope);
+    }
+    let code = authorize_code(sandbox, &request);
+    let (host, path, client, secret, scope) = match provider {
+        Provider::Google => (
+            "oauth2.googleapis.com",
+            "/token",
+            "sandbox-google-client",
+            "sandbox-google-secret",
+            None,
+        ),
+        Provider::Microsoft => (
+            "login.microsoftonline.com",
+            "/common/oauth2/v2.0/token",
+            "sandbox-microsoft-client",
+            "sandbox-microsoft-secret",
+            Some(scope.unwrap_or(MICROSOFT_SCOPES)),
+        ),
+    };
+    let mut fields = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("client_id", client),
+        ("client_secret", secret),
+        ("code_verifier", verifier.as_str()),
+    ];
+    fields.extend(scope.map(|s| ("scope", s)));
+    let answer = post_form(sandbox, host, path, &[], &fields);
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.json()["access_token"].as_str().unwrap().to_owned()
+}
+
+/// A GET of `target` on `host` with bearer `token` and extra `headers`.
+pub fn get_with(
+    sandbox: &Sandbox,
+    host: &str,
+    target: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+) -> Answer {
+    let authorization = format!("Bearer {token}");
+    let mut all = vec![("authorization", authorization.as_str())];
+    all.extend_from_slice(headers);
+    call(sandbox, "GET", host, target, &all, "")
+}

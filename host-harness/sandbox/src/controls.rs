@@ -1,0 +1,190 @@
+//! The test controls of a running [`Sandbox`]: filling and changing the mailboxes, and shaping
+//! the API traffic (latency, faults, foreign links).
+
+use std::time::Duration;
+
+use crate::config::Provider;
+use crate::mailbox::model::MessageRef;
+use crate::mailbox::{Mailbox, MailboxSpec};
+use crate::traffic::Fault;
+use crate::{Sandbox, gmail, graph};
+
+impl Sandbox {
+    /// Replaces `provider`'s user's mailbox with the messages `spec` generates. History and
+    /// delta sync start afresh: earlier history IDs answer 404, earlier delta links 410.
+    pub fn seed_mailbox(&self, provider: Provider, spec: &MailboxSpec) {
+        self.shared.mail.of(provider).seed(spec);
+    }
+
+    /// Delivers `count` new messages to `provider`'s inbox (some are replies in existing
+    /// threads) and returns their ids.
+    pub fn deliver(&self, provider: Provider, count: usize) -> Vec<String> {
+        let mut mailbox = self.shared.mail.of(provider);
+        let delivered = mailbox.deliver(count);
+        delivered
+            .into_iter()
+            .map(|message| id_of(&mailbox, provider, message))
+            .collect()
+    }
+
+    /// Deletes message `id` for good (Gmail `messagesDeleted`, Graph `@removed`).
+    ///
+    /// # Panics
+    /// If `provider`'s mailbox has no message `id`.
+    pub fn delete(&self, provider: Provider, id: &str) {
+        let mut mailbox = self.shared.mail.of(provider);
+        let key = key_of(&mailbox, provider, id);
+        mailbox.delete(key);
+    }
+
+    /// Marks message `id` unread or read (Gmail's `UNREAD` label, Graph's `isRead`).
+    ///
+    /// # Panics
+    /// If `provider`'s mailbox has no message `id`.
+    pub fn set_unread(&self, provider: Provider, id: &str, unread: bool) {
+        let mut mailbox = self.shared.mail.of(provider);
+        let key = key_of(&mailbox, provider, id);
+        mailbox.set_unread(key, unread);
+    }
+
+    /// Stars message `id` or not (Gmail's `STARRED` label, Graph's flag `flagged` /
+    /// `notFlagged`).
+    ///
+    /// # Panics
+    /// If `provider`'s mailbox has no message `id`.
+    pub fn set_starred(&self, provider: Provider, id: &str, starred: bool) {
+        let mut mailbox = self.shared.mail.of(provider);
+        let key = key_of(&mailbox, provider, id);
+        mailbox.set_starred(key, starred);
+    }
+
+    /// Adds Gmail label `label` (an id like `INBOX` or `Label_1`, or a name) to Gmail message
+    /// `id`.
+    ///
+    /// # Panics
+    /// If there is no such message or label.
+    pub fn add_label(&self, id: &str, label: &str) {
+        self.relabel(id, label, true);
+    }
+
+    /// Removes Gmail label `label` (id or name) from Gmail message `id`.
+    ///
+    /// # Panics
+    /// If there is no such message or label.
+    pub fn remove_label(&self, id: &str, label: &str) {
+        self.relabel(id, label, false);
+    }
+
+    /// Moves Graph message `id` to `folder` (a folder id or a well-known name such as
+    /// `archive`); its id stays the same.
+    ///
+    /// # Panics
+    /// If there is no such message or folder.
+    pub fn move_to(&self, id: &str, folder: &str) {
+        let mut mailbox = self.shared.mail.of(Provider::Microsoft);
+        let key = key_of(&mailbox, Provider::Microsoft, id);
+        let destination = graph::resolve_folder(&mailbox, folder)
+            .unwrap_or_else(|| panic!("the Graph mailbox has no folder {folder:?}"));
+        let current: Vec<String> = mailbox.get(key).map_or_else(Vec::new, |m| {
+            m.state
+                .tags
+                .iter()
+                .filter(|t| *t != destination)
+                .cloned()
+                .collect()
+        });
+        let current: Vec<&str> = current.iter().map(String::as_str).collect();
+        mailbox.retag(key, &[destination], &current);
+    }
+
+    /// The ids of `provider`'s messages a sync sees, newest first: outside spam and trash
+    /// (Gmail), in every folder but Junk Email and Deleted Items (Graph).
+    pub fn message_ids(&self, provider: Provider) -> Vec<String> {
+        let mailbox = self.shared.mail.of(provider);
+        let mut messages: Vec<MessageRef> = mailbox
+            .messages()
+            .filter(|m| match provider {
+                Provider::Google => !m.state.tags.iter().any(|t| t == "SPAM" || t == "TRASH"),
+                Provider::Microsoft => !m
+                    .state
+                    .tags
+                    .iter()
+                    .any(|t| graph::HIDDEN_FROM_SYNC.contains(&t.as_str())),
+            })
+            .map(|m| m.id)
+            .collect();
+        messages.sort_by(|a, b| b.cmp(a));
+        messages
+            .into_iter()
+            .map(|message| id_of(&mailbox, provider, message))
+            .collect()
+    }
+
+    /// Drops the Gmail history log: history IDs from before now answer 404 in `history.list`.
+    pub fn expire_history(&self) {
+        self.shared.mail.of(Provider::Google).expire_log();
+    }
+
+    /// Expires every outstanding Graph delta and skip token: following them answers 410.
+    pub fn expire_delta(&self) {
+        self.shared.mail.of(Provider::Microsoft).expire_tokens();
+    }
+
+    /// Adds `latency` to every later mail API request (an async wait: concurrent requests
+    /// overlap).
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared.traffic.set_latency(latency);
+    }
+
+    /// Answers the next `fault.times` requests that match `fault` with it instead.
+    pub fn fail_next(&self, fault: Fault) {
+        self.shared.traffic.fail_next(fault);
+    }
+
+    /// Makes the next Graph `@odata.nextLink` (delta or folder list) point at
+    /// `https://{host}/…` instead of `graph.microsoft.com`.
+    pub fn foreign_next_link(&self, host: &str) {
+        self.shared.traffic.foreign_next_link(host);
+    }
+
+    /// The most mail API requests to `provider` that were in flight at once.
+    pub fn max_in_flight(&self, provider: Provider) -> usize {
+        self.shared.traffic.max_in_flight(provider)
+    }
+
+    /// Adds (or, with `add` false, removes) Gmail label `label` on message `id`.
+    fn relabel(&self, id: &str, label: &str, add: bool) {
+        let mut mailbox = self.shared.mail.of(Provider::Google);
+        let key = key_of(&mailbox, Provider::Google, id);
+        let label =
+            gmail::resolve_label(label).unwrap_or_else(|| panic!("Gmail has no label {label:?}"));
+        match (label, add) {
+            ("UNREAD", _) => mailbox.set_unread(key, add),
+            ("STARRED", _) => mailbox.set_starred(key, add),
+            (label, true) => mailbox.retag(key, &[label], &[]),
+            (label, false) => mailbox.retag(key, &[], &[label]),
+        };
+    }
+}
+
+/// The number of `provider`'s message `id` in `mailbox`.
+///
+/// # Panics
+/// If `id` names no message of `mailbox`.
+fn key_of(mailbox: &Mailbox, provider: Provider, id: &str) -> u64 {
+    let key = match provider {
+        Provider::Google => gmail::find(mailbox, id).map(|m| m.id.key),
+        Provider::Microsoft => {
+            graph::message_key(mailbox, id).filter(|k| mailbox.get(*k).is_some())
+        }
+    };
+    key.unwrap_or_else(|| panic!("the {provider:?} mailbox has no message {id:?}"))
+}
+
+/// `provider`'s id of `message`.
+fn id_of(mailbox: &Mailbox, provider: Provider, message: MessageRef) -> String {
+    match provider {
+        Provider::Google => gmail::message_id(message),
+        Provider::Microsoft => graph::message_id(mailbox, message.key),
+    }
+}

@@ -1,0 +1,222 @@
+//! The sandbox Graph mail API (`graph.microsoft.com/v1.0/me/…`): mail folders, message delta,
+//! messages and attachments over the Microsoft user's mailbox.
+
+mod attachments;
+mod delta;
+mod folders;
+mod ids;
+mod messages;
+pub(crate) mod select;
+
+use http::StatusCode;
+use http::header::HeaderName;
+use serde::Serialize;
+
+use crate::api;
+use crate::config::Provider;
+use crate::mailbox::Mailbox;
+use crate::state::Shared;
+use crate::wire::{self, Refusal, Request, Response};
+
+pub(crate) use self::folders::{HIDDEN_FROM_SYNC, filing, resolve as resolve_folder};
+
+/// Where every Graph URL starts.
+const ROOT: &str = "https://graph.microsoft.com";
+/// The permissions that allow reading mail.
+const MAIL_PERMISSIONS: [&str; 2] = [
+    "https://graph.microsoft.com/Mail.Read",
+    "https://graph.microsoft.com/Mail.ReadWrite",
+];
+
+/// Answers a request under `/v1.0/me/`, `rest` being the (still encoded) segments after `me`;
+/// `None` for a path that is not a mail resource.
+pub(crate) fn route(shared: &Shared, request: &Request, rest: &[&str]) -> Option<Response> {
+    let segments = normalize(rest);
+    let names: Vec<String> = segments.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let handler: fn(&Call, &[String]) -> Response = match names.as_slice() {
+        ["mailfolders"] => |call, _| folders::list(call),
+        ["mailfolders", _] => |call, s| folders::get(call, &s[1]),
+        ["mailfolders", _, "childfolders"] => |call, s| folders::children(call, &s[1]),
+        [
+            "mailfolders",
+            _,
+            "messages",
+            "delta" | "microsoft.graph.delta",
+        ] => |call, s| delta::get(call, &s[1]),
+        ["messages", _] => |call, s| messages::get(call, &s[1]),
+        ["messages", _, "attachments"] => |call, s| attachments::list(call, &s[1]),
+        ["messages", _, "attachments", _] => |call, s| attachments::get(call, &s[1], &s[3]),
+        _ => return None,
+    };
+    if request.method != http::Method::GET {
+        return Some(api::graph_method_not_allowed());
+    }
+    let grant = match api::authenticate(shared, Provider::Microsoft, request) {
+        Ok(grant) => grant,
+        Err(refused) => return Some(refused.response()),
+    };
+    if !api::has_any_scope(&grant, &MAIL_PERMISSIONS) {
+        return Some(api::graph_error(
+            StatusCode::FORBIDDEN,
+            "ErrorAccessDenied",
+            "Access is denied. Check credentials and try again.",
+        ));
+    }
+    let call = Call {
+        shared,
+        request,
+        prefer: Prefer::of(request),
+    };
+    Some(handler(&call, &segments))
+}
+
+/// The Graph id of message `key` of `mailbox`.
+pub(crate) fn message_id(mailbox: &Mailbox, key: u64) -> String {
+    ids::encode(ids::Kind::Message, mailbox.salt(), key)
+}
+
+/// The number of the message Graph id `id` names in `mailbox`, if it is one of its ids.
+pub(crate) fn message_key(mailbox: &Mailbox, id: &str) -> Option<u64> {
+    ids::decode(ids::Kind::Message, mailbox.salt(), id)
+}
+
+/// Path segments decoded, with OData keys split off: `mailFolders('inbox')` becomes
+/// `mailFolders`, `inbox`; `delta()` becomes `delta`.
+fn normalize(rest: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for segment in rest {
+        let segment = wire::percent_decode(segment, false);
+        match segment.find('(') {
+            Some(open) if segment.ends_with(')') => {
+                out.push(segment[..open].to_owned());
+                let key = segment[open + 1..segment.len() - 1].trim_matches('\'');
+                if !key.is_empty() {
+                    out.push(key.to_owned());
+                }
+            }
+            _ => out.push(segment),
+        }
+    }
+    out
+}
+
+/// One Graph mail request being answered.
+pub(crate) struct Call<'a> {
+    /// The sandbox.
+    pub shared: &'a Shared,
+    /// The request.
+    pub request: &'a Request,
+    /// Its `Prefer` header.
+    pub prefer: Prefer,
+}
+
+impl Call<'_> {
+    /// `@odata.context` base for the signed-in user: `…/$metadata#users('adele%40contoso.com')`.
+    fn user_context(&self) -> String {
+        let email = self.shared.config.microsoft_user.email.replace('@', "%40");
+        format!("{ROOT}/v1.0/$metadata#users('{email}')")
+    }
+
+    /// A link to this request's path with `query`, on Graph's host, or on the host
+    /// [`crate::Sandbox::foreign_next_link`] asked for when `next` is set.
+    fn link(&self, query: &str, next: bool) -> String {
+        let foreign = next
+            .then(|| self.shared.traffic.take_foreign_host())
+            .flatten();
+        match foreign {
+            Some(host) => format!("https://{host}{}?{query}", self.request.path),
+            None => format!("{ROOT}{}?{query}", self.request.path),
+        }
+    }
+}
+
+/// The body type a `Prefer: outlook.body-content-type` asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BodyType {
+    /// `"text"`.
+    Text,
+    /// `"html"`.
+    Html,
+}
+
+/// What the `Prefer` headers ask for.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Prefer {
+    /// `odata.maxpagesize=N`.
+    pub max_page_size: Option<usize>,
+    /// `outlook.body-content-type="text"|"html"`.
+    pub body: Option<BodyType>,
+}
+
+impl Prefer {
+    /// Reads every `Prefer` header of `request` (comma-separated preferences; others, like
+    /// `IdType="ImmutableId"`, change nothing: ids here are immutable already).
+    fn of(request: &Request) -> Prefer {
+        let mut prefer = Prefer::default();
+        let values = request.headers.get_all("prefer").iter();
+        for preference in values
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+        {
+            let Some((name, value)) = preference.split_once('=') else {
+                continue;
+            };
+            let value = value.trim().trim_matches('"');
+            match name.trim().to_ascii_lowercase().as_str() {
+                "odata.maxpagesize" => prefer.max_page_size = value.parse().ok().filter(|n| *n > 0),
+                "outlook.body-content-type" => {
+                    prefer.body = match value.to_ascii_lowercase().as_str() {
+                        "text" => Some(BodyType::Text),
+                        "html" => Some(BodyType::Html),
+                        _ => None,
+                    }
+                }
+                _ => {}
+            }
+        }
+        prefer
+    }
+
+    /// The `Preference-Applied` of an answer that honoured the body type (and the page size,
+    /// when `page_size` is set).
+    fn applied(&self, page_size: bool) -> Vec<String> {
+        let mut applied = Vec::new();
+        if let (true, Some(size)) = (page_size, self.max_page_size) {
+            applied.push(format!("odata.maxpagesize={size}"));
+        }
+        match self.body {
+            Some(BodyType::Text) => applied.push("outlook.body-content-type=\"text\"".to_owned()),
+            Some(BodyType::Html) => applied.push("outlook.body-content-type=\"html\"".to_owned()),
+            None => {}
+        }
+        applied
+    }
+}
+
+/// A 200 with `body` and, when there are any, the `applied` preferences.
+fn ok(body: &impl Serialize, applied: &[String]) -> Response {
+    let response = wire::json(StatusCode::OK, body);
+    match applied.is_empty() {
+        true => response,
+        false => wire::with_header(
+            response,
+            HeaderName::from_static("preference-applied"),
+            &applied.join(", "),
+        ),
+    }
+}
+
+/// A number query option (`$top`, `$skip`), or Graph's 400 for one that is not a number.
+fn number_option(request: &Request, name: &str) -> Result<Option<usize>, Refusal> {
+    match request.query_param(name) {
+        None => Ok(None),
+        Some(value) => value.parse().map(Some).map_err(|_| {
+            Box::new(api::graph_error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                &format!("Invalid value '{value}' for query option '{name}'."),
+            ))
+        }),
+    }
+}

@@ -9,8 +9,10 @@
 //!   routed (the real provider, or the sandbox), and a record of every request.
 //! - [`describe`]: one-line, secret-free descriptions of the component's errors.
 //! - [`inspect`]: the WIT a built component imports and exports.
+//! - [`bench`]: the first-sync benchmark behind `email-harness bench-sync`.
 //! - The sandbox providers live in the `email-sandbox` crate, re-exported as [`sandbox`].
 
+pub mod bench;
 pub mod bindings;
 pub mod describe;
 pub mod inspect;

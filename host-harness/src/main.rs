@@ -5,7 +5,7 @@
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use email_harness::sandbox::{Sandbox, SandboxConfig};
+use email_harness::sandbox::{MailboxSpec, Provider as SandboxKind, Sandbox, SandboxConfig};
 use email_harness::types::{
     Account, AuthOptions, Message, Provider, ProviderConfig, ProviderKind, SyncPage, SyncRequest,
 };
@@ -123,6 +123,18 @@ enum Command {
     },
     /// Serve the sandbox providers on loopback until interrupted.
     Sandbox,
+    /// Benchmark the first sync of a sandbox mailbox against a sequential baseline.
+    BenchSync {
+        /// Messages in the first sync.
+        #[arg(long, default_value_t = 2000)]
+        messages: usize,
+        /// Latency added to every mail API request, in milliseconds.
+        #[arg(long, default_value_t = 25)]
+        latency_ms: u64,
+        /// Messages per sync page.
+        #[arg(long, default_value_t = 100)]
+        page_size: u32,
+    },
     /// Print the WIT a built component imports and exports.
     Wit {
         /// The component [default: as --component].
@@ -153,6 +165,41 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Sandbox => serve_sandbox(),
+        Command::BenchSync {
+            messages,
+            latency_ms,
+            page_size,
+        } => {
+            let runtime = load_runtime(&cli)?;
+            println!(
+                "first sync of {messages} messages, {latency_ms} ms latency per mail API request, {page_size} per page\n"
+            );
+            println!("| provider | way | messages | requests | wall time | messages/s |");
+            println!("| --- | --- | ---: | ---: | ---: | ---: |");
+            for kind in [ProviderKind::Google, ProviderKind::Microsoft] {
+                let report = email_harness::bench::first_sync(
+                    &runtime,
+                    kind,
+                    messages,
+                    std::time::Duration::from_millis(latency_ms),
+                    page_size,
+                )?;
+                for (way, run) in [
+                    ("component sync", &report.component),
+                    ("sequential, one request per message", &report.sequential),
+                ] {
+                    println!(
+                        "| {} | {way} | {} | {} | {:.2} s | {:.0} |",
+                        describe::kind(kind),
+                        run.messages,
+                        run.requests,
+                        run.elapsed.as_secs_f64(),
+                        run.messages as f64 / run.elapsed.as_secs_f64()
+                    );
+                }
+            }
+            Ok(())
+        }
         Command::Demo => demo(&load_runtime(&cli)?),
         Command::Configure {
             provider,
@@ -489,19 +536,37 @@ fn serve_sandbox() -> anyhow::Result<()> {
 }
 
 /// Configures both providers against an embedded sandbox, connects one account each (the
-/// sandbox user consents), refreshes the tokens, and prints a summary.
+/// sandbox user consents), refreshes the tokens, syncs a generated mailbox, changes it at the
+/// provider (new mail, a deletion, a read and a starred message) and syncs again, then prints
+/// a summary.
 fn demo(runtime: &Runtime) -> anyhow::Result<()> {
     let config = SandboxConfig::default();
     let apps = [
-        (ProviderKind::Google, config.google_clients[0].clone()),
-        (ProviderKind::Microsoft, config.microsoft_clients[0].clone()),
+        (
+            ProviderKind::Google,
+            SandboxKind::Google,
+            config.google_clients[0].clone(),
+        ),
+        (
+            ProviderKind::Microsoft,
+            SandboxKind::Microsoft,
+            config.microsoft_clients[0].clone(),
+        ),
     ];
     let sandbox = Sandbox::start(config)?;
     let harness = runtime.harness(HttpPolicy::sandbox(&sandbox.base_url())?);
     println!("sandbox providers at {}", sandbox.base_url());
     let mut summary = Vec::new();
-    for (kind, app) in apps {
+    for (kind, who, app) in apps {
         let name = describe::kind(kind);
+        sandbox.seed_mailbox(
+            who,
+            &MailboxSpec {
+                messages: 300,
+                seed: 7,
+                ..MailboxSpec::default()
+            },
+        );
         let setting = harness.configure_provider(&ProviderConfig {
             kind,
             client_id: app.client_id.clone(),
@@ -512,46 +577,95 @@ fn demo(runtime: &Runtime) -> anyhow::Result<()> {
         })?;
         println!("[{name}] configured {}", describe::provider(&setting));
         let pending = harness.begin_auth(&setting, &AuthOptions { login_hint: None })?;
-        println!("[{name}] authorization URL: {}", pending.authorization_url);
         let callback = sandbox.consent(&pending.authorization_url)?;
         let account = harness.complete_auth(&setting, &pending, &callback)?;
         println!("[{name}] connected {}", describe::account(&account));
-        let fresh = harness.refresh(&setting, &account)?;
-        let rotated = fresh.refresh_token != account.refresh_token;
+        let mut account = harness.refresh(&setting, &account)?;
+        println!("[{name}] refreshed the access token");
+
+        let mut mailbox = MailboxFile::default();
+        let first = sync_to_end(&harness, &setting, &mut account, &mut mailbox)?;
         println!(
-            "[{name}] refreshed: new access token, refresh token {}",
-            if rotated { "rotated" } else { "kept" }
+            "[{name}] first sync: {} messages in {} pages",
+            first.messages, first.pages
         );
-        let sync = harness.sync(
-            &setting,
-            &fresh,
-            &SyncRequest {
-                cursor: None,
-                folders: vec![],
-                newer_than: None,
-                max_messages: None,
-                page_size: None,
-            },
+
+        let ids: Vec<String> = mailbox.messages.keys().cloned().collect();
+        let new = sandbox.deliver(who, 3);
+        sandbox.delete(who, &ids[0]);
+        sandbox.set_unread(who, &ids[1], false);
+        sandbox.set_starred(who, &ids[2], true);
+        println!("[{name}] at the provider: 3 new messages, 1 deleted, 1 read, 1 starred");
+        let next = sync_to_end(&harness, &setting, &mut account, &mut mailbox)?;
+        println!(
+            "[{name}] incremental sync: {} new or changed messages, {} deleted, {} state changes",
+            next.messages, next.deleted, next.changes
         );
-        if let Err(error) = &sync {
-            println!("[{name}] sync: {error}");
-        }
+        let arrived = new
+            .iter()
+            .filter(|id| mailbox.messages.contains_key(*id))
+            .count();
         summary.push(format!(
-            "{name}: {} connected, token refreshed ({})",
+            "{name}: {} connected; first sync {} messages; incremental: {arrived}/3 new arrived, deletion {}, {} messages stored",
             account.email,
-            if rotated { "rotated" } else { "kept" }
+            first.messages,
+            if mailbox.messages.contains_key(&ids[0]) { "missed" } else { "applied" },
+            mailbox.messages.len()
         ));
     }
     let requests = harness.policy().requests();
+    let routed = requests.iter().filter(|r| r.routed_to.is_some()).count();
     println!("\nsummary:");
     for line in summary {
         println!("  {line}");
     }
-    let routed = requests.iter().filter(|r| r.routed_to.is_some()).count();
     println!(
         "  {} requests made by the component, {routed} routed to the sandbox, {} denied",
         requests.len(),
         requests.iter().filter(|r| r.denied).count()
     );
     Ok(())
+}
+
+/// What a run of sync pages brought.
+#[derive(Default)]
+struct Tally {
+    pages: usize,
+    messages: usize,
+    deleted: usize,
+    changes: usize,
+}
+
+/// Syncs until no more pages are ready, applying each page to `mailbox`.
+fn sync_to_end(
+    harness: &email_harness::Harness,
+    setting: &Provider,
+    account: &mut Account,
+    mailbox: &mut MailboxFile,
+) -> anyhow::Result<Tally> {
+    let mut tally = Tally::default();
+    loop {
+        let page = harness.sync(
+            setting,
+            account,
+            &SyncRequest {
+                cursor: mailbox.cursor.clone(),
+                folders: vec![],
+                newer_than: None,
+                max_messages: None,
+                page_size: Some(100),
+            },
+        )?;
+        if let Some(fresh) = &page.account {
+            *account = fresh.clone();
+        }
+        tally.pages += 1;
+        tally.messages += page.messages.len();
+        tally.deleted += page.deleted.len();
+        tally.changes += page.changes.len();
+        mailbox.apply(&page);
+        if !page.more {
+            return Ok(tally);
+        }
+    }
 }

@@ -6,6 +6,7 @@
 #   component         toolchain + component only
 #   test [ARGS...]    component, then `cargo test --workspace ARGS...` with EMAIL_MANAGER_WASM set
 #   demo [ARGS...]    build, then `email-harness demo ARGS...` with EMAIL_MANAGER_WASM set
+#   bench [ARGS...]   build, then `email-harness bench-sync ARGS...` (the numbers in BENCHMARKS.md)
 #   wit               component, then print its WIT with `email-harness wit`
 #   toolchain         only make sure a wasm32-wasip2 std is available; print the route used
 #   -h, --help        this help
@@ -218,6 +219,11 @@ case $cmd in
         build_component
         build_harness
         harness demo "$@"
+        ;;
+    bench)
+        build_component
+        build_harness
+        harness bench-sync "$@"
         ;;
     wit)
         build_component

@@ -172,3 +172,73 @@ fn wit_prints_the_exports_and_the_http_import() {
     assert!(wit.contains("export email:manager/api@0.1.0"));
     assert!(wit.contains("complete-auth: func("));
 }
+
+#[test]
+fn sync_stores_every_message_with_its_cursor() {
+    use email_harness::sandbox::MailboxSpec;
+    let config = SandboxConfig::default();
+    let sandbox = Sandbox::start(config.clone()).unwrap();
+    sandbox.seed_mailbox(
+        Provider::Google,
+        &MailboxSpec {
+            messages: 120,
+            seed: 5,
+            ..MailboxSpec::default()
+        },
+    );
+    let dir = store("sync");
+    let app = &config.google_clients[0];
+    let configure = run(
+        &dir,
+        &sandbox,
+        &[
+            "configure",
+            "--provider",
+            "google",
+            "--client-id",
+            &app.client_id,
+            "--redirect-uri",
+            &app.redirect_uris[0],
+        ],
+        Some(&app.client_secret),
+    );
+    assert!(configure.status.success(), "{}", text(&configure));
+    assert!(
+        run(
+            &dir,
+            &sandbox,
+            &["connect", "--provider", "google", "--consent"],
+            None
+        )
+        .status
+        .success()
+    );
+    let sync = run(
+        &dir,
+        &sandbox,
+        &["sync", "--provider", "google", "--page-size", "25"],
+        None,
+    );
+    assert!(sync.status.success(), "{}", text(&sync));
+    let in_scope = sandbox.message_ids(Provider::Google).len();
+    let stdout = String::from_utf8_lossy(&sync.stdout);
+    assert!(stdout.contains(&format!("{in_scope} stored")), "{stdout}");
+
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("mailbox-google.json")).unwrap()).unwrap();
+    assert_eq!(stored["messages"].as_object().unwrap().len(), in_scope);
+    assert!(stored["cursor"].as_str().unwrap().starts_with("em1."));
+
+    // New mail: the next run brings just that.
+    sandbox.deliver(Provider::Google, 2);
+    let again = run(&dir, &sandbox, &["sync", "--provider", "google"], None);
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains(&format!(
+            "2 messages, 0 deleted, 0 changed; {} stored",
+            in_scope + 2
+        )),
+        "{}",
+        text(&again)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,8 +3,8 @@
 //! the same run.
 
 use crate::sandbox::{MailboxSpec, Provider as SandboxProvider, Sandbox, SandboxConfig};
-use crate::types::{AuthOptions, ProviderConfig, ProviderKind, SyncRequest};
-use crate::{HttpPolicy, Runtime, describe};
+use crate::types::{ProviderKind, SyncRequest};
+use crate::{HttpPolicy, Runtime, describe, sandboxed};
 use std::time::{Duration, Instant};
 
 /// One measured way of syncing.
@@ -39,14 +39,11 @@ pub fn first_sync(
     page_size: u32,
 ) -> anyhow::Result<Report> {
     let config = SandboxConfig::default();
-    let (who, app) = match kind {
-        ProviderKind::Google => (SandboxProvider::Google, config.google_clients[0].clone()),
-        ProviderKind::Microsoft => (
-            SandboxProvider::Microsoft,
-            config.microsoft_clients[0].clone(),
-        ),
+    let who = match kind {
+        ProviderKind::Google => SandboxProvider::Google,
+        ProviderKind::Microsoft => SandboxProvider::Microsoft,
     };
-    let sandbox = Sandbox::start(config)?;
+    let sandbox = Sandbox::start(config.clone())?;
     // Some seeded mail sits in spam, trash or drafts: seed more so that enough is in scope.
     sandbox.seed_mailbox(
         who,
@@ -58,17 +55,7 @@ pub fn first_sync(
     );
     let policy = HttpPolicy::sandbox(&sandbox.base_url())?;
     let harness = runtime.harness(policy.clone());
-    let setting = harness.configure_provider(&ProviderConfig {
-        kind,
-        client_id: app.client_id.clone(),
-        client_secret: app.client_secret.clone(),
-        redirect_uri: app.redirect_uris[0].clone(),
-        tenant: None,
-        scopes: None,
-    })?;
-    let pending = harness.begin_auth(&setting, &AuthOptions { login_hint: None })?;
-    let callback = sandbox.consent(&pending.authorization_url)?;
-    let mut account = harness.complete_auth(&setting, &pending, &callback)?;
+    let (setting, mut account) = sandboxed::connect(&harness, &sandbox, &config, kind)?;
 
     sandbox.set_latency(latency);
     policy.clear();

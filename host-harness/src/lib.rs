@@ -9,6 +9,7 @@
 //!   routed (the real provider, or the sandbox), and a record of every request.
 //! - [`describe`]: one-line, secret-free descriptions of the component's errors.
 //! - [`inspect`]: the WIT a built component imports and exports.
+//! - [`sandboxed`]: connecting accounts against the sandbox providers.
 //! - [`bench`]: the first-sync benchmark behind `email-harness bench-sync`.
 //! - The sandbox providers live in the `email-sandbox` crate, re-exported as [`sandbox`].
 
@@ -18,6 +19,7 @@ pub mod describe;
 pub mod inspect;
 pub mod policy;
 pub mod runtime;
+pub mod sandboxed;
 
 pub use bindings::email::manager::types;
 pub use email_sandbox as sandbox;

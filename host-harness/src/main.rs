@@ -541,23 +541,14 @@ fn serve_sandbox() -> anyhow::Result<()> {
 /// a summary.
 fn demo(runtime: &Runtime) -> anyhow::Result<()> {
     let config = SandboxConfig::default();
-    let apps = [
-        (
-            ProviderKind::Google,
-            SandboxKind::Google,
-            config.google_clients[0].clone(),
-        ),
-        (
-            ProviderKind::Microsoft,
-            SandboxKind::Microsoft,
-            config.microsoft_clients[0].clone(),
-        ),
-    ];
-    let sandbox = Sandbox::start(config)?;
+    let sandbox = Sandbox::start(config.clone())?;
     let harness = runtime.harness(HttpPolicy::sandbox(&sandbox.base_url())?);
     println!("sandbox providers at {}", sandbox.base_url());
     let mut summary = Vec::new();
-    for (kind, who, app) in apps {
+    for (kind, who) in [
+        (ProviderKind::Google, SandboxKind::Google),
+        (ProviderKind::Microsoft, SandboxKind::Microsoft),
+    ] {
         let name = describe::kind(kind);
         sandbox.seed_mailbox(
             who,
@@ -567,18 +558,9 @@ fn demo(runtime: &Runtime) -> anyhow::Result<()> {
                 ..MailboxSpec::default()
             },
         );
-        let setting = harness.configure_provider(&ProviderConfig {
-            kind,
-            client_id: app.client_id.clone(),
-            client_secret: app.client_secret.clone(),
-            redirect_uri: app.redirect_uris[0].clone(),
-            tenant: None,
-            scopes: None,
-        })?;
+        let (setting, account) =
+            email_harness::sandboxed::connect(&harness, &sandbox, &config, kind)?;
         println!("[{name}] configured {}", describe::provider(&setting));
-        let pending = harness.begin_auth(&setting, &AuthOptions { login_hint: None })?;
-        let callback = sandbox.consent(&pending.authorization_url)?;
-        let account = harness.complete_auth(&setting, &pending, &callback)?;
         println!("[{name}] connected {}", describe::account(&account));
         let mut account = harness.refresh(&setting, &account)?;
         println!("[{name}] refreshed the access token");

@@ -52,15 +52,7 @@ impl World {
 
     /// The provider config an admin would enter for the sandbox app.
     pub fn provider_config(&self, kind: ProviderKind) -> ProviderConfig {
-        let app = self.app(kind);
-        ProviderConfig {
-            kind,
-            client_id: app.client_id.clone(),
-            client_secret: app.client_secret.clone(),
-            redirect_uri: app.redirect_uris[0].clone(),
-            tenant: None,
-            scopes: None,
-        }
+        email_harness::sandboxed::provider_config(&self.config, kind)
     }
 
     /// `configure-provider` for the sandbox app.
@@ -85,13 +77,8 @@ impl World {
 
     /// The whole connect flow.
     pub fn connect(&self, kind: ProviderKind) -> (Provider, Account) {
-        let provider = self.provider(kind);
-        let (pending, callback) = self.authorize(&provider);
-        let account = self
-            .harness
-            .complete_auth(&provider, &pending, &callback)
-            .expect("complete-auth");
-        (provider, account)
+        email_harness::sandboxed::connect(&self.harness, &self.sandbox, &self.config, kind)
+            .expect("connect")
     }
 }
 

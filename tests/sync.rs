@@ -416,3 +416,36 @@ fn a_cursor_of_the_other_provider_is_refused() {
         .unwrap_err();
     assert!(matches!(error, CallError::Component(Error::InvalidInput(f)) if f.field == "cursor"));
 }
+
+#[test]
+fn a_rate_limit_mid_page_is_retry_later_and_the_cursor_holds() {
+    for (kind, path) in [
+        (ProviderKind::Google, "/messages/"),
+        (ProviderKind::Microsoft, "/delta"),
+    ] {
+        let (world, mut host) = seeded(kind, 60);
+        let page = host.call(&world, 20).unwrap();
+        host.commit(page);
+        world.sandbox.fail_next(email_harness::sandbox::Fault {
+            provider: sandbox_kind(kind),
+            path_contains: path.into(),
+            status: 429,
+            retry_after: Some(7),
+            times: 1,
+        });
+        match host.call(&world, 20) {
+            Err(CallError::Component(Error::RetryLater(failure))) => {
+                assert_eq!(failure.retry_after_seconds, Some(7), "{kind:?}");
+                assert_eq!(failure.status, Some(429));
+            }
+            other => panic!(
+                "{kind:?}: expected retry-later, got {:?}",
+                other.map(|p| p.messages.len())
+            ),
+        }
+        // Nothing was committed; the host retries from the same cursor and loses nothing.
+        host.sync_all(&world, 20);
+        assert_eq!(host.ids(), expected(&world, kind), "{kind:?}");
+        assert!(host.deliveries.values().all(|&n| n == 1), "{kind:?}");
+    }
+}

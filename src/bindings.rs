@@ -25,8 +25,8 @@ mod component {
     use crate::ops::Env;
     use crate::transport::WasiHttp;
     use crate::types::{
-        Account, AuthOptions, Error, Outgoing, PendingAuth, Provider, ProviderConfig, Sent,
-        SyncPage, SyncRequest,
+        Account, AuthOptions, Error, Outgoing, PendingAuth, Provider, ProviderConfig, SendAsList,
+        Sent, SyncPage, SyncRequest,
     };
 
     /// The component's export of `email:manager/api`.
@@ -73,7 +73,13 @@ mod component {
         }
 
         fn send(provider: Provider, account: Account, message: Outgoing) -> Result<Sent, Error> {
-            crate::ops::send(&mut env(), &provider, &account, &message).map_err(Into::into)
+            let entropy = wasi::random::random::get_random_bytes(16);
+            crate::ops::send(&mut env(), &provider, &account, &message, &entropy)
+                .map_err(Into::into)
+        }
+
+        fn list_send_as(provider: Provider, account: Account) -> Result<SendAsList, Error> {
+            crate::ops::list_send_as(&mut env(), &provider, &account).map_err(Into::into)
         }
     }
 

@@ -16,9 +16,11 @@
 //! - [`session`]: authorized access to a mail API for one call (token refresh, request cap).
 //! - [`sync`]: the sync cursor and page assembly; the provider steps live in [`provider`].
 //! - [`mime`]: MIME header and charset decoding through `mail-parser`.
+//! - [`compose`]: outgoing messages: checks, reply and forward rules, RFC 5322 with `mail-builder`.
 //! - [`error`]: the one error type, mapped to the WIT `error` variant.
 
 pub mod bindings;
+pub mod compose;
 pub mod config;
 pub mod error;
 pub mod mime;

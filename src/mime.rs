@@ -2,7 +2,7 @@
 //! encoded words in any charset, RFC 2231 parameters) and text in any charset, for providers
 //! that hand out headers and body parts separately (Gmail's `format=full`).
 
-use crate::types::MailboxAddress;
+use crate::types::{Attachment, MailboxAddress, Message};
 use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
 
@@ -31,6 +31,36 @@ pub struct Envelope {
     pub subject: Option<String>,
     /// Date, RFC 3339.
     pub date: Option<String>,
+}
+
+impl Envelope {
+    /// A message with this envelope as provider message `id` of `thread_id`; bodies, snippet,
+    /// attachments, labels and flags empty.
+    pub fn into_message(self, id: String, thread_id: Option<String>) -> Message {
+        Message {
+            id,
+            thread_id,
+            message_id: self.message_id,
+            in_reply_to: self.in_reply_to,
+            references: self.references,
+            from: self.from,
+            sender: self.sender,
+            to: self.to,
+            cc: self.cc,
+            bcc: self.bcc,
+            reply_to: self.reply_to,
+            subject: self.subject,
+            date: self.date,
+            snippet: None,
+            text_body: None,
+            html_body: None,
+            attachments: Vec::new(),
+            labels: Vec::new(),
+            unread: false,
+            starred: false,
+            draft: false,
+        }
+    }
 }
 
 /// What a body part's headers say about it.
@@ -68,9 +98,59 @@ fn header_block<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> Ve
 /// Decodes the envelope headers of a message.
 pub fn envelope<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> Envelope {
     let block = header_block(headers);
-    let Some(message) = MessageParser::default().parse_headers(&block) else {
-        return Envelope::default();
-    };
+    MessageParser::default()
+        .parse_headers(&block)
+        .map(|message| envelope_of(&message))
+        .unwrap_or_default()
+}
+
+/// A whole message, decoded: envelope, bodies, and every file with its bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Whole {
+    /// The envelope.
+    pub envelope: Envelope,
+    /// The first text/plain body, as UTF-8.
+    pub text: Option<String>,
+    /// The first text/html body, as UTF-8.
+    pub html: Option<String>,
+    /// The attachments and inline images.
+    pub files: Vec<Attachment>,
+}
+
+/// Parses a whole RFC 5322 message (`None` when it has no headers at all).
+pub fn whole(raw: &[u8]) -> Option<Whole> {
+    let message = MessageParser::default().parse(raw)?;
+    let files = message
+        .attachments()
+        .map(|part| Attachment {
+            filename: part
+                .attachment_name()
+                .map(str::to_owned)
+                .unwrap_or_else(|| "attachment".to_owned()),
+            mime_type: part
+                .content_type()
+                .map(|ct| match ct.subtype() {
+                    Some(sub) => format!("{}/{}", ct.ctype(), sub),
+                    None => ct.ctype().to_owned(),
+                })
+                .unwrap_or_else(|| "application/octet-stream".to_owned())
+                .to_ascii_lowercase(),
+            content: part.contents().to_vec(),
+            content_id: part
+                .content_id()
+                .map(|id| id.trim_matches(['<', '>']).to_owned()),
+        })
+        .collect();
+    Some(Whole {
+        envelope: envelope_of(&message),
+        text: message.body_text(0).map(|t| t.into_owned()),
+        html: message.body_html(0).map(|t| t.into_owned()),
+        files,
+    })
+}
+
+/// The envelope of a parsed message.
+fn envelope_of(message: &mail_parser::Message<'_>) -> Envelope {
     Envelope {
         message_id: message.message_id().map(str::to_owned),
         in_reply_to: ids(message.in_reply_to()).into_iter().next(),

@@ -102,20 +102,7 @@ pub fn authorize(
     token: &str,
     trusted_hosts: &[&str],
 ) -> Result<Request, Error> {
-    let uri = request.uri();
-    let host = uri.host().unwrap_or_default().to_ascii_lowercase();
-    let trusted = uri.scheme_str() == Some("https")
-        && uri.port().is_none()
-        && trusted_hosts.iter().any(|trusted| *trusted == host);
-    if !trusted {
-        return Err(Error::Provider {
-            status: None,
-            code: Some("untrusted_url".to_owned()),
-            message: format!(
-                "refused to send the account's token to {host:?}: not one of the provider's API hosts"
-            ),
-        });
-    }
+    check_destination(&request, trusted_hosts, "the account's token")?;
     let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
         Error::invalid(
             "account.access-token",
@@ -124,6 +111,40 @@ pub fn authorize(
     })?;
     request.headers_mut().insert(AUTHORIZATION, value);
     Ok(request)
+}
+
+/// Refuses `request` unless it goes over HTTPS, on the default port, to one of `trusted_hosts`.
+/// `what` names what would have been sent (for the error, which names the host only: a
+/// provider-supplied URL may carry a secret in its query).
+pub fn check_destination(
+    request: &Request,
+    trusted_hosts: &[&str],
+    what: &str,
+) -> Result<(), Error> {
+    let uri = request.uri();
+    let host = uri.host().unwrap_or_default().to_ascii_lowercase();
+    let trusted = uri.scheme_str() == Some("https")
+        && uri.port().is_none()
+        && trusted_hosts.iter().any(|trusted| *trusted == host);
+    if trusted {
+        return Ok(());
+    }
+    Err(Error::Provider {
+        status: None,
+        code: Some("untrusted_url".to_owned()),
+        message: format!("refused to send {what} to {host:?}: not one of the provider's hosts"),
+    })
+}
+
+/// A request with a JSON body.
+pub fn json_request(method: Method, url: &str, body: &serde_json::Value) -> Result<Request, Error> {
+    http::Request::builder()
+        .method(method)
+        .uri(url)
+        .header(ACCEPT, "application/json")
+        .header(CONTENT_TYPE, "application/json")
+        .body(serde_json::to_vec(body).unwrap_or_default())
+        .map_err(|e| Error::Transport(format!("cannot build a request: {e}")))
 }
 
 /// Parses a JSON body into `T`, naming `what` in the error when it does not fit.

@@ -4,10 +4,11 @@
 use crate::net::{self, HttpClient};
 use crate::oauth::{self, Grant, Tokens};
 use crate::provider::{self, MailProvider};
+use crate::session;
 use crate::types::{
-    Account, AuthOptions, Outgoing, PendingAuth, Provider, Sent, SyncPage, SyncRequest,
+    Account, AuthOptions, Outgoing, PendingAuth, Provider, SendAsList, Sent, SyncPage, SyncRequest,
 };
-use crate::{Error, config};
+use crate::{Error, compose, config};
 
 /// What an operation may use of the outside world: the time and an HTTP client.
 pub struct Env<C: HttpClient> {
@@ -179,15 +180,38 @@ pub fn sync<C: HttpClient>(
     crate::sync::run(&mut env.http, setting, account, request, env.now)
 }
 
-/// `send`: not built yet.
+/// `send`: checks every input before any request, then sends through the provider. `entropy`
+/// makes the Message-ID unique.
 pub fn send<C: HttpClient>(
-    _env: &mut Env<C>,
+    env: &mut Env<C>,
     setting: &Provider,
     account: &Account,
-    _message: &Outgoing,
+    message: &Outgoing,
+    entropy: &[u8],
 ) -> Result<Sent, Error> {
+    config::check(setting)?;
     check_account(setting, account)?;
-    Err(Error::Unsupported("send is not supported yet".to_owned()))
+    let provider = provider::for_kind(setting.kind);
+    compose::check::outgoing(message, &provider.send_limits())?;
+    session::run(&mut env.http, setting, account, env.now, |session| {
+        provider.send(session, message, entropy)
+    })
+    .map(|(sent, account)| Sent { account, ..sent })
+}
+
+/// `list-send-as`: the addresses the account may send as.
+pub fn list_send_as<C: HttpClient>(
+    env: &mut Env<C>,
+    setting: &Provider,
+    account: &Account,
+) -> Result<SendAsList, Error> {
+    config::check(setting)?;
+    check_account(setting, account)?;
+    let provider = provider::for_kind(setting.kind);
+    session::run(&mut env.http, setting, account, env.now, |session| {
+        provider.send_as(session)
+    })
+    .map(|(addresses, account)| SendAsList { addresses, account })
 }
 
 #[cfg(test)]

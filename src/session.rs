@@ -50,6 +50,11 @@ impl<'a> Session<'a> {
         self.now
     }
 
+    /// The account as it stands (its tokens may have been refreshed during the call).
+    pub fn account(&self) -> &Account {
+        &self.account
+    }
+
     /// The account with its current tokens, and whether they were refreshed during the call.
     pub fn into_account(self) -> (Account, bool) {
         (self.account, self.refreshed)
@@ -109,6 +114,17 @@ impl<'a> Session<'a> {
         net::parse_json(&response, what)
     }
 
+    /// Sends `request` to a pre-authenticated URL the provider handed out (an upload session),
+    /// only over HTTPS to one of `hosts`, and never with the account's token. Errors name the
+    /// host only: the URL's query is a credential.
+    pub fn send_presigned(&mut self, request: Request, hosts: &[&str]) -> Result<Response, Error> {
+        net::check_destination(&request, hosts, "an upload")?;
+        let query = request.uri().query().unwrap_or_default().to_owned();
+        let scrub = |e: Error| e.scrub(&[&query]);
+        let response = self.http.send(request).map_err(|e| scrub(e.into()))?;
+        check(response).map_err(scrub)
+    }
+
     fn send_authorized(&mut self, requests: Vec<Request>) -> Result<Vec<Response>, Error> {
         let hosts = self.provider.api_hosts();
         let authorized = requests
@@ -126,6 +142,29 @@ impl<'a> Session<'a> {
         self.account = ops::refresh_account(self.http, self.setting, &self.account, self.now)?;
         self.refreshed = true;
         Ok(())
+    }
+}
+
+/// Runs `call` in a session for `account`: its result, with the account when the tokens were
+/// refreshed during the call (the host must store it). Every error is scrubbed of the secrets
+/// the session held, the old tokens and the new.
+pub fn run<T>(
+    http: &mut dyn HttpClient,
+    setting: &Provider,
+    account: &Account,
+    now: u64,
+    call: impl FnOnce(&mut Session<'_>) -> Result<T, Error>,
+) -> Result<(T, Option<Account>), Error> {
+    let mut session = Session::new(http, setting, account.clone(), now);
+    let result = call(&mut session);
+    let mut secrets = session.secrets();
+    let (account, refreshed) = session.into_account();
+    secrets.extend(account.refresh_token.clone());
+    secrets.push(account.access_token.clone());
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    match result {
+        Ok(value) => Ok((value, refreshed.then_some(account))),
+        Err(error) => Err(error.scrub(&secrets)),
     }
 }
 

@@ -377,24 +377,3 @@ fn a_host_off_the_allowlist_is_denied() {
         "a denied request never reaches any server"
     );
 }
-
-#[test]
-fn send_says_it_is_not_supported_yet() {
-    let world = World::new();
-    let (provider, account) = world.connect(ProviderKind::Google);
-    let message = email_harness::types::Outgoing {
-        from: None,
-        to: vec![],
-        cc: vec![],
-        bcc: vec![],
-        reply_to: vec![],
-        subject: "hi".into(),
-        text_body: Some("hello".into()),
-        html_body: None,
-        attachments: vec![],
-        original: None,
-    };
-    assert!(
-        matches!(component_error(world.harness.send(&provider, &account, &message)), Error::Unsupported(m) if m.contains("send"))
-    );
-}

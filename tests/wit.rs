@@ -20,6 +20,7 @@ fn the_component_exports_the_api_and_imports_wasi_http() {
         "refresh: func(provider: provider, account: account) -> result<account, error>",
         "sync: func(provider: provider, account: account, request: sync-request) -> result<sync-page, error>",
         "send: func(provider: provider, account: account, message: outgoing) -> result<sent, error>",
+        "list-send-as: func(provider: provider, account: account) -> result<send-as-list, error>",
     ] {
         assert!(wit.contains(function), "missing {function} in\n{wit}");
     }

@@ -10,6 +10,7 @@
 //! - [`describe`]: one-line, secret-free descriptions of the component's errors.
 //! - [`inspect`]: the WIT a built component imports and exports.
 //! - [`sandboxed`]: connecting accounts against the sandbox providers.
+//! - [`outgoing`]: outgoing messages from command-line input (addresses, files).
 //! - [`bench`]: the first-sync benchmark behind `email-harness bench-sync`.
 //! - The sandbox providers live in the `email-sandbox` crate, re-exported as [`sandbox`].
 
@@ -17,6 +18,7 @@ pub mod bench;
 pub mod bindings;
 pub mod describe;
 pub mod inspect;
+pub mod outgoing;
 pub mod policy;
 pub mod runtime;
 pub mod sandboxed;

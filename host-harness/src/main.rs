@@ -1,15 +1,17 @@
 //! `email-harness`: the command-line host of the email-manager component.
 //!
-//! Configure an OAuth app, connect a mailbox, refresh its token and sync it, against the real providers
-//! (with real credentials) or against the sandbox providers (`--sandbox-url`, or `demo`).
+//! Configure an OAuth app, connect a mailbox, refresh its token, sync it and send mail (new,
+//! reply, reply all, forward), against the real providers (with real credentials) or against
+//! the sandbox providers (`--sandbox-url`, or `demo`).
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use email_harness::sandbox::{MailboxSpec, Provider as SandboxKind, Sandbox, SandboxConfig};
 use email_harness::types::{
-    Account, AuthOptions, Message, Provider, ProviderConfig, ProviderKind, SyncPage, SyncRequest,
+    Account, AuthOptions, Message, Outgoing, Provider, ProviderConfig, ProviderKind, Reference,
+    ReplyMode, SyncPage, SyncRequest,
 };
-use email_harness::{HttpPolicy, Runtime, describe, inspect};
+use email_harness::{HttpPolicy, Runtime, describe, inspect, outgoing};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{BufRead, Read, Write};
@@ -19,7 +21,7 @@ use std::path::{Path, PathBuf};
 #[command(
     name = "email-harness",
     version,
-    about = "Run the email-manager component: connect, refresh, demo"
+    about = "Run the email-manager component: connect, refresh, sync, send, demo"
 )]
 struct Cli {
     /// The component to run [default: $EMAIL_MANAGER_WASM, else target/email-manager.wasm].
@@ -121,6 +123,46 @@ enum Command {
         #[arg(long = "folder")]
         folders: Vec<String>,
     },
+    /// Send a new message.
+    Send {
+        /// google or microsoft.
+        #[arg(long)]
+        provider: Kind,
+        #[command(flatten)]
+        compose: Compose,
+    },
+    /// Reply to a synced message (to its sender, or with --all to everyone on it). Without
+    /// --to/--cc/--bcc the recipients come from the original; without --subject, "Re: ...".
+    Reply {
+        /// google or microsoft.
+        #[arg(long)]
+        provider: Kind,
+        /// The provider's id of the message to answer (as `sync` stored it).
+        #[arg(long)]
+        message: String,
+        /// Reply to the sender and every other recipient.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        compose: Compose,
+    },
+    /// Forward a synced message, with its attachments.
+    Forward {
+        /// google or microsoft.
+        #[arg(long)]
+        provider: Kind,
+        /// The provider's id of the message to forward.
+        #[arg(long)]
+        message: String,
+        #[command(flatten)]
+        compose: Compose,
+    },
+    /// List the addresses the account may send as (Gmail send-as aliases).
+    SendAs {
+        /// google or microsoft.
+        #[arg(long)]
+        provider: Kind,
+    },
     /// Serve the sandbox providers on loopback until interrupted.
     Sandbox,
     /// Benchmark the first sync of a sandbox mailbox against a sequential baseline.
@@ -142,6 +184,84 @@ enum Command {
     },
     /// Walk the connect and refresh flow for both providers against the sandbox.
     Demo,
+}
+
+/// What a compose window holds.
+#[derive(clap::Args)]
+struct Compose {
+    /// From: the account's address or a Gmail send-as alias [default: the account].
+    #[arg(long)]
+    from: Option<String>,
+    /// A recipient, `Name <address>` or `address` (repeat for several).
+    #[arg(long)]
+    to: Vec<String>,
+    /// A Cc recipient (repeat for several).
+    #[arg(long)]
+    cc: Vec<String>,
+    /// A Bcc recipient (repeat for several).
+    #[arg(long)]
+    bcc: Vec<String>,
+    /// A Reply-To address (repeat for several).
+    #[arg(long)]
+    reply_to: Vec<String>,
+    /// The subject.
+    #[arg(long, default_value = "")]
+    subject: String,
+    /// The plain-text body (`-` reads it from standard input).
+    #[arg(long)]
+    text: Option<String>,
+    /// The HTML body, from a file.
+    #[arg(long)]
+    html_file: Option<PathBuf>,
+    /// A file to attach (repeat for several).
+    #[arg(long)]
+    attach: Vec<PathBuf>,
+    /// An inline image for the HTML body, as CID=PATH, referenced as `cid:CID` (repeat).
+    #[arg(long)]
+    inline: Vec<String>,
+}
+
+impl Compose {
+    /// The outgoing message, answering `original` when given.
+    fn outgoing(&self, original: Option<Reference>) -> anyhow::Result<Outgoing> {
+        let list = |items: &[String]| items.iter().map(|a| outgoing::mailbox(a)).collect();
+        let text_body = match self.text.as_deref() {
+            Some("-") => {
+                let mut text = String::new();
+                std::io::stdin().read_to_string(&mut text)?;
+                Some(text)
+            }
+            other => other.map(str::to_owned),
+        };
+        let html_body = self
+            .html_file
+            .as_deref()
+            .map(|path| {
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))
+            })
+            .transpose()?;
+        let mut attachments = self
+            .attach
+            .iter()
+            .map(|path| outgoing::attachment(path, None))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        for inline in &self.inline {
+            attachments.push(outgoing::inline(inline)?);
+        }
+        Ok(Outgoing {
+            from: self.from.as_deref().map(outgoing::mailbox),
+            to: list(&self.to),
+            cc: list(&self.cc),
+            bcc: list(&self.bcc),
+            reply_to: list(&self.reply_to),
+            subject: self.subject.clone(),
+            text_body,
+            html_body,
+            attachments,
+            original,
+        })
+    }
 }
 
 fn main() {
@@ -287,6 +407,55 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             sync_mailbox(&harness, &cli.store, provider, request)
         }
+        Command::Send {
+            provider,
+            ref compose,
+        } => send(&cli, provider, compose.outgoing(None)?),
+        Command::Reply {
+            provider,
+            ref message,
+            all,
+            ref compose,
+        } => {
+            let mode = if all {
+                ReplyMode::ReplyAll
+            } else {
+                ReplyMode::Reply
+            };
+            let original = Reference {
+                message_id: message.clone(),
+                mode,
+            };
+            send(&cli, provider, compose.outgoing(Some(original))?)
+        }
+        Command::Forward {
+            provider,
+            ref message,
+            ref compose,
+        } => {
+            let original = Reference {
+                message_id: message.clone(),
+                mode: ReplyMode::Forward,
+            };
+            send(&cli, provider, compose.outgoing(Some(original))?)
+        }
+        Command::SendAs { provider } => {
+            let harness = load_runtime(&cli)?.harness(policy(&cli)?);
+            let mut store = FileStore::open(&cli.store)?;
+            let setting = store.provider(provider)?.clone();
+            let list = harness.list_send_as(&setting, store.account(provider)?)?;
+            for address in &list.addresses {
+                let name = address.display_name.as_deref().unwrap_or("");
+                let role = match (address.primary, address.default) {
+                    (true, true) => " (primary, default)",
+                    (true, false) => " (primary)",
+                    (false, true) => " (default)",
+                    (false, false) => "",
+                };
+                println!("{name} <{}>{role}", address.address);
+            }
+            store.keep_account(list.account, &cli.store)
+        }
         Command::Refresh { provider } => {
             let harness = load_runtime(&cli)?.harness(policy(&cli)?);
             let mut store = FileStore::open(&cli.store)?;
@@ -300,6 +469,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             store.save(&cli.store)
         }
     }
+}
+
+/// Sends `message` from `provider`'s account and stores the account if its tokens were
+/// refreshed.
+fn send(cli: &Cli, provider: Kind, message: Outgoing) -> anyhow::Result<()> {
+    let harness = load_runtime(cli)?.harness(policy(cli)?);
+    let mut store = FileStore::open(&cli.store)?;
+    let setting = store.provider(provider)?.clone();
+    let sent = harness.send(&setting, store.account(provider)?, &message)?;
+    match &sent.thread_id {
+        Some(thread) => println!("sent {} in thread {thread}", sent.id),
+        None => println!("sent {}", sent.id),
+    }
+    store.keep_account(sent.account, &cli.store)
 }
 
 fn load_runtime(cli: &Cli) -> anyhow::Result<Runtime> {
@@ -350,6 +533,16 @@ impl FileStore {
         self.providers
             .get(name)
             .with_context(|| format!("no {name} provider configured: run `email-harness configure --provider {name}` first"))
+    }
+
+    /// Stores `account` when a call refreshed its tokens.
+    fn keep_account(&mut self, account: Option<Account>, dir: &Path) -> anyhow::Result<()> {
+        let Some(account) = account else {
+            return Ok(());
+        };
+        self.accounts
+            .insert(describe::kind(account.provider).to_owned(), account);
+        self.save(dir)
     }
 
     fn account(&self, kind: Kind) -> anyhow::Result<&Account> {

@@ -8,13 +8,16 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use wasmtime_wasi_http::{RequestOptions, WasiHttpHooks};
 
-/// Every host the component talks to: Google's and Microsoft's OAuth and mail API hosts.
+/// Every host the component talks to: Google's and Microsoft's OAuth and mail API hosts, and
+/// Outlook's upload host (the pre-authenticated URLs of Graph upload sessions).
 pub const PROVIDER_HOSTS: &[&str] = &[
     "accounts.google.com",
     "oauth2.googleapis.com",
     "gmail.googleapis.com",
     "login.microsoftonline.com",
     "graph.microsoft.com",
+    "outlook.office.com",
+    "outlook.office365.com",
 ];
 
 /// One request the component made, as the policy saw it.
@@ -47,12 +50,39 @@ impl fmt::Debug for RecordedRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RecordedRequest")
             .field("method", &self.method)
-            .field("url", &self.url)
+            .field("url", &redact_query_tokens(&self.url))
             .field("routed_to", &self.routed_to)
             .field("denied", &self.denied)
             .field("bearer", &self.bearer.as_ref().map(|_| "<redacted>"))
             .finish()
     }
+}
+
+/// `url` with the value of any `authtoken` query parameter (the credential of an upload URL)
+/// replaced by `<redacted>`.
+fn redact_query_tokens(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return url.to_owned();
+    };
+    if !parsed
+        .query_pairs()
+        .any(|(name, _)| name.eq_ignore_ascii_case("authtoken"))
+    {
+        return url.to_owned();
+    }
+    let pairs: Vec<(String, String)> = parsed
+        .query_pairs()
+        .map(|(name, value)| {
+            let value = if name.eq_ignore_ascii_case("authtoken") {
+                "<redacted>".to_owned()
+            } else {
+                value.into_owned()
+            };
+            (name.into_owned(), value)
+        })
+        .collect();
+    parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    parsed.into()
 }
 
 /// Which hosts the component may reach and where each goes. Cheap to clone; clones share the

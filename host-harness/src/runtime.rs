@@ -8,8 +8,8 @@ use crate::bindings::{EmailManager, EmailManagerPre};
 use crate::describe;
 use crate::policy::HttpPolicy;
 use crate::types::{
-    Account, AuthOptions, Error, Outgoing, PendingAuth, Provider, ProviderConfig, Sent, SyncPage,
-    SyncRequest,
+    Account, AuthOptions, Error, Outgoing, PendingAuth, Provider, ProviderConfig, SendAsList, Sent,
+    SyncPage, SyncRequest,
 };
 use anyhow::Context;
 use std::path::Path;
@@ -202,6 +202,18 @@ impl Harness {
         self.call(|i, s| {
             i.email_manager_api()
                 .call_send(s, provider, account, message)
+        })
+    }
+
+    /// `list-send-as`.
+    pub fn list_send_as(
+        &self,
+        provider: &Provider,
+        account: &Account,
+    ) -> Result<SendAsList, CallError> {
+        self.call(|i, s| {
+            i.email_manager_api()
+                .call_list_send_as(s, provider, account)
         })
     }
 }

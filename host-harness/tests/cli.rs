@@ -29,6 +29,36 @@ fn run(store: &PathBuf, sandbox: &Sandbox, args: &[&str], secret: Option<&str>) 
     command.output().expect("the CLI runs")
 }
 
+/// Configures the sandbox app of `name` and connects its user (the sandbox consents).
+fn connected(dir: &PathBuf, sandbox: &Sandbox, config: &SandboxConfig, name: &str) {
+    let app = match name {
+        "google" => &config.google_clients[0],
+        _ => &config.microsoft_clients[0],
+    };
+    let configure = run(
+        dir,
+        sandbox,
+        &[
+            "configure",
+            "--provider",
+            name,
+            "--client-id",
+            &app.client_id,
+            "--redirect-uri",
+            &app.redirect_uris[0],
+        ],
+        Some(&app.client_secret),
+    );
+    assert!(configure.status.success(), "{}", text(&configure));
+    let connect = run(
+        dir,
+        sandbox,
+        &["connect", "--provider", name, "--consent"],
+        None,
+    );
+    assert!(connect.status.success(), "{}", text(&connect));
+}
+
 fn text(output: &Output) -> String {
     format!(
         "{}{}",
@@ -187,32 +217,7 @@ fn sync_stores_every_message_with_its_cursor() {
         },
     );
     let dir = store("sync");
-    let app = &config.google_clients[0];
-    let configure = run(
-        &dir,
-        &sandbox,
-        &[
-            "configure",
-            "--provider",
-            "google",
-            "--client-id",
-            &app.client_id,
-            "--redirect-uri",
-            &app.redirect_uris[0],
-        ],
-        Some(&app.client_secret),
-    );
-    assert!(configure.status.success(), "{}", text(&configure));
-    assert!(
-        run(
-            &dir,
-            &sandbox,
-            &["connect", "--provider", "google", "--consent"],
-            None
-        )
-        .status
-        .success()
-    );
+    connected(&dir, &sandbox, &config, "google");
     let sync = run(
         &dir,
         &sandbox,
@@ -239,6 +244,139 @@ fn sync_stores_every_message_with_its_cursor() {
         )),
         "{}",
         text(&again)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn send_reply_and_forward_from_the_command_line() {
+    use email_harness::sandbox::MailboxSpec;
+    let config = SandboxConfig::default();
+    let sandbox = Sandbox::start(config.clone()).unwrap();
+    let dir = store("send");
+    for (name, provider) in [
+        ("google", Provider::Google),
+        ("microsoft", Provider::Microsoft),
+    ] {
+        sandbox.seed_mailbox(provider, &MailboxSpec::default());
+        connected(&dir, &sandbox, &config, name);
+        let synced = run(&dir, &sandbox, &["sync", "--provider", name], None);
+        assert!(synced.status.success(), "{}", text(&synced));
+
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("notes ✓.txt");
+        std::fs::write(&file, "ligne 1\n").unwrap();
+        let send = run(
+            &dir,
+            &sandbox,
+            &[
+                "send",
+                "--provider",
+                name,
+                "--to",
+                "Zoë Ågren <zoe@example.com>",
+                "--subject",
+                "Compte rendu",
+                "--text",
+                "Voilà.",
+                "--attach",
+                file.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert!(send.status.success(), "{}", text(&send));
+        let sent = sandbox.sent(provider).pop().unwrap();
+        assert!(
+            String::from_utf8_lossy(&send.stdout)
+                .starts_with(&format!("sent {} in thread ", sent.id))
+        );
+        assert_eq!(sent.to[0].name.as_deref(), Some("Zoë Ågren"));
+        assert_eq!(sent.attachments[0].filename.as_deref(), Some("notes ✓.txt"));
+        assert_eq!(sent.attachments[0].content, b"ligne 1\n");
+
+        // Reply to a synced message: its id from the stored mailbox.
+        let stored: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.join(format!("mailbox-{name}.json"))).unwrap(),
+        )
+        .unwrap();
+        let original = stored["messages"]
+            .as_object()
+            .unwrap()
+            .values()
+            .find(|m| m["message_id"].is_string() && !m["draft"].as_bool().unwrap())
+            .unwrap();
+        let id = original["id"].as_str().unwrap();
+        let reply = run(
+            &dir,
+            &sandbox,
+            &[
+                "reply",
+                "--provider",
+                name,
+                "--message",
+                id,
+                "--all",
+                "--text",
+                "D'accord.",
+            ],
+            None,
+        );
+        assert!(reply.status.success(), "{}", text(&reply));
+        let answer = sandbox.sent(provider).pop().unwrap();
+        assert_eq!(
+            answer.in_reply_to.as_deref(),
+            original["message_id"].as_str()
+        );
+
+        let forward = run(
+            &dir,
+            &sandbox,
+            &[
+                "forward",
+                "--provider",
+                name,
+                "--message",
+                id,
+                "--to",
+                "frank@example.com",
+            ],
+            None,
+        );
+        assert!(forward.status.success(), "{}", text(&forward));
+        assert_eq!(
+            sandbox.sent(provider).pop().unwrap().to[0].address,
+            "frank@example.com"
+        );
+
+        // A header injection is one clear line, and nothing goes out.
+        let count = sandbox.sent(provider).len();
+        let evil = run(
+            &dir,
+            &sandbox,
+            &[
+                "send",
+                "--provider",
+                name,
+                "--to",
+                "a@example.com",
+                "--subject",
+                "x\r\nBcc: eve@evil.example",
+                "--text",
+                "hi",
+            ],
+            None,
+        );
+        assert!(!evil.status.success());
+        let stderr = String::from_utf8_lossy(&evil.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("subject"), "{stderr}");
+        assert_eq!(sandbox.sent(provider).len(), count);
+    }
+    let aliases = run(&dir, &sandbox, &["send-as", "--provider", "google"], None);
+    assert!(
+        String::from_utf8_lossy(&aliases.stdout).contains("(primary, default)"),
+        "{}",
+        text(&aliases)
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -5,10 +5,11 @@ mod google;
 mod microsoft;
 
 use crate::Error;
+use crate::compose::SendLimits;
 use crate::net::{self, Response};
 use crate::session::Session;
 use crate::sync::Step;
-use crate::types::{Provider, ProviderKind, SyncRequest};
+use crate::types::{Outgoing, Provider, ProviderKind, SendAs, Sent, SyncRequest};
 use serde_json::Value;
 
 pub use google::Google;
@@ -71,6 +72,21 @@ pub trait MailProvider: Sync {
         request: &SyncRequest,
         state: Option<serde_json::Value>,
     ) -> Result<Step, Error>;
+
+    /// The sizes a message and an attachment may reach.
+    fn send_limits(&self) -> SendLimits;
+
+    /// Sends `message`, already checked against [`MailProvider::send_limits`]; `entropy` makes
+    /// its Message-ID unique. The returned record has no account: the caller adds it.
+    fn send(
+        &self,
+        session: &mut Session<'_>,
+        message: &Outgoing,
+        entropy: &[u8],
+    ) -> Result<Sent, Error>;
+
+    /// The verified addresses the account may send as, the primary first.
+    fn send_as(&self, session: &mut Session<'_>) -> Result<Vec<SendAs>, Error>;
 }
 
 /// The provider implementation for `kind`.
@@ -125,6 +141,26 @@ pub fn api_error(response: &Response) -> Error {
             code,
             message,
         }
+    }
+}
+
+/// A 404 for the original of a reply or forward becomes bad input naming the field; other
+/// errors pass through.
+pub fn original_not_found(error: Error) -> Error {
+    match error {
+        Error::Provider {
+            status: Some(404), ..
+        } => Error::invalid(
+            "original.message-id",
+            "names no message in this mailbox (deleted, or not synced from this account)",
+        ),
+        Error::Provider {
+            code: Some(code), ..
+        } if code == "ErrorInvalidIdMalformed" => Error::invalid(
+            "original.message-id",
+            "is not a message id of this provider",
+        ),
+        other => other,
     }
 }
 

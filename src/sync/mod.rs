@@ -10,7 +10,7 @@ pub mod cursor;
 
 use crate::Error;
 use crate::net::HttpClient;
-use crate::session::Session;
+use crate::session;
 use crate::types::{Account, Message, MessageChange, Provider, SyncPage, SyncRequest};
 
 /// Messages a page holds when the request does not say.
@@ -58,16 +58,9 @@ pub fn run(
         .as_deref()
         .map(|c| cursor::decode(c, setting.kind))
         .transpose()?;
-    let mut session = Session::new(http, setting, account.clone(), now);
-    let secrets = session.secrets();
-    let step = session.provider().sync_page(&mut session, request, state);
-    let (account, refreshed) = session.into_account();
-    let secrets: Vec<&str> = secrets
-        .iter()
-        .map(String::as_str)
-        .chain([account.access_token.as_str()])
-        .collect();
-    let mut step = step.map_err(|e| e.scrub(&secrets))?;
+    let (mut step, account) = session::run(http, setting, account, now, |session| {
+        session.provider().sync_page(session, request, state)
+    })?;
     tidy(&mut step);
     Ok(SyncPage {
         messages: step.messages,
@@ -76,7 +69,7 @@ pub fn run(
         cursor: cursor::encode(setting.kind, &step.state),
         more: step.more,
         full_resync: step.full_resync,
-        account: refreshed.then_some(account),
+        account,
         warnings: step.warnings,
     })
 }

@@ -109,24 +109,13 @@ pub fn normalize(message: GmailMessage) -> Message {
         unread: has(UNREAD),
         starred: has(STARRED),
         draft: has(DRAFT),
-        id: message.id,
-        thread_id: message.thread_id,
-        message_id: envelope.message_id,
-        in_reply_to: envelope.in_reply_to,
-        references: envelope.references,
-        from: envelope.from,
-        sender: envelope.sender,
-        to: envelope.to,
-        cc: envelope.cc,
-        bcc: envelope.bcc,
-        reply_to: envelope.reply_to,
-        subject: envelope.subject,
         date,
         snippet: message.snippet.filter(|s| !s.is_empty()),
         text_body: bodies.text,
         html_body: bodies.html,
         attachments: bodies.attachments,
         labels: message.label_ids,
+        ..envelope.into_message(message.id, message.thread_id)
     }
 }
 

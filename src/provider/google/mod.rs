@@ -1,18 +1,28 @@
 //! Google: OAuth 2.0 for web server apps and the Gmail API.
 
 mod message;
+mod send;
 mod sync;
 
 use super::{Endpoints, Identity, MailProvider};
 use crate::Error;
+use crate::compose::SendLimits;
 use crate::net::{self, Response};
 use crate::session::Session;
-use crate::types::{Provider, ProviderKind, SyncRequest};
+use crate::types::{Outgoing, Provider, ProviderKind, SendAs, Sent, SyncRequest};
 use serde::Deserialize;
 
 /// Google accounts and Gmail.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Google;
+
+/// Where the Gmail API's resources for the signed-in user start.
+const API: &str = "https://gmail.googleapis.com/gmail/v1/users/me";
+
+/// A path segment, percent-encoded.
+fn urlencode(segment: &str) -> String {
+    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect()
+}
 
 /// `users.getProfile`: the fields the component reads.
 #[derive(Deserialize)]
@@ -87,5 +97,22 @@ impl MailProvider for Google {
         state: Option<serde_json::Value>,
     ) -> Result<crate::sync::Step, Error> {
         sync::step(session, request, state)
+    }
+
+    fn send_limits(&self) -> SendLimits {
+        send::LIMITS
+    }
+
+    fn send(
+        &self,
+        session: &mut Session<'_>,
+        message: &Outgoing,
+        entropy: &[u8],
+    ) -> Result<Sent, Error> {
+        send::send(session, message, entropy)
+    }
+
+    fn send_as(&self, session: &mut Session<'_>) -> Result<Vec<SendAs>, Error> {
+        send::send_as(session)
     }
 }

@@ -6,6 +6,7 @@
 //! after the last page. Messages are fetched with `format=full`, several at once.
 
 use super::message::{self, GmailMessage};
+use super::{API, urlencode};
 use crate::Error;
 use crate::net;
 use crate::session::{self, Session};
@@ -13,8 +14,6 @@ use crate::sync::{self, Step};
 use crate::types::{MessageChange, SyncRequest};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
-
-const API: &str = "https://gmail.googleapis.com/gmail/v1/users/me";
 
 /// The labels outside the default sync scope.
 const EXCLUDED: [&str; 2] = ["SPAM", "TRASH"];
@@ -386,11 +385,6 @@ fn fetch(session: &mut Session<'_>, ids: &[String]) -> Result<Vec<crate::types::
         messages.push(message::normalize(resource));
     }
     Ok(messages)
-}
-
-/// A path segment, percent-encoded.
-fn urlencode(segment: &str) -> String {
-    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect()
 }
 
 #[cfg(test)]

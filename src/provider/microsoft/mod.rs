@@ -1,13 +1,15 @@
 //! Microsoft: the identity platform (v2.0 endpoints) and Outlook mail through Microsoft Graph.
 
 mod message;
+mod send;
 mod sync;
 
 use super::{Endpoints, Identity, MailProvider};
 use crate::Error;
+use crate::compose::SendLimits;
 use crate::net::{self, Response};
 use crate::session::Session;
-use crate::types::{Provider, ProviderKind, SyncRequest};
+use crate::types::{Outgoing, Provider, ProviderKind, SendAs, Sent, SyncRequest};
 use serde::Deserialize;
 
 /// Microsoft work, school and personal accounts, and Outlook mail through Graph.
@@ -16,6 +18,24 @@ pub struct Microsoft;
 
 /// The tenant used when the admin gives none: any work, school or personal account.
 const DEFAULT_TENANT: &str = "common";
+
+/// Where the Graph resources of the signed-in user start.
+const API: &str = "https://graph.microsoft.com/v1.0/me";
+
+/// A path segment, percent-encoded.
+fn segment(id: &str) -> String {
+    url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
+}
+
+/// `request` asking Graph for immutable ids (`Prefer: IdType="ImmutableId"`), which stay the
+/// same when a message moves between folders (a draft to Sent Items, for instance).
+fn immutable_ids(mut request: net::Request) -> net::Request {
+    request.headers_mut().append(
+        "prefer",
+        http::HeaderValue::from_static("IdType=\"ImmutableId\""),
+    );
+    request
+}
 
 /// `GET /me`: the fields the component reads.
 #[derive(Deserialize)]
@@ -117,6 +137,23 @@ impl MailProvider for Microsoft {
         state: Option<serde_json::Value>,
     ) -> Result<crate::sync::Step, Error> {
         sync::step(session, request, state)
+    }
+
+    fn send_limits(&self) -> SendLimits {
+        send::LIMITS
+    }
+
+    fn send(
+        &self,
+        session: &mut Session<'_>,
+        message: &Outgoing,
+        _entropy: &[u8],
+    ) -> Result<Sent, Error> {
+        send::send(session, message)
+    }
+
+    fn send_as(&self, _session: &mut Session<'_>) -> Result<Vec<SendAs>, Error> {
+        Err(send::aliases_unsupported())
     }
 }
 

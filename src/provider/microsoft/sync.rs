@@ -6,14 +6,13 @@
 //! links are followed only on Graph's own host.
 
 use super::message::{self, GraphAttachment, GraphMessage};
+use super::{API, immutable_ids, segment};
 use crate::Error;
 use crate::net::{self, Request};
 use crate::session::{self, Session};
 use crate::sync::{self, Step};
 use crate::types::SyncRequest;
 use serde::{Deserialize, Serialize};
-
-const API: &str = "https://graph.microsoft.com/v1.0/me";
 
 /// The well-known folders outside the default sync scope.
 const EXCLUDED: [&str; 2] = ["junkemail", "deleteditems"];
@@ -180,12 +179,8 @@ fn delta_request(state: &State, folder: &Folder, page_size: u32) -> Result<Reque
             url.into()
         }
     };
-    let mut request = net::json_get(&url)?;
+    let mut request = immutable_ids(net::json_get(&url)?);
     let headers = request.headers_mut();
-    headers.append(
-        "prefer",
-        http::HeaderValue::from_static("IdType=\"ImmutableId\""),
-    );
     if let Ok(size) = http::HeaderValue::from_str(&format!("odata.maxpagesize={page_size}")) {
         headers.append("prefer", size);
     }
@@ -364,11 +359,6 @@ fn with_attachments(
         .zip(lists)
         .map(|(m, a)| message::normalize(m, a))
         .collect())
-}
-
-/// A path segment, percent-encoded.
-fn segment(id: &str) -> String {
-    url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
 }
 
 #[cfg(test)]

@@ -1,0 +1,237 @@
+//! A [`Draft`] written out as an RFC 5322 message with `mail-builder`: UTF-8 display names and
+//! subjects as RFC 2047 encoded words, non-ASCII file names per RFC 2231, text and HTML as
+//! `multipart/alternative`, inline images with the HTML in `multipart/related`, files in
+//! `multipart/mixed`.
+
+use super::Draft;
+use crate::types::{Attachment, MailboxAddress};
+use mail_builder::MessageBuilder;
+use mail_builder::headers::address::Address;
+use mail_builder::headers::content_type::ContentType;
+use mail_builder::headers::date::Date;
+use mail_builder::mime::MimePart;
+
+/// The message bytes of `draft`.
+pub fn write(draft: &Draft<'_>) -> Vec<u8> {
+    let mut builder = MessageBuilder::new()
+        .message_id(draft.message_id.as_str())
+        .date(Date::new(i64::try_from(draft.date).unwrap_or(i64::MAX)))
+        .from(address(&draft.from))
+        .subject(draft.subject.as_str());
+    for (header, list) in [
+        ("To", &draft.to),
+        ("Cc", &draft.cc),
+        ("Bcc", &draft.bcc),
+        ("Reply-To", &draft.reply_to),
+    ] {
+        if !list.is_empty() {
+            let list = Address::new_list(list.iter().map(address).collect());
+            builder = builder.header(header, list);
+        }
+    }
+    if let Some(id) = &draft.in_reply_to {
+        builder = builder.in_reply_to(id.as_str());
+    }
+    if !draft.references.is_empty() {
+        builder = builder.references(
+            draft
+                .references
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        );
+    }
+    builder.body(body(draft)).write_to_vec().unwrap_or_default()
+}
+
+/// The MIME tree: `mixed[alternative[text, related[html, inline…]], files…]`, each level only
+/// when it has more than one part.
+fn body<'a>(draft: &'a Draft<'_>) -> MimePart<'a> {
+    let (inline, files): (Vec<&Attachment>, Vec<&Attachment>) = draft
+        .attachments
+        .iter()
+        .copied()
+        .partition(|a| a.content_id.is_some() && draft.html.is_some());
+    let html = draft.html.as_deref().map(|html| {
+        let html = MimePart::new("text/html", html);
+        if inline.is_empty() {
+            return html;
+        }
+        let mut parts = vec![html];
+        parts.extend(inline.iter().map(|a| inline_part(a)));
+        MimePart::new("multipart/related", parts)
+    });
+    let text = draft
+        .text
+        .as_deref()
+        .map(|text| MimePart::new("text/plain", text));
+    let content = match (text, html) {
+        (Some(text), Some(html)) => MimePart::new("multipart/alternative", vec![text, html]),
+        (Some(part), None) | (None, Some(part)) => part,
+        (None, None) => MimePart::new("text/plain", ""),
+    };
+    if files.is_empty() {
+        return content;
+    }
+    let mut parts = vec![content];
+    parts.extend(files.iter().map(|a| file_part(a)));
+    MimePart::new("multipart/mixed", parts)
+}
+
+/// An attachment: `Content-Disposition: attachment` with its file name (and its Content-ID,
+/// when it has one but there is no HTML to show it in).
+fn file_part<'a>(attachment: &'a Attachment) -> MimePart<'a> {
+    let part = MimePart::new(
+        ContentType::new(attachment.mime_type.as_str()),
+        attachment.content.as_slice(),
+    )
+    .attachment(attachment.filename.as_str());
+    match &attachment.content_id {
+        Some(id) => part.cid(id.as_str()),
+        None => part,
+    }
+}
+
+/// An inline image: `Content-Disposition: inline` with its file name, and its Content-ID.
+fn inline_part<'a>(attachment: &'a Attachment) -> MimePart<'a> {
+    let disposition =
+        ContentType::new("inline").attribute("filename", attachment.filename.as_str());
+    let part = MimePart::new(
+        ContentType::new(attachment.mime_type.as_str()),
+        attachment.content.as_slice(),
+    )
+    .header("Content-Disposition", disposition);
+    match &attachment.content_id {
+        Some(id) => part.cid(id.as_str()),
+        None => part,
+    }
+}
+
+/// A mailbox as mail-builder writes it.
+fn address(mailbox: &MailboxAddress) -> Address<'_> {
+    Address::new_address(mailbox.name.as_deref(), mailbox.address.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mail_parser::{MessageParser, MimeHeaders};
+
+    fn who(name: Option<&str>, address: &str) -> MailboxAddress {
+        MailboxAddress {
+            name: name.map(str::to_owned),
+            address: address.to_owned(),
+        }
+    }
+
+    fn file(name: &str, mime: &str, content: &[u8], cid: Option<&str>) -> Attachment {
+        Attachment {
+            filename: name.into(),
+            mime_type: mime.into(),
+            content: content.to_vec(),
+            content_id: cid.map(str::to_owned),
+        }
+    }
+
+    fn draft<'a>(attachments: Vec<&'a Attachment>) -> Draft<'a> {
+        Draft {
+            from: who(Some("Zoë Ågren"), "zoe@example.com"),
+            to: vec![
+                who(Some("Émile"), "emile@example.com"),
+                who(None, "b@example.com"),
+            ],
+            cc: vec![who(None, "c@example.com")],
+            bcc: vec![who(None, "d@example.com")],
+            reply_to: vec![],
+            subject: "Déjà vu — 会議".into(),
+            text: Some("Voilà ✓".into()),
+            html: Some("<p>Voilà ✓ <img src=\"cid:logo@x\"></p>".into()),
+            attachments,
+            message_id: "abc@example.com".into(),
+            date: 1_780_000_000,
+            in_reply_to: Some("orig@example.com".into()),
+            references: vec!["root@example.com".into(), "orig@example.com".into()],
+        }
+    }
+
+    #[test]
+    fn a_full_message_reads_back_with_an_independent_parser() {
+        let logo = file(
+            "logo.png",
+            "image/png",
+            &[0x89, b'P', b'N', b'G', 0, 1, 2],
+            Some("logo@x"),
+        );
+        let report = file(
+            "Résumé 2026.pdf",
+            "application/pdf",
+            &[0, 159, 146, 150, 255],
+            None,
+        );
+        let raw = write(&draft(vec![&logo, &report]));
+        let text = String::from_utf8_lossy(&raw);
+        assert!(text.is_ascii(), "headers and bodies are 7-bit: {text}");
+        let parsed = MessageParser::default().parse(&raw).unwrap();
+        assert_eq!(parsed.subject(), Some("Déjà vu — 会議"));
+        assert_eq!(parsed.message_id(), Some("abc@example.com"));
+        assert_eq!(parsed.in_reply_to().as_text(), Some("orig@example.com"));
+        assert_eq!(
+            parsed.references().as_text_list().unwrap(),
+            ["root@example.com", "orig@example.com"]
+        );
+        let from = parsed.from().unwrap().first().unwrap();
+        assert_eq!(from.name(), Some("Zoë Ågren"));
+        let to: Vec<_> = parsed
+            .to()
+            .unwrap()
+            .iter()
+            .map(|a| (a.name().map(str::to_owned), a.address().unwrap().to_owned()))
+            .collect();
+        assert_eq!(
+            to,
+            [
+                (Some("Émile".to_owned()), "emile@example.com".to_owned()),
+                (None, "b@example.com".to_owned())
+            ]
+        );
+        assert_eq!(
+            parsed.bcc().unwrap().first().unwrap().address(),
+            Some("d@example.com")
+        );
+        assert_eq!(parsed.date().unwrap().to_timestamp(), 1_780_000_000);
+        assert_eq!(parsed.body_text(0).as_deref(), Some("Voilà ✓"));
+        assert!(parsed.body_html(0).unwrap().contains("cid:logo@x"));
+        assert_eq!(parsed.content_type().unwrap().subtype(), Some("mixed"));
+
+        let attachments: Vec<_> = parsed.attachments().collect();
+        assert_eq!(attachments.len(), 2);
+        let inline = attachments
+            .iter()
+            .find(|a| a.content_id() == Some("logo@x"))
+            .unwrap();
+        assert_eq!(inline.contents(), logo.content);
+        assert!(inline.content_disposition().unwrap().is_inline());
+        let pdf = attachments
+            .iter()
+            .find(|a| a.attachment_name() == Some("Résumé 2026.pdf"))
+            .unwrap();
+        assert_eq!(pdf.contents(), report.content);
+        assert!(text.contains("multipart/related"), "{text}");
+        assert!(text.contains("multipart/alternative"), "{text}");
+    }
+
+    #[test]
+    fn a_text_only_message_is_a_single_part() {
+        let mut plain = draft(vec![]);
+        plain.html = None;
+        plain.cc.clear();
+        plain.bcc.clear();
+        plain.in_reply_to = None;
+        plain.references.clear();
+        let raw = write(&plain);
+        let parsed = MessageParser::default().parse(&raw).unwrap();
+        assert_eq!(parsed.content_type().unwrap().ctype(), "text");
+        assert!(parsed.header("Cc").is_none());
+        assert!(parsed.header("In-Reply-To").is_none());
+    }
+}

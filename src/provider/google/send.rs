@@ -1,0 +1,329 @@
+//! Gmail sending. The message is written here ([`crate::compose`]) and sent raw: as JSON
+//! (`messages.send`) up to 3.5 MB, through the media upload endpoint above that, up to Gmail's
+//! 35 MB. A reply or forward reads the original in `raw` format (one request, every header and
+//! file), and goes out with its `threadId` and In-Reply-To / References so that Gmail files it
+//! in the original's thread.
+
+use crate::Error;
+use crate::compose::{self, Answering, SendLimits, check, rfc5322};
+use crate::mime;
+use crate::net::{self, Request};
+use crate::provider;
+use crate::session::Session;
+use crate::types::{MailboxAddress, Message, Outgoing, ReplyMode, SendAs, Sent};
+use base64::Engine;
+use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+use http::Method;
+use http::header::CONTENT_TYPE;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{API, urlencode};
+
+/// The media upload endpoint of `messages.send`.
+const UPLOAD: &str = "https://gmail.googleapis.com/upload/gmail/v1/users/me/messages/send";
+
+/// `messages.send` takes at most 35 MB (`mediaUpload.maxSize` 36,700,160 in the discovery
+/// document); one attachment may use all of it.
+pub const LIMITS: SendLimits = SendLimits {
+    provider: "Gmail",
+    message_bytes: 36_700_160,
+    attachment_bytes: 36_700_160,
+};
+
+/// Up to this many raw bytes go as JSON (base64url makes them about 4.7 MB, under the 5 MB a
+/// JSON request may carry); bigger messages use the upload endpoint.
+const JSON_MAX_RAW: usize = 3_670_016;
+
+/// `users.settings.sendAs.list`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SendAsList {
+    #[serde(default)]
+    send_as: Vec<GmailSendAs>,
+}
+
+/// A `SendAs` resource, as far as a From picker needs it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GmailSendAs {
+    send_as_email: String,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    is_primary: bool,
+    #[serde(default)]
+    is_default: bool,
+    #[serde(default)]
+    verification_status: Option<String>,
+}
+
+/// A `Message` in `raw` format, or the answer of `messages.send`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawMessage {
+    id: String,
+    #[serde(default)]
+    thread_id: Option<String>,
+    #[serde(default)]
+    raw: Option<String>,
+}
+
+/// The verified send-as addresses, the primary first.
+pub fn send_as(session: &mut Session<'_>) -> Result<Vec<SendAs>, Error> {
+    let list: SendAsList = session.get_json(&format!("{API}/settings/sendAs"), "Gmail sendAs")?;
+    let mut addresses: Vec<SendAs> = list
+        .send_as
+        .into_iter()
+        .filter(|a| a.is_primary || a.verification_status.as_deref() == Some("accepted"))
+        .map(|a| SendAs {
+            address: a.send_as_email,
+            display_name: a.display_name.filter(|n| !n.trim().is_empty()),
+            primary: a.is_primary,
+            default: a.is_default,
+        })
+        .collect();
+    addresses.sort_by_key(|a| !a.primary);
+    Ok(addresses)
+}
+
+/// Sends `message`.
+pub fn send(session: &mut Session<'_>, message: &Outgoing, entropy: &[u8]) -> Result<Sent, Error> {
+    let account = session.account().clone();
+    let mode = message.original.as_ref().map(|o| o.mode);
+    let alias = message
+        .from
+        .as_ref()
+        .filter(|f| !compose::same_address(&f.address, &account.email));
+    let aliases = if alias.is_some() || mode == Some(ReplyMode::ReplyAll) {
+        send_as(session)?
+    } else {
+        Vec::new()
+    };
+    let from = sender(
+        message.from.as_ref(),
+        &account.email,
+        &account.display_name,
+        &aliases,
+    )?;
+    let mut own: Vec<String> = aliases.iter().map(|a| a.address.clone()).collect();
+    own.push(account.email.clone());
+
+    let original = match &message.original {
+        Some(reference) => Some(original(session, &reference.message_id)?),
+        None => None,
+    };
+    let answering = original
+        .as_ref()
+        .zip(mode)
+        .map(|((message, _), mode)| Answering {
+            original: message,
+            mode,
+        });
+    let carried = original
+        .as_ref()
+        .map(|(_, files)| files.as_slice())
+        .unwrap_or_default();
+    let draft = compose::draft(
+        message,
+        from.clone(),
+        &own,
+        answering,
+        carried,
+        compose::message_id(entropy, &from.address),
+        session.now(),
+    );
+    let raw = rfc5322::write(&draft);
+    check::message_size(raw.len() as u64, &LIMITS)?;
+    let thread_id = original.as_ref().and_then(|(m, _)| m.thread_id.clone());
+    let request = if raw.len() <= JSON_MAX_RAW {
+        let mut body = json!({ "raw": URL_SAFE_NO_PAD.encode(&raw) });
+        if let Some(thread) = &thread_id {
+            body["threadId"] = json!(thread);
+        }
+        net::json_request(Method::POST, &format!("{API}/messages/send"), &body)?
+    } else {
+        upload(raw, thread_id.as_deref(), entropy)?
+    };
+    let response = session.send(request)?;
+    let sent: RawMessage = net::parse_json(&response, "Gmail messages.send")?;
+    Ok(Sent {
+        id: sent.id,
+        thread_id: sent.thread_id,
+        account: None,
+    })
+}
+
+/// The From of the message: the account, or one of its verified aliases (with the alias's
+/// display name when the host gives none).
+fn sender(
+    asked: Option<&MailboxAddress>,
+    email: &str,
+    display_name: &Option<String>,
+    aliases: &[SendAs],
+) -> Result<MailboxAddress, Error> {
+    let Some(asked) = asked else {
+        return Ok(MailboxAddress {
+            name: display_name.clone(),
+            address: email.to_owned(),
+        });
+    };
+    if compose::same_address(&asked.address, email) {
+        return Ok(MailboxAddress {
+            name: asked.name.clone().or_else(|| display_name.clone()),
+            address: email.to_owned(),
+        });
+    }
+    let alias = aliases
+        .iter()
+        .find(|a| compose::same_address(&a.address, &asked.address))
+        .ok_or_else(|| {
+            Error::invalid(
+                "from.address",
+                "is neither the account's address nor one of its verified Gmail send-as aliases",
+            )
+        })?;
+    Ok(MailboxAddress {
+        name: asked.name.clone().or_else(|| alias.display_name.clone()),
+        address: alias.address.clone(),
+    })
+}
+
+/// The original of a reply or forward, read in `raw` format: the message and its files.
+fn original(
+    session: &mut Session<'_>,
+    id: &str,
+) -> Result<(Message, Vec<crate::types::Attachment>), Error> {
+    let url = format!("{API}/messages/{}?format=raw", urlencode(id));
+    let resource: RawMessage = session
+        .get_json(&url, "Gmail message")
+        .map_err(provider::original_not_found)?;
+    let raw = resource
+        .raw
+        .as_deref()
+        .and_then(|data| {
+            URL_SAFE_NO_PAD
+                .decode(data.trim_end_matches('='))
+                .or_else(|_| URL_SAFE.decode(data))
+                .ok()
+        })
+        .and_then(|bytes| mime::whole(&bytes))
+        .ok_or_else(|| {
+            Error::malformed(Some(200), "the original's raw message could not be read")
+        })?;
+    let message = Message {
+        text_body: raw.text,
+        html_body: raw.html,
+        ..raw.envelope.into_message(resource.id, resource.thread_id)
+    };
+    Ok((message, raw.files))
+}
+
+/// A media upload of `raw`: `uploadType=multipart` with the `threadId` as JSON metadata, or
+/// `uploadType=media` when there is no thread. The multipart envelope is Google's upload
+/// protocol (RFC 2387 `multipart/related`), not part of the mail.
+fn upload(raw: Vec<u8>, thread_id: Option<&str>, entropy: &[u8]) -> Result<Request, Error> {
+    let builder = http::Request::builder()
+        .method(Method::POST)
+        .header(http::header::ACCEPT, "application/json");
+    let request = match thread_id {
+        None => builder
+            .uri(format!("{UPLOAD}?uploadType=media"))
+            .header(CONTENT_TYPE, "message/rfc822")
+            .body(raw),
+        Some(thread) => {
+            let boundary = boundary(&raw, entropy);
+            let metadata = json!({ "threadId": thread }).to_string();
+            let mut body = Vec::with_capacity(raw.len() + 256);
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n{metadata}\r\n--{boundary}\r\nContent-Type: message/rfc822\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(&raw);
+            body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+            builder
+                .uri(format!("{UPLOAD}?uploadType=multipart"))
+                .header(
+                    CONTENT_TYPE,
+                    format!("multipart/related; boundary={boundary}"),
+                )
+                .body(body)
+        }
+    };
+    request.map_err(|e| Error::Transport(format!("cannot build the upload request: {e}")))
+}
+
+/// A multipart boundary that does not occur in `raw`.
+fn boundary(raw: &[u8], entropy: &[u8]) -> String {
+    let seed: String = entropy.iter().map(|b| format!("{b:02x}")).collect();
+    (0..)
+        .map(|n| format!("upload_{seed}_{n}"))
+        .find(|b| !raw.windows(b.len()).any(|w| w == b.as_bytes()))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alias(address: &str, name: Option<&str>) -> SendAs {
+        SendAs {
+            address: address.into(),
+            display_name: name.map(str::to_owned),
+            primary: false,
+            default: false,
+        }
+    }
+
+    #[test]
+    fn from_is_the_account_or_a_verified_alias() {
+        let aliases = [alias("sales@example.com", Some("Sales"))];
+        let me = Some("Ann".to_owned());
+        let account = sender(None, "ann@example.com", &me, &aliases).unwrap();
+        assert_eq!(
+            (account.name.as_deref(), account.address.as_str()),
+            (Some("Ann"), "ann@example.com")
+        );
+        let asked = MailboxAddress {
+            name: None,
+            address: "SALES@example.com".into(),
+        };
+        let via_alias = sender(Some(&asked), "ann@example.com", &me, &aliases).unwrap();
+        assert_eq!(
+            (via_alias.name.as_deref(), via_alias.address.as_str()),
+            (Some("Sales"), "sales@example.com")
+        );
+        let stranger = MailboxAddress {
+            name: None,
+            address: "ceo@example.com".into(),
+        };
+        assert!(matches!(
+            sender(Some(&stranger), "ann@example.com", &me, &aliases),
+            Err(Error::InvalidInput { field, .. }) if field == "from.address"
+        ));
+    }
+
+    #[test]
+    fn uploads_carry_the_thread_in_metadata() {
+        let raw = b"Subject: x\r\n\r\nbody upload_0a_0 body".to_vec();
+        let request = upload(raw.clone(), Some("t-1"), &[0x0a]).unwrap();
+        assert_eq!(
+            request.uri(),
+            "https://gmail.googleapis.com/upload/gmail/v1/users/me/messages/send?uploadType=multipart"
+        );
+        let content_type = request.headers()[CONTENT_TYPE].to_str().unwrap();
+        assert_eq!(content_type, "multipart/related; boundary=upload_0a_1");
+        let body = String::from_utf8(request.body().clone()).unwrap();
+        assert!(body.starts_with("--upload_0a_1\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n{\"threadId\":\"t-1\"}\r\n"), "{body}");
+        assert!(
+            body.ends_with("body upload_0a_0 body\r\n--upload_0a_1--\r\n"),
+            "{body}"
+        );
+
+        let media = upload(raw.clone(), None, &[1]).unwrap();
+        assert_eq!(media.headers()[CONTENT_TYPE], "message/rfc822");
+        assert_eq!(media.body(), &raw);
+    }
+}

@@ -1,0 +1,727 @@
+//! Sending through the real component against the sandbox Gmail and Graph APIs. The sandbox
+//! reads what it was sent with its own MIME parser (mailparse); the tests compare headers,
+//! bodies and attachment bytes with what the host asked to send: plain, HTML, non-ASCII
+//! everywhere, inline images, 10 MB attachments (upload paths), reply, reply all and forward
+//! (and the reply in the original's thread at the next sync), aliases, limits, and header
+//! injection refused before anything is sent.
+
+mod common;
+
+use common::{KINDS, World};
+use email_harness::CallError;
+use email_harness::sandbox::{MailboxSpec, Provider as SandboxProvider, SendRoute, SentMessage};
+use email_harness::types::{
+    Account, Attachment, Error, MailboxAddress, Message, Outgoing, Provider, ProviderKind,
+    Reference, ReplyMode, SyncRequest,
+};
+
+fn sandbox_kind(kind: ProviderKind) -> SandboxProvider {
+    match kind {
+        ProviderKind::Google => SandboxProvider::Google,
+        ProviderKind::Microsoft => SandboxProvider::Microsoft,
+    }
+}
+
+fn who(name: Option<&str>, address: &str) -> MailboxAddress {
+    MailboxAddress {
+        name: name.map(str::to_owned),
+        address: address.to_owned(),
+    }
+}
+
+fn file(name: &str, mime: &str, content: Vec<u8>, cid: Option<&str>) -> Attachment {
+    Attachment {
+        filename: name.to_owned(),
+        mime_type: mime.to_owned(),
+        content,
+        content_id: cid.map(str::to_owned),
+    }
+}
+
+/// Bytes that are not text and not all alike.
+fn bytes(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[3] ^ seed)
+        .collect()
+}
+
+fn message(to: Vec<MailboxAddress>, subject: &str, text: Option<&str>) -> Outgoing {
+    Outgoing {
+        from: None,
+        to,
+        cc: vec![],
+        bcc: vec![],
+        reply_to: vec![],
+        subject: subject.to_owned(),
+        text_body: text.map(str::to_owned),
+        html_body: None,
+        attachments: vec![],
+        original: None,
+    }
+}
+
+fn addresses(list: &[email_harness::sandbox::SentAddress]) -> Vec<String> {
+    list.iter()
+        .map(|a| a.address.to_ascii_lowercase())
+        .collect()
+}
+
+/// The last message the sandbox sent for `kind`.
+fn last_sent(world: &World, kind: ProviderKind) -> SentMessage {
+    world
+        .sandbox
+        .sent(sandbox_kind(kind))
+        .pop()
+        .expect("the sandbox sent a message")
+}
+
+/// Every message a full sync (or the rest of an incremental one) returns, and the cursor after.
+fn sync_all(
+    world: &World,
+    provider: &Provider,
+    account: &Account,
+    cursor: Option<String>,
+) -> (Vec<Message>, String) {
+    let mut request = SyncRequest {
+        cursor,
+        folders: vec![],
+        newer_than: None,
+        max_messages: None,
+        page_size: Some(200),
+    };
+    let mut messages = Vec::new();
+    loop {
+        let page = world
+            .harness
+            .sync(provider, account, &request)
+            .expect("sync");
+        messages.extend(page.messages);
+        request.cursor = Some(page.cursor);
+        if !page.more {
+            return (messages, request.cursor.unwrap_or_default());
+        }
+    }
+}
+
+fn invalid_field(result: Result<email_harness::types::Sent, CallError>) -> String {
+    match result {
+        Err(CallError::Component(Error::InvalidInput(field))) => field.field,
+        other => panic!("expected invalid input, got {other:?}"),
+    }
+}
+
+#[test]
+fn html_with_inline_image_and_non_ascii_everywhere() {
+    let world = World::new();
+    for kind in KINDS {
+        let (provider, account) = world.connect(kind);
+        let logo = file(
+            "logo ✓.png",
+            "image/png",
+            bytes(2048, 1),
+            Some("logo@example.com"),
+        );
+        let report = file(
+            "Résumé — 会議 2026.pdf",
+            "application/pdf",
+            bytes(40_000, 2),
+            None,
+        );
+        let outgoing = Outgoing {
+            to: vec![who(Some("Émile Zoë"), "emile@example.com")],
+            cc: vec![who(Some("山田 太郎"), "taro@example.jp")],
+            bcc: vec![who(None, "hidden@example.com")],
+            reply_to: vec![who(Some("Équipe"), "team@example.com")],
+            html_body: Some(
+                "<p>Voilà le compte rendu ✓ <img src=\"cid:logo@example.com\"></p>".to_owned(),
+            ),
+            attachments: vec![logo.clone(), report.clone()],
+            ..message(
+                vec![],
+                "Déjà vu — 会議のお知らせ",
+                Some("Voilà le compte rendu ✓"),
+            )
+        };
+        let sent = world.harness.send(&provider, &account, &outgoing).unwrap();
+        let got = last_sent(&world, kind);
+        assert_eq!(got.id, sent.id, "{kind:?}");
+        assert_eq!(Some(got.thread_id.clone()), sent.thread_id, "{kind:?}");
+        assert_eq!(
+            got.subject.as_deref(),
+            Some("Déjà vu — 会議のお知らせ"),
+            "{kind:?}"
+        );
+        assert_eq!(
+            got.from.as_ref().map(|f| f.address.to_ascii_lowercase()),
+            Some(account.email.to_ascii_lowercase()),
+            "{kind:?}"
+        );
+        assert_eq!(got.to[0].name.as_deref(), Some("Émile Zoë"), "{kind:?}");
+        assert_eq!(got.cc[0].name.as_deref(), Some("山田 太郎"), "{kind:?}");
+        assert_eq!(addresses(&got.bcc), ["hidden@example.com"], "{kind:?}");
+        assert_eq!(got.reply_to[0].name.as_deref(), Some("Équipe"), "{kind:?}");
+        let html = got.html_body.as_deref().unwrap_or_default();
+        assert!(html.contains("Voilà le compte rendu ✓"), "{kind:?}: {html}");
+        assert!(html.contains("cid:logo@example.com"), "{kind:?}: {html}");
+        assert!(
+            got.structure.iter().any(|t| t == "multipart/related"),
+            "{kind:?}: {:?}",
+            got.structure
+        );
+        let inline = got
+            .attachments
+            .iter()
+            .find(|a| a.content_id.as_deref() == Some("logo@example.com"))
+            .expect("the inline image");
+        assert!(inline.inline, "{kind:?}");
+        assert_eq!(inline.content, logo.content, "{kind:?}");
+        let pdf = got
+            .attachments
+            .iter()
+            .find(|a| a.filename.as_deref() == Some(report.filename.as_str()))
+            .expect("the PDF, its non-ASCII name intact");
+        assert_eq!(pdf.mime_type, "application/pdf");
+        assert_eq!(pdf.content, report.content, "{kind:?}");
+        if kind == ProviderKind::Google {
+            assert_eq!(got.route, SendRoute::GmailJson);
+            assert_eq!(got.text_body.as_deref(), Some("Voilà le compte rendu ✓"));
+            assert!(
+                got.message_id
+                    .as_deref()
+                    .is_some_and(|id| id.ends_with("@example.com"))
+            );
+            assert!(got.date.is_some());
+        }
+    }
+}
+
+#[test]
+fn plain_text_goes_as_a_single_part() {
+    let world = World::new();
+    for kind in KINDS {
+        let (provider, account) = world.connect(kind);
+        let outgoing = message(
+            vec![who(None, "bob@example.com")],
+            "Plain",
+            Some("Line one\nLine two — ünïcödé"),
+        );
+        world.harness.send(&provider, &account, &outgoing).unwrap();
+        let got = last_sent(&world, kind);
+        assert_eq!(got.subject.as_deref(), Some("Plain"));
+        let text = got.text_body.unwrap_or_default().replace("\r\n", "\n");
+        assert_eq!(text.trim_end(), "Line one\nLine two — ünïcödé", "{kind:?}");
+        assert!(got.html_body.is_none(), "{kind:?}");
+        assert!(got.attachments.is_empty(), "{kind:?}");
+        if kind == ProviderKind::Google {
+            assert_eq!(got.structure, ["text/plain"]);
+        }
+    }
+}
+
+#[test]
+fn ten_megabyte_attachments_take_the_upload_paths() {
+    let world = World::new();
+    let big = file("scan.tiff", "image/tiff", bytes(10 * 1024 * 1024, 7), None);
+    for kind in KINDS {
+        let (provider, account) = world.connect(kind);
+        let outgoing = Outgoing {
+            attachments: vec![big.clone()],
+            ..message(
+                vec![who(None, "bob@example.com")],
+                "Scan",
+                Some("Attached."),
+            )
+        };
+        world.harness.send(&provider, &account, &outgoing).unwrap();
+        let got = last_sent(&world, kind);
+        let [attachment] = &got.attachments[..] else {
+            panic!(
+                "{kind:?}: one attachment expected, got {}",
+                got.attachments.len()
+            )
+        };
+        assert_eq!(attachment.content.len(), big.content.len(), "{kind:?}");
+        assert!(
+            attachment.content == big.content,
+            "{kind:?}: the bytes differ"
+        );
+        match kind {
+            ProviderKind::Google => assert_eq!(got.route, SendRoute::GmailMediaUpload),
+            ProviderKind::Microsoft => {
+                assert!(attachment.chunks.len() >= 3, "{:?}", attachment.chunks);
+                assert!(attachment.chunks.iter().all(|&c| c <= 4 * 1024 * 1024));
+                assert_eq!(
+                    attachment.chunks.iter().sum::<u64>(),
+                    big.content.len() as u64
+                );
+            }
+        }
+    }
+    let uploads: Vec<_> = world
+        .sandbox
+        .received()
+        .into_iter()
+        .filter(|r| r.host == "outlook.office.com")
+        .collect();
+    assert!(uploads.len() >= 3);
+    assert!(
+        uploads.iter().all(|r| !r.has_bearer),
+        "a token went to the upload host"
+    );
+}
+
+#[test]
+fn a_big_reply_goes_through_the_multipart_upload_in_its_thread() {
+    let world = World::new();
+    let kind = ProviderKind::Google;
+    world
+        .sandbox
+        .seed_mailbox(sandbox_kind(kind), &MailboxSpec::default());
+    let (provider, account) = world.connect(kind);
+    let (messages, _) = sync_all(&world, &provider, &account, None);
+    let original = inbox_original(&messages, &account, |_| true);
+    let outgoing = Outgoing {
+        attachments: vec![file(
+            "big.bin",
+            "application/octet-stream",
+            bytes(5 * 1024 * 1024, 3),
+            None,
+        )],
+        original: Some(Reference {
+            message_id: original.id.clone(),
+            mode: ReplyMode::Reply,
+        }),
+        ..message(vec![], "", Some("See attached."))
+    };
+    let sent = world.harness.send(&provider, &account, &outgoing).unwrap();
+    let got = last_sent(&world, kind);
+    assert_eq!(got.route, SendRoute::GmailMultipartUpload);
+    assert_eq!(sent.thread_id, original.thread_id);
+}
+
+/// A received message in the inbox, from someone else, that `pick` accepts.
+fn inbox_original<'a>(
+    messages: &'a [Message],
+    account: &Account,
+    pick: impl Fn(&Message) -> bool,
+) -> &'a Message {
+    messages
+        .iter()
+        .filter(|m| !m.draft && m.message_id.is_some())
+        .filter(|m| {
+            m.from
+                .as_ref()
+                .is_some_and(|f| !f.address.eq_ignore_ascii_case(&account.email))
+        })
+        .find(|m| pick(m))
+        .unwrap_or_else(|| {
+            panic!(
+                "none of the {} synced messages of {} fits; first: {:?}",
+                messages.len(),
+                account.email,
+                messages.first()
+            )
+        })
+}
+
+#[test]
+fn reply_reply_all_and_forward_hold_the_thread() {
+    let world = World::new();
+    for kind in KINDS {
+        world
+            .sandbox
+            .seed_mailbox(sandbox_kind(kind), &MailboxSpec::default());
+        let (provider, account) = world.connect(kind);
+        let (messages, cursor) = sync_all(&world, &provider, &account, None);
+        let own = account.email.to_ascii_lowercase();
+
+        // Reply: to the sender, "Re:" once, threading headers, the original quoted below.
+        let original = inbox_original(&messages, &account, |m| m.snippet.is_some());
+        let reply = Outgoing {
+            original: Some(Reference {
+                message_id: original.id.clone(),
+                mode: ReplyMode::Reply,
+            }),
+            ..message(vec![], "", Some("Sounds good — merci !"))
+        };
+        let sent = world.harness.send(&provider, &account, &reply).unwrap();
+        let got = last_sent(&world, kind);
+        let expected_to = original
+            .reply_to
+            .first()
+            .or(original.from.as_ref())
+            .map(|a| a.address.to_ascii_lowercase())
+            .unwrap();
+        assert_eq!(addresses(&got.to), [expected_to], "{kind:?}");
+        let subject = got.subject.clone().unwrap_or_default();
+        assert!(
+            subject.to_ascii_lowercase().starts_with("re: "),
+            "{kind:?}: {subject}"
+        );
+        assert_eq!(
+            subject.to_ascii_lowercase().matches("re:").count(),
+            1,
+            "{kind:?}: {subject}"
+        );
+        assert_eq!(got.in_reply_to, original.message_id, "{kind:?}");
+        assert_eq!(
+            got.references.last(),
+            original.message_id.as_ref(),
+            "{kind:?}"
+        );
+        let body = got
+            .html_body
+            .clone()
+            .or(got.text_body.clone())
+            .unwrap_or_default();
+        let new_at = body.find("Sounds good — merci !").expect("the new text");
+        // The first three words of the original, as they stand in its text and its HTML.
+        let words: Vec<&str> = original
+            .snippet
+            .as_deref()
+            .unwrap()
+            .split_whitespace()
+            .take(3)
+            .collect();
+        let quote_at = body.find(&words.join(" "));
+        assert!(
+            quote_at.is_some_and(|q| q > new_at),
+            "{kind:?}: the original is quoted below:\n{body}"
+        );
+        assert_eq!(sent.thread_id, original.thread_id, "{kind:?}");
+
+        // The next sync brings the reply, in the original's thread.
+        let (changes, _) = sync_all(&world, &provider, &account, Some(cursor));
+        let synced = changes
+            .iter()
+            .find(|m| m.id == sent.id)
+            .expect("the reply syncs");
+        assert_eq!(synced.thread_id, original.thread_id, "{kind:?}");
+        assert!(!synced.draft, "{kind:?}");
+
+        // Reply all: sender and recipients, without the account, without duplicates.
+        let wide = inbox_original(&messages, &account, |m| m.to.len() + m.cc.len() >= 2);
+        let all = Outgoing {
+            original: Some(Reference {
+                message_id: wide.id.clone(),
+                mode: ReplyMode::ReplyAll,
+            }),
+            ..message(vec![], "", Some("Adding everyone."))
+        };
+        world.harness.send(&provider, &account, &all).unwrap();
+        let got = last_sent(&world, kind);
+        let mut everyone: Vec<String> = addresses(&got.to);
+        everyone.extend(addresses(&got.cc));
+        assert!(!everyone.contains(&own), "{kind:?}: {everyone:?}");
+        let mut unique = everyone.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), everyone.len(), "{kind:?}: {everyone:?}");
+        let mut expected: Vec<String> = wide
+            .reply_to
+            .iter()
+            .chain(wide.from.iter().filter(|_| wide.reply_to.is_empty()))
+            .chain(&wide.to)
+            .chain(&wide.cc)
+            .map(|a| a.address.to_ascii_lowercase())
+            .filter(|a| a != &own)
+            .collect();
+        expected.sort();
+        expected.dedup();
+        assert_eq!(unique, expected, "{kind:?}");
+
+        // Forward: the original's files come along, byte for byte in size and name.
+        let with_files = inbox_original(&messages, &account, |m| {
+            m.attachments.iter().any(|a| !a.inline)
+        });
+        let forward = Outgoing {
+            original: Some(Reference {
+                message_id: with_files.id.clone(),
+                mode: ReplyMode::Forward,
+            }),
+            ..message(
+                vec![who(Some("Frank"), "frank@example.com")],
+                "",
+                Some("FYI"),
+            )
+        };
+        world.harness.send(&provider, &account, &forward).unwrap();
+        let got = last_sent(&world, kind);
+        assert_eq!(addresses(&got.to), ["frank@example.com"], "{kind:?}");
+        let subject = got.subject.clone().unwrap_or_default().to_ascii_lowercase();
+        assert!(
+            subject.starts_with("fwd: ") || subject.starts_with("fw: "),
+            "{kind:?}: {subject}"
+        );
+        for expected in with_files.attachments.iter().filter(|a| !a.inline) {
+            let carried = got
+                .attachments
+                .iter()
+                .find(|a| a.filename == expected.filename)
+                .unwrap_or_else(|| panic!("{kind:?}: {:?} not carried", expected.filename));
+            assert_eq!(carried.mime_type, expected.mime_type, "{kind:?}");
+            assert!(!carried.content.is_empty(), "{kind:?}");
+        }
+    }
+}
+
+#[test]
+fn header_injection_is_refused_and_nothing_is_sent() {
+    let world = World::new();
+    let evil = "x\r\nBcc: eve@evil.example";
+    for kind in KINDS {
+        let (provider, account) = world.connect(kind);
+        let base = message(vec![who(None, "bob@example.com")], "Hi", Some("Hello"));
+        let cases: Vec<(&str, Outgoing)> = vec![
+            (
+                "subject",
+                Outgoing {
+                    subject: evil.into(),
+                    ..base.clone()
+                },
+            ),
+            (
+                "to[0].name",
+                Outgoing {
+                    to: vec![who(Some(evil), "bob@example.com")],
+                    ..base.clone()
+                },
+            ),
+            (
+                "to[0].address",
+                Outgoing {
+                    to: vec![who(None, &format!("bob@example.com{evil}"))],
+                    ..base.clone()
+                },
+            ),
+            (
+                "cc[0].name",
+                Outgoing {
+                    cc: vec![who(Some(evil), "c@example.com")],
+                    ..base.clone()
+                },
+            ),
+            (
+                "bcc[0].address",
+                Outgoing {
+                    bcc: vec![who(None, &format!("{evil}@example.com"))],
+                    ..base.clone()
+                },
+            ),
+            (
+                "reply-to[0].name",
+                Outgoing {
+                    reply_to: vec![who(Some("a\nb"), "r@example.com")],
+                    ..base.clone()
+                },
+            ),
+            (
+                "from.name",
+                Outgoing {
+                    from: Some(who(Some(evil), &account.email)),
+                    ..base.clone()
+                },
+            ),
+            (
+                "attachments[0].filename",
+                Outgoing {
+                    attachments: vec![file(
+                        &format!("a{evil}.pdf"),
+                        "application/pdf",
+                        vec![1],
+                        None,
+                    )],
+                    ..base.clone()
+                },
+            ),
+            (
+                "attachments[0].mime-type",
+                Outgoing {
+                    attachments: vec![file("a.pdf", "application/pdf\r\nX-Evil: 1", vec![1], None)],
+                    ..base.clone()
+                },
+            ),
+            (
+                "attachments[0].content-id",
+                Outgoing {
+                    attachments: vec![file("a.png", "image/png", vec![1], Some("logo\0@x"))],
+                    ..base.clone()
+                },
+            ),
+            (
+                "original.message-id",
+                Outgoing {
+                    original: Some(Reference {
+                        message_id: "id\r\n1".into(),
+                        mode: ReplyMode::Reply,
+                    }),
+                    ..base.clone()
+                },
+            ),
+            (
+                "to",
+                Outgoing {
+                    to: vec![],
+                    ..base.clone()
+                },
+            ),
+            (
+                "text-body",
+                Outgoing {
+                    text_body: None,
+                    ..base.clone()
+                },
+            ),
+            (
+                "to[0].address",
+                Outgoing {
+                    to: vec![who(None, "not an address")],
+                    ..base.clone()
+                },
+            ),
+        ];
+        let before = world.harness.policy().requests().len();
+        for (field, outgoing) in cases {
+            assert_eq!(
+                invalid_field(world.harness.send(&provider, &account, &outgoing)),
+                field,
+                "{kind:?}"
+            );
+        }
+        assert_eq!(
+            world.harness.policy().requests().len(),
+            before,
+            "{kind:?}: a request went out"
+        );
+        assert!(
+            world.sandbox.sent(sandbox_kind(kind)).is_empty(),
+            "{kind:?}"
+        );
+    }
+}
+
+#[test]
+fn gmail_aliases_fill_the_from_picker_and_strangers_are_refused() {
+    let world = World::new();
+    world
+        .sandbox
+        .add_send_as("sales@example.com", Some("Ventes Équipe"));
+    let (provider, account) = world.connect(ProviderKind::Google);
+    let list = world.harness.list_send_as(&provider, &account).unwrap();
+    let found: Vec<(&str, bool)> = list
+        .addresses
+        .iter()
+        .map(|a| (a.address.as_str(), a.primary))
+        .collect();
+    assert_eq!(
+        found,
+        [(account.email.as_str(), true), ("sales@example.com", false)]
+    );
+
+    let outgoing = Outgoing {
+        from: Some(who(None, "SALES@example.com")),
+        ..message(vec![who(None, "bob@example.com")], "From sales", Some("Hi"))
+    };
+    world.harness.send(&provider, &account, &outgoing).unwrap();
+    let got = last_sent(&world, ProviderKind::Google);
+    let from = got.from.unwrap();
+    assert_eq!(
+        (from.name.as_deref(), from.address.as_str()),
+        (Some("Ventes Équipe"), "sales@example.com")
+    );
+
+    let stranger = Outgoing {
+        from: Some(who(None, "ceo@example.com")),
+        ..outgoing
+    };
+    assert_eq!(
+        invalid_field(world.harness.send(&provider, &account, &stranger)),
+        "from.address"
+    );
+    assert_eq!(world.sandbox.sent(SandboxProvider::Google).len(), 1);
+}
+
+#[test]
+fn outlook_says_aliases_are_not_supported() {
+    let world = World::new();
+    let (provider, account) = world.connect(ProviderKind::Microsoft);
+    assert!(matches!(
+        world.harness.list_send_as(&provider, &account),
+        Err(CallError::Component(Error::Unsupported(_)))
+    ));
+    let outgoing = Outgoing {
+        from: Some(who(None, "alias@example.com")),
+        ..message(vec![who(None, "bob@example.com")], "Hi", Some("Hi"))
+    };
+    let err = world
+        .harness
+        .send(&provider, &account, &outgoing)
+        .unwrap_err();
+    assert!(
+        matches!(&err, CallError::Component(Error::Unsupported(why)) if why.contains("alias")),
+        "{err:?}"
+    );
+    assert!(world.sandbox.sent(SandboxProvider::Microsoft).is_empty());
+}
+
+#[test]
+fn limits_are_checked_before_any_request() {
+    let world = World::new();
+    let (provider, account) = world.connect(ProviderKind::Google);
+    let before = world.harness.policy().requests().len();
+    let outgoing = Outgoing {
+        attachments: vec![file(
+            "huge.bin",
+            "application/octet-stream",
+            vec![0; 36_000_000],
+            None,
+        )],
+        ..message(vec![who(None, "bob@example.com")], "Huge", Some("Too big"))
+    };
+    let err = world
+        .harness
+        .send(&provider, &account, &outgoing)
+        .unwrap_err();
+    let CallError::Component(Error::InvalidInput(field)) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(field.field, "attachments");
+    assert!(
+        field.message.contains("Gmail accepts at most 35.0 MB"),
+        "{}",
+        field.message
+    );
+    assert_eq!(world.harness.policy().requests().len(), before);
+}
+
+#[test]
+fn a_reply_to_a_missing_message_names_the_field() {
+    let world = World::new();
+    for kind in KINDS {
+        let (provider, account) = world.connect(kind);
+        let missing = match kind {
+            ProviderKind::Google => "18c0ffee00000001".to_owned(),
+            ProviderKind::Microsoft => {
+                world
+                    .sandbox
+                    .seed_mailbox(sandbox_kind(kind), &MailboxSpec::default());
+                let id = world.sandbox.message_ids(sandbox_kind(kind)).remove(0);
+                world.sandbox.delete(sandbox_kind(kind), &id);
+                id
+            }
+        };
+        let reply = Outgoing {
+            original: Some(Reference {
+                message_id: missing,
+                mode: ReplyMode::Reply,
+            }),
+            ..message(vec![], "", Some("Hello?"))
+        };
+        assert_eq!(
+            invalid_field(world.harness.send(&provider, &account, &reply)),
+            "original.message-id",
+            "{kind:?}"
+        );
+        assert!(world.sandbox.sent(sandbox_kind(kind)).is_empty());
+    }
+}

@@ -55,15 +55,28 @@ pub(crate) fn has_any_scope(grant: &Grant, accepted: &[&str]) -> bool {
 
 /// A Google API error: `{"error":{"code","message","errors":[item],"status"}}`.
 pub(crate) fn google_error(status: StatusCode, grpc: &str, message: &str, item: Value) -> Response {
-    let body = json!({
+    let mut body = google_error_body(status, message, item);
+    body["error"]["status"] = json!(grpc);
+    wire::json(status, &body)
+}
+
+/// `{"error":{"code","message","errors":[item]}}`.
+fn google_error_body(status: StatusCode, message: &str, item: Value) -> Value {
+    json!({
         "error": {
             "code": status.as_u16(),
             "message": message,
             "errors": [item],
-            "status": grpc,
         }
-    });
-    wire::json(status, &body)
+    })
+}
+
+/// Google's 413 for a request body or an upload over its size limit: reason `uploadTooLarge`
+/// and, as Google's upload front end answers it, no `status` member.
+pub(crate) fn google_too_large(message: &str) -> Response {
+    let status = StatusCode::PAYLOAD_TOO_LARGE;
+    let item = json!({"message": message, "domain": "global", "reason": "uploadTooLarge"});
+    wire::json(status, &google_error_body(status, message, item))
 }
 
 /// Google's 404 for an id that names nothing (a message, a label, an old history ID).
@@ -79,11 +92,17 @@ pub(crate) fn google_entity_not_found() -> Response {
 
 /// Google's 400 for a parameter it cannot take.
 pub(crate) fn google_invalid(message: &str) -> Response {
+    google_rejected("invalid", message)
+}
+
+/// Google's 400 `INVALID_ARGUMENT` with `reason` in its error item (`invalid` for a parameter,
+/// `invalidArgument` for a message Gmail will not send, `badRequest` for a body it cannot read).
+pub(crate) fn google_rejected(reason: &str, message: &str) -> Response {
     google_error(
         StatusCode::BAD_REQUEST,
         "INVALID_ARGUMENT",
         message,
-        json!({"message": message, "domain": "global", "reason": "invalid"}),
+        json!({"message": message, "domain": "global", "reason": reason}),
     )
 }
 
@@ -145,6 +164,23 @@ pub(crate) fn graph_error(status: StatusCode, code: &str, message: &str) -> Resp
                 "date": Utc::of(SystemTime::now()).graph_date(),
                 "request-id": request_id,
                 "client-request-id": request_id,
+            }
+        }
+    });
+    wire::json(status, &body)
+}
+
+/// An error of the Outlook REST endpoint behind Graph's attachment upload URLs
+/// (`outlook.office.com`), in the shape Graph documents for them:
+/// `{"error":{"code","message","innerError":{"requestId","date"}}}`.
+pub(crate) fn outlook_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({
+        "error": {
+            "code": code,
+            "message": message,
+            "innerError": {
+                "requestId": mint::random_guid(),
+                "date": Utc::of(SystemTime::now()).graph_date(),
             }
         }
     });

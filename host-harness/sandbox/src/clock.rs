@@ -44,19 +44,46 @@ impl Utc {
 
     /// `Sat, 9 Jan 2016 02:02:12`: an RFC 5322 date-time without its zone.
     pub fn rfc5322_local(&self) -> String {
-        const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-        const MONTHS: [&str; 12] = [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ];
-        let days = days_from_civil(self.year, self.month, self.day);
         format!(
             "{}, {} {} {} {}",
-            DAYS[days.rem_euclid(7) as usize],
+            &self.weekday()[..3],
+            self.day,
+            &MONTHS[self.month as usize - 1][..3],
+            self.year,
+            self.time()
+        )
+    }
+
+    /// `Sat, 9 Jan 2016 02:02:12 +0000`: an RFC 5322 `Date` in UTC, as Exchange writes it.
+    pub fn rfc5322(&self) -> String {
+        format!("{} +0000", self.rfc5322_local())
+    }
+
+    /// `Saturday, 09 January 2016 02:02:12`: the `Sent:` line of the header block Outlook puts
+    /// above a quoted message.
+    pub fn quote_header(&self) -> String {
+        format!(
+            "{}, {:02} {} {} {}",
+            self.weekday(),
             self.day,
             MONTHS[self.month as usize - 1],
             self.year,
             self.time()
         )
+    }
+
+    /// The English name of the day of the week.
+    fn weekday(&self) -> &'static str {
+        const DAYS: [&str; 7] = [
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+        ];
+        DAYS[days_from_civil(self.year, self.month, self.day).rem_euclid(7) as usize]
     }
 
     /// `2016-01-09 02:02:12Z`: the `timestamp` of Entra errors.
@@ -81,6 +108,28 @@ impl Utc {
     fn time(&self) -> String {
         format!("{:02}:{:02}:{:02}", self.hour, self.minute, self.second)
     }
+}
+
+/// The English month names.
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// Milliseconds since the Unix epoch, for when a mailbox receives a message.
+pub(crate) fn unix_millis(time: SystemTime) -> u64 {
+    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Seconds since the Unix epoch, for `iat` and `exp` claims.
@@ -142,6 +191,11 @@ mod tests {
         assert_eq!(Utc::of(t).graph_instant(), "2016-01-09T02:02:12Z");
         assert_eq!(Utc::of(t).rfc5322_local(), "Sat, 9 Jan 2016 02:02:12");
         assert_eq!(Utc::of(leap).rfc5322_local(), "Tue, 29 Feb 2000 00:00:00");
+        assert_eq!(Utc::of(t).rfc5322(), "Sat, 9 Jan 2016 02:02:12 +0000");
+        assert_eq!(
+            Utc::of(t).quote_header(),
+            "Saturday, 09 January 2016 02:02:12"
+        );
         assert_eq!(unix_midnight(2000, 2, 29), Some(951_782_400));
         assert_eq!(unix_midnight(2001, 2, 29), None);
         assert_eq!(unix_midnight(1970, 1, 1), Some(0));

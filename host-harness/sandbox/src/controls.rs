@@ -6,8 +6,23 @@ use std::time::Duration;
 use crate::config::Provider;
 use crate::mailbox::model::MessageRef;
 use crate::mailbox::{Mailbox, MailboxSpec};
+use crate::sent::SentMessage;
 use crate::traffic::Fault;
 use crate::{Sandbox, gmail, graph};
+
+/// A message's state as [`Sandbox::state_of`] reads it back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageState {
+    /// Gmail: its label ids as `messages.get` lists them (`UNREAD` and `STARRED` among them);
+    /// Graph: the id of its folder, the only one.
+    pub labels: Vec<String>,
+    /// Not yet read (Gmail `UNREAD`, Graph `isRead` false).
+    pub unread: bool,
+    /// Gmail `STARRED`; Graph `flag.flagStatus` `flagged`.
+    pub starred: bool,
+    /// An unsent draft.
+    pub draft: bool,
+}
 
 impl Sandbox {
     /// Replaces `provider`'s user's mailbox with the messages `spec` generates. History and
@@ -85,16 +100,45 @@ impl Sandbox {
         let key = key_of(&mailbox, Provider::Microsoft, id);
         let destination = graph::resolve_folder(&mailbox, folder)
             .unwrap_or_else(|| panic!("the Graph mailbox has no folder {folder:?}"));
-        let current: Vec<String> = mailbox.get(key).map_or_else(Vec::new, |m| {
-            m.state
+        graph::move_message(&mut mailbox, key, destination);
+    }
+
+    /// The state of `provider`'s message `id` now, or `None` when the mailbox has no such
+    /// message (never had it, it was deleted, or it was a Gmail draft's message the draft has
+    /// replaced since).
+    pub fn state_of(&self, provider: Provider, id: &str) -> Option<MessageState> {
+        let mailbox = self.shared.mail.of(provider);
+        let message = match provider {
+            Provider::Google => gmail::find(&mailbox, id)?,
+            Provider::Microsoft => mailbox.get(graph::message_key(&mailbox, id)?)?,
+        };
+        let labels = match provider {
+            Provider::Google => gmail::label_ids(&message.state),
+            Provider::Microsoft => message
+                .state
                 .tags
                 .iter()
-                .filter(|t| *t != destination)
-                .cloned()
-                .collect()
-        });
-        let current: Vec<&str> = current.iter().map(String::as_str).collect();
-        mailbox.retag(key, &[destination], &current);
+                .map(|tag| graph::folder_id(&mailbox, tag))
+                .collect(),
+        };
+        Some(MessageState {
+            labels,
+            unread: message.state.unread,
+            starred: message.state.starred,
+            draft: message.draft.is_some(),
+        })
+    }
+
+    /// The Graph id of the folder `folder` names: a well-known name such as `inbox`,
+    /// `archive` or `deleteditems` (any case), or a folder id.
+    ///
+    /// # Panics
+    /// If the Graph mailbox has no such folder.
+    pub fn folder_id(&self, folder: &str) -> String {
+        let mailbox = self.shared.mail.of(Provider::Microsoft);
+        let tag = graph::resolve_folder(&mailbox, folder)
+            .unwrap_or_else(|| panic!("the Graph mailbox has no folder {folder:?}"));
+        graph::folder_id(&mailbox, tag)
     }
 
     /// The ids of `provider`'s messages a sync sees, newest first: outside spam and trash
@@ -130,6 +174,17 @@ impl Sandbox {
         self.shared.mail.of(Provider::Microsoft).expire_tokens();
     }
 
+    /// Every message sent for `provider`'s user, oldest first.
+    pub fn sent(&self, provider: Provider) -> Vec<SentMessage> {
+        self.shared.sent.of(provider)
+    }
+
+    /// Adds an accepted Gmail send-as alias: `users.settings.sendAs.list` lists it, and
+    /// messages sent from it keep their `From`.
+    pub fn add_send_as(&self, address: &str, display_name: Option<&str>) {
+        self.shared.aliases.add(address, display_name);
+    }
+
     /// Adds `latency` to every later mail API request (an async wait: concurrent requests
     /// overlap).
     pub fn set_latency(&self, latency: Duration) {
@@ -158,12 +213,11 @@ impl Sandbox {
         let key = key_of(&mailbox, Provider::Google, id);
         let label =
             gmail::resolve_label(label).unwrap_or_else(|| panic!("Gmail has no label {label:?}"));
-        match (label, add) {
-            ("UNREAD", _) => mailbox.set_unread(key, add),
-            ("STARRED", _) => mailbox.set_starred(key, add),
-            (label, true) => mailbox.retag(key, &[label], &[]),
-            (label, false) => mailbox.retag(key, &[], &[label]),
+        let change = match add {
+            true => gmail::LabelChange::new(&[label], &[]),
+            false => gmail::LabelChange::new(&[], &[label]),
         };
+        change.apply(&mut mailbox, key);
     }
 }
 

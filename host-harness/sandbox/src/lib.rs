@@ -4,15 +4,24 @@
 //! the email-manager component talks to:
 //!
 //! - Google: `accounts.google.com` (authorization), `oauth2.googleapis.com` (token) and
-//!   `gmail.googleapis.com` (`users.getProfile`, `users.messages.list`/`get`,
-//!   `users.messages.attachments.get`, `users.history.list`, `users.labels.list`/`get`);
-//! - Microsoft: `login.microsoftonline.com` (authorization and token, any tenant) and
-//!   `graph.microsoft.com` (`/v1.0/me`, `/me/mailFolders` with `childFolders` and
-//!   `messages/delta`, `/me/messages/{id}` with `attachments`).
+//!   `gmail.googleapis.com` (`users.getProfile`, `users.messages.list`/`get`/`send` (JSON, and
+//!   media or multipart upload), `users.messages.modify`/`batchModify`/`trash`/`untrash`/
+//!   `delete`/`batchDelete`, `users.messages.attachments.get`, `users.threads.get`,
+//!   `users.drafts.create`/`list`/`get`/`update`/`delete`/`send`, `users.history.list`,
+//!   `users.labels.list`/`get`, `users.settings.sendAs.list`);
+//! - Microsoft: `login.microsoftonline.com` (authorization and token, any tenant),
+//!   `graph.microsoft.com` (`/v1.0/me`, `/me/mailFolders` with `childFolders`, `messages` and
+//!   `messages/delta`, `/me/messages` (list with the conversation filter, and new drafts),
+//!   `/me/messages/{id}` (`GET`, `PATCH`, `DELETE`) with `attachments` (and their `$value`) and
+//!   `attachments/createUploadSession`, `move`, `createReply`, `createReplyAll`,
+//!   `createForward` and `send`, and JSON batching on `/v1.0/$batch`) and the attachment upload
+//!   URLs on `outlook.office.com`.
 //!
 //! Each user has a mailbox, empty until [`Sandbox::seed_mailbox`] fills it from a
 //! [`MailboxSpec`]; further [`Sandbox`] methods change it (new mail, deletions, flags, labels,
-//! moves), expire sync state, and shape the traffic (latency, [`Fault`]s, foreign links).
+//! moves), read a message's state back ([`Sandbox::state_of`]), expire sync state, and shape
+//! the traffic (latency, [`Fault`]s, foreign links).
+//! [`Sandbox::sent`] reads back, as [`SentMessage`]s, what the users sent.
 //!
 //! The harness sends the component's requests for those hosts to [`Sandbox::base_url`] and keeps
 //! the original `Host` header, which is what the server dispatches on. Answers follow the shapes
@@ -32,6 +41,7 @@ mod mint;
 mod oauth;
 mod paging;
 mod profile;
+mod sent;
 mod server;
 mod state;
 #[cfg(test)]
@@ -47,7 +57,9 @@ use anyhow::Context as _;
 use tokio::sync::oneshot;
 
 pub use config::{ClientApp, Provider, SandboxConfig, SandboxUser};
+pub use controls::MessageState;
 pub use mailbox::MailboxSpec;
+pub use sent::{SendRoute, SentAddress, SentAttachment, SentMessage};
 pub use state::Received;
 pub use traffic::Fault;
 

@@ -58,14 +58,8 @@ async fn handle(shared: &Shared, request: http::Request<Incoming>) -> Response {
         Ok(collected) => collected.to_bytes(),
         Err(_) => return wire::html(StatusCode::PAYLOAD_TOO_LARGE, String::new()),
     };
-    let request = Request::new(head, &body);
-    shared.store.record(Received {
-        method: request.method.to_string(),
-        host: request.host.clone(),
-        path: request.path.clone(),
-        has_bearer: request.bearer().is_some(),
-        form_keys: request.form.iter().map(|(k, _)| k.clone()).collect(),
-    });
+    let request = Request::new(head, body);
+    record(shared, &request, false);
     match api_provider(&request.host) {
         Some(provider) => {
             let answer = || route(shared, &request);
@@ -78,11 +72,39 @@ async fn handle(shared: &Shared, request: http::Request<Incoming>) -> Response {
     }
 }
 
-/// The provider whose API `host` is (where latency, faults and counting apply).
+/// Records and answers a request that came inside another: a request of a Graph JSON batch.
+/// Faults are matched against its own path and query (the latency was the batch's).
+pub(crate) fn answer_inner(shared: &Shared, request: &Request) -> Response {
+    record(shared, request, true);
+    match shared
+        .traffic
+        .take_fault(Provider::Microsoft, &request.target)
+    {
+        Some(fault) => api::fault(&fault),
+        None => route(shared, request),
+    }
+}
+
+/// Adds `request` to the log of received requests, `batched` when it came inside a batch.
+fn record(shared: &Shared, request: &Request, batched: bool) {
+    shared.store.record(Received {
+        method: request.method.to_string(),
+        host: request.host.clone(),
+        path: request.path.clone(),
+        has_bearer: request.bearer().is_some(),
+        form_keys: request.form.iter().map(|(k, _)| k.clone()).collect(),
+        batched,
+    });
+}
+
+/// The provider whose API `host` is (where latency, faults and counting apply). The upload URLs
+/// Graph hands out for large attachments live on `outlook.office.com`: they are part of
+/// Microsoft's mail API traffic, so latency, faults and the in-flight count apply to them too
+/// (a fault can target them with `path_contains: "AttachmentSessions"`).
 fn api_provider(host: &str) -> Option<Provider> {
     match host {
         "gmail.googleapis.com" => Some(Provider::Google),
-        "graph.microsoft.com" => Some(Provider::Microsoft),
+        "graph.microsoft.com" | "outlook.office.com" => Some(Provider::Microsoft),
         _ => None,
     }
 }
@@ -109,8 +131,18 @@ fn route(shared: &Shared, request: &Request) -> Response {
         {
             oauth::token(shared, Provider::Microsoft, Some(tenant), request)
         }
-        ("gmail.googleapis.com", ["gmail", "v1", "users", user, rest @ ..]) if get => {
+        ("gmail.googleapis.com", ["gmail", "v1", "users", user, rest @ ..]) => {
             gmail::route(shared, request, user, rest)
+        }
+        ("gmail.googleapis.com", ["upload", "gmail", "v1", "users", user, "messages", "send"])
+            if post =>
+        {
+            gmail::upload(shared, request, user)
+        }
+        ("graph.microsoft.com", ["v1.0", batch])
+            if post && wire::percent_decode(batch, false) == "$batch" =>
+        {
+            graph::batch(shared, request)
         }
         ("graph.microsoft.com", ["v1.0", "me"]) if get => profile::graph_me(shared, request),
         ("graph.microsoft.com", ["v1.0", "me"]) => api::graph_method_not_allowed(),
@@ -121,6 +153,7 @@ fn route(shared: &Shared, request: &Request) -> Response {
             api::google_not_found(&request.path)
         }
         ("graph.microsoft.com", _) => api::graph_not_found(&segments),
+        ("outlook.office.com", _) => graph::attachment_session(shared, request),
         ("login.microsoftonline.com", _) => oauth::microsoft_not_found(),
         _ => wire::html(
             StatusCode::MISDIRECTED_REQUEST,

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::{Provider, SandboxConfig};
 use crate::mailbox::Mailboxes;
+use crate::sent::Outbox;
 use crate::traffic::Traffic;
 use crate::{gmail, graph};
 
@@ -29,6 +30,9 @@ pub struct Received {
     pub has_bearer: bool,
     /// The names of the `application/x-www-form-urlencoded` body fields, in order.
     pub form_keys: Vec<String>,
+    /// Whether it came inside a Graph JSON batch (`POST /v1.0/$batch`, itself logged before
+    /// the requests it carries).
+    pub batched: bool,
 }
 
 /// The configuration and the state, shared by the server tasks and the [`crate::Sandbox`].
@@ -41,6 +45,12 @@ pub(crate) struct Shared {
     pub mail: Mailboxes,
     /// Latency, faults and counters of the mail API traffic.
     pub traffic: Traffic,
+    /// The messages sent for the users.
+    pub sent: Outbox,
+    /// The Google user's send-as aliases.
+    pub aliases: gmail::Aliases,
+    /// The open Graph attachment upload sessions.
+    pub uploads: graph::UploadSessions,
 }
 
 impl Shared {
@@ -49,6 +59,9 @@ impl Shared {
         Shared {
             mail: Mailboxes::new(&config, gmail::filing, graph::filing),
             traffic: Traffic::default(),
+            sent: Outbox::default(),
+            aliases: gmail::Aliases::default(),
+            uploads: graph::UploadSessions::default(),
             config,
             store: Store {
                 inner: Mutex::new(Inner {

@@ -11,9 +11,11 @@ use crate::wire::Response;
 /// An answer to give instead of the real one, to the next requests that match.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fault {
-    /// Whose API: requests to `gmail.googleapis.com` or `graph.microsoft.com`.
+    /// Whose API: requests to `gmail.googleapis.com`, or to `graph.microsoft.com` and the
+    /// attachment upload URLs on `outlook.office.com`.
     pub provider: Provider,
-    /// A text the request's path and query must contain (`""` matches every request).
+    /// A text the request's path and query must contain (`""` matches every request). The
+    /// requests inside a Graph JSON batch are matched by their own paths, after the batch.
     pub path_contains: String,
     /// The status to answer, with that provider's error body for it.
     pub status: u16,
@@ -90,8 +92,8 @@ impl Traffic {
         }
     }
 
-    /// Spends one use of the first fault matching the request.
-    fn take_fault(&self, provider: Provider, target: &str) -> Option<Fault> {
+    /// Spends one use of the first fault matching a request to `provider`'s API for `target`.
+    pub(crate) fn take_fault(&self, provider: Provider, target: &str) -> Option<Fault> {
         let mut settings = self.lock();
         let index = settings
             .faults

@@ -27,11 +27,13 @@ pub(crate) struct Request {
     pub headers: HeaderMap,
     /// The decoded `application/x-www-form-urlencoded` body fields (empty for other bodies).
     pub form: Vec<(String, String)>,
+    /// The body as received.
+    pub body: Bytes,
 }
 
 impl Request {
     /// Builds the handler view of a request from its head and body.
-    pub fn new(head: http::request::Parts, body: &[u8]) -> Request {
+    pub fn new(head: http::request::Parts, body: Bytes) -> Request {
         let host = head
             .headers
             .get(header::HOST)
@@ -45,7 +47,7 @@ impl Request {
             .map(|q| decode_pairs(q.as_bytes()))
             .unwrap_or_default();
         let form = if is_form(&head.headers) {
-            decode_pairs(body)
+            decode_pairs(&body)
         } else {
             Vec::new()
         };
@@ -60,6 +62,7 @@ impl Request {
             query,
             headers: head.headers,
             form,
+            body,
         }
     }
 
@@ -84,9 +87,21 @@ impl Request {
 
     /// The `Authorization` header, if it is valid text.
     pub fn authorization(&self) -> Option<&str> {
-        self.headers
-            .get(header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
+        self.header("authorization")
+    }
+
+    /// A header as text, if it is there and valid text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|h| h.to_str().ok())
+    }
+
+    /// The media type of the body (`Content-Type` without parameters), lower-cased.
+    pub fn media_type(&self) -> String {
+        self.header("content-type")
+            .and_then(|t| t.split(';').next())
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
     }
 
     /// The token of an `Authorization: Bearer` header.
@@ -139,9 +154,26 @@ pub(crate) fn json(status: StatusCode, body: &impl serde::Serialize) -> Response
     with_body(status, "application/json; charset=utf-8", bytes)
 }
 
+/// An answer of `content_type` (falling back to `application/octet-stream` when it is not a
+/// valid header value) holding `body` as it is.
+pub(crate) fn bytes(status: StatusCode, content_type: &str, body: Vec<u8>) -> Response {
+    let mut response = with_body(status, "application/octet-stream", body);
+    if let Ok(value) = HeaderValue::from_str(content_type) {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    response
+}
+
 /// An HTML page.
 pub(crate) fn html(status: StatusCode, page: String) -> Response {
     with_body(status, "text/html; charset=utf-8", page.into_bytes())
+}
+
+/// An answer without a body (`202 Accepted`, a `201 Created` that only names a `Location`).
+pub(crate) fn empty(status: StatusCode) -> Response {
+    let mut response = http::Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = status;
+    response
 }
 
 /// A `302 Found` to `location`.
@@ -152,6 +184,18 @@ pub(crate) fn redirect(location: &str) -> Response {
         HeaderValue::from_str(location).expect("redirect targets are serialized URLs"),
     );
     response
+}
+
+/// The head and the whole body of `response` (bodies are in memory, so they are ready at once).
+pub(crate) fn into_parts(response: Response) -> (http::response::Parts, Bytes) {
+    use hyper::body::Body as _;
+    let (head, mut body) = response.into_parts();
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    let data = match std::pin::Pin::new(&mut body).poll_frame(&mut context) {
+        std::task::Poll::Ready(Some(Ok(frame))) => frame.into_data().unwrap_or_default(),
+        _ => Bytes::new(),
+    };
+    (head, data)
 }
 
 /// Adds `name: value` to `response`.

@@ -62,7 +62,7 @@ pub(super) fn list(shared: &Shared, request: &Request, user: &str) -> Response {
             return api::google_entity_not_found();
         };
         let records: Vec<RecordJson> = changes
-            .iter()
+            .chunk_by(|a, b| a.number == b.number)
             .filter_map(|change| record(change, &types, label))
             .collect();
         (records, mailbox.change())
@@ -119,25 +119,41 @@ struct LabelsJson {
     label_ids: Vec<String>,
 }
 
-/// The record of `change`, if it is of one of `types` (all when empty) and concerns `label`
-/// (any when `None`).
-fn record(change: &Change, types: &[&str], label: Option<&str>) -> Option<RecordJson> {
-    let labels = super::label_ids(&change.state);
+/// The record of `change` (the log entries of one change number, which all concern one
+/// message), if it is of one of `types` (all when empty) and concerns `label` (any when `None`).
+fn record(change: &[Change], types: &[&str], label: Option<&str>) -> Option<RecordJson> {
+    let first = change.first()?;
+    let labels = super::label_ids(&first.state);
     let ids = |label_ids: Option<Vec<String>>| IdJson {
-        id: super::message_id(change.message),
-        thread_id: super::message_id(change.thread),
+        id: super::message_id(first.message),
+        thread_id: super::message_id(first.thread),
         label_ids,
     };
     let wanted =
         |kind: &str| types.is_empty() || types.iter().any(|t| t.eq_ignore_ascii_case(kind));
-    let (added, removed): (Vec<String>, Vec<String>) = match &change.kind {
-        ChangeKind::Tagged { added, removed } => (added.clone(), removed.clone()),
-        ChangeKind::Unread(true) => (vec!["UNREAD".into()], Vec::new()),
-        ChangeKind::Unread(false) => (Vec::new(), vec!["UNREAD".into()]),
-        ChangeKind::Starred(true) => (vec!["STARRED".into()], Vec::new()),
-        ChangeKind::Starred(false) => (Vec::new(), vec!["STARRED".into()]),
-        ChangeKind::Added | ChangeKind::Deleted => (Vec::new(), Vec::new()),
-    };
+    let (mut added, mut removed): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    for kind in change.iter().map(|c| &c.kind) {
+        let (flag, set) = match kind {
+            ChangeKind::Tagged {
+                added: tags_added,
+                removed: tags_removed,
+            } => {
+                added.extend_from_slice(tags_added);
+                removed.extend_from_slice(tags_removed);
+                continue;
+            }
+            ChangeKind::Unread(set) => ("UNREAD", *set),
+            ChangeKind::Starred(set) => ("STARRED", *set),
+            ChangeKind::Added
+            | ChangeKind::Deleted
+            | ChangeKind::Edited
+            | ChangeKind::Completed(_) => continue,
+        };
+        match set {
+            true => added.push(flag.to_owned()),
+            false => removed.push(flag.to_owned()),
+        }
+    }
     if let Some(label) = label {
         let concerned = [&labels, &added, &removed]
             .into_iter()
@@ -147,15 +163,15 @@ fn record(change: &Change, types: &[&str], label: Option<&str>) -> Option<Record
         }
     }
     let mut record = RecordJson {
-        number: change.number,
-        id: change.number.to_string(),
+        number: first.number,
+        id: first.number.to_string(),
         messages: vec![ids(None)],
         messages_added: Vec::new(),
         messages_deleted: Vec::new(),
         labels_added: Vec::new(),
         labels_removed: Vec::new(),
     };
-    match &change.kind {
+    match &first.kind {
         ChangeKind::Added if wanted("messageAdded") => {
             record.messages_added.push(MessageJson {
                 message: ids(Some(labels.clone())),

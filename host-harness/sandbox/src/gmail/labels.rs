@@ -1,5 +1,5 @@
-//! Gmail labels: the system and user labels, how generated mail is labelled, `labels.list` and
-//! `labels.get` with their counts.
+//! Gmail labels: the system and user labels, how generated mail is labelled, how requests
+//! change a message's labels, and `labels.list` and `labels.get` with their counts.
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -9,9 +9,9 @@ use serde::Serialize;
 use super::{LABELS, MAIL, METADATA, MODIFY, READONLY};
 use crate::api;
 use crate::config::Provider;
-use crate::mailbox::{Category, Generated, Place};
+use crate::mailbox::{Category, Generated, Mailbox, Place, Relabel};
 use crate::state::Shared;
-use crate::wire::{self, Ordered, Request, Response};
+use crate::wire::{self, Ordered, Refusal, Request, Response};
 
 /// The scopes `labels.list` and `labels.get` accept.
 const SCOPES: [&str; 5] = [MAIL, LABELS, METADATA, MODIFY, READONLY];
@@ -114,6 +114,80 @@ pub(crate) fn resolve(name_or_id: &str) -> Option<&'static str> {
                 || searchable(l.name) == wanted
         })
         .map(|l| l.id)
+}
+
+/// The labels a request cannot add or remove: Gmail applies them itself (the labels guide's
+/// "Can be manually applied: no").
+const AUTOMATIC: [&str; 2] = ["SENT", "DRAFT"];
+
+/// A change to a message's labels: the tags to add and remove, and the flags (`UNREAD`,
+/// `STARRED`) to set, made as one change.
+pub(crate) struct LabelChange {
+    add: Vec<&'static str>,
+    remove: Vec<&'static str>,
+    unread: Option<bool>,
+    starred: Option<bool>,
+}
+
+impl LabelChange {
+    /// Adds the labels `add` and removes `remove` (label ids).
+    pub fn new(add: &[&'static str], remove: &[&'static str]) -> LabelChange {
+        let mut change = LabelChange {
+            add: Vec::new(),
+            remove: Vec::new(),
+            unread: None,
+            starred: None,
+        };
+        for (ids, set) in [(add, true), (remove, false)] {
+            for id in ids {
+                match *id {
+                    "UNREAD" => change.unread = Some(set),
+                    "STARRED" => change.starred = Some(set),
+                    tag if set => change.add.push(tag),
+                    tag => change.remove.push(tag),
+                }
+            }
+        }
+        change
+    }
+
+    /// The change a request's `addLabelIds` and `removeLabelIds` ask for, or Gmail's 400
+    /// (reason `invalidArgument`): `No label add or removes specified` when both are empty,
+    /// `labelId not found` for an id of no label, `Invalid label: SENT` for a label only Gmail
+    /// applies (the messages Gmail answers those with).
+    pub fn read(add: &[String], remove: &[String]) -> Result<LabelChange, Refusal> {
+        let refuse = |message: &str| Box::new(api::google_rejected("invalidArgument", message));
+        if add.is_empty() && remove.is_empty() {
+            return Err(refuse("No label add or removes specified"));
+        }
+        let known = |ids: &[String]| -> Result<Vec<&'static str>, Refusal> {
+            ids.iter()
+                .map(|id| {
+                    let label = LABELS_LIST
+                        .iter()
+                        .find(|l| l.id == id)
+                        .ok_or_else(|| refuse("labelId not found"))?;
+                    match AUTOMATIC.contains(&label.id) {
+                        true => Err(refuse(&format!("Invalid label: {}", label.id))),
+                        false => Ok(label.id),
+                    }
+                })
+                .collect()
+        };
+        Ok(LabelChange::new(&known(add)?, &known(remove)?))
+    }
+
+    /// Makes the change to message `key` of `mailbox`; false if there is no such message.
+    pub fn apply(&self, mailbox: &mut Mailbox, key: u64) -> bool {
+        let change = Relabel {
+            add: &self.add,
+            remove: &self.remove,
+            unread: self.unread,
+            starred: self.starred,
+            completed: None,
+        };
+        mailbox.relabel(key, &change)
+    }
 }
 
 /// A label name as search operators write it.

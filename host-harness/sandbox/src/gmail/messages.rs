@@ -16,7 +16,7 @@ use crate::mailbox::mime::{Header, Part};
 use crate::mailbox::model::Message;
 use crate::mailbox::text;
 use crate::paging;
-use crate::state::Shared;
+use crate::state::{Grant, Shared};
 use crate::wire::{self, Ordered, Refusal, Request, Response};
 
 /// The scopes `messages.list` and `messages.get` accept.
@@ -94,57 +94,75 @@ struct ListJson {
 
 /// A message format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Format {
+pub(super) enum Format {
+    /// Ids, labels, snippet, the whole part tree and the bodies.
     Full,
+    /// Ids, labels, snippet and the message's headers.
     Metadata,
+    /// Ids and labels.
     Minimal,
+    /// Ids, labels, snippet and the message as base64url `raw`.
     Raw,
 }
 
-/// `GET …/messages/{id}` in `format` (default `full`).
-pub(super) fn get(shared: &Shared, request: &Request, user: &str, id: &str) -> Response {
-    let grant = match super::authorize(shared, request, user, &SCOPES) {
-        Ok(grant) => grant,
-        Err(refused) => return *refused,
-    };
-    let format = match request
-        .query_param("format")
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None | Some("full") => Format::Full,
-        Some("metadata") => Format::Metadata,
-        Some("minimal") => Format::Minimal,
-        Some("raw") => Format::Raw,
-        Some(_) => {
-            return api::google_invalid(&format!(
+impl Format {
+    /// The `format` parameter of `request` (`full` when absent), one of `allowed`; Google's 400
+    /// for another value.
+    pub fn of(request: &Request, allowed: &[Format]) -> Result<Format, Refusal> {
+        let given = request.query_param("format");
+        let format = match given.map(str::to_ascii_lowercase).as_deref() {
+            None | Some("full") => Some(Format::Full),
+            Some("metadata") => Some(Format::Metadata),
+            Some("minimal") => Some(Format::Minimal),
+            Some("raw") => Some(Format::Raw),
+            Some(_) => None,
+        };
+        format.filter(|f| allowed.contains(f)).ok_or_else(|| {
+            Box::new(api::google_invalid(&format!(
                 "Invalid value at 'format' (type.googleapis.com/google.apps.gmail.v1.Message.Format), \"{}\"",
-                request.query_param("format").unwrap_or_default()
-            ));
+                given.unwrap_or_default()
+            )))
+        })
+    }
+
+    /// Google's 403 when `grant` only allows metadata and the format shows bodies.
+    pub fn check_scope(self, grant: &Grant) -> Result<(), Refusal> {
+        let shown = match self {
+            Format::Full => "FULL",
+            Format::Raw => "RAW",
+            Format::Metadata | Format::Minimal => return Ok(()),
+        };
+        if !super::metadata_only(grant) {
+            return Ok(());
         }
-    };
-    if super::metadata_only(&grant) && matches!(format, Format::Full | Format::Raw) {
-        let message = format!(
-            "Metadata scope doesn't allow format {}",
-            if format == Format::Full {
-                "FULL"
-            } else {
-                "RAW"
-            }
-        );
-        return api::google_error(
+        let message = format!("Metadata scope doesn't allow format {shown}");
+        Err(Box::new(api::google_error(
             StatusCode::FORBIDDEN,
             "PERMISSION_DENIED",
             &message,
             serde_json::json!({"message": message, "domain": "global", "reason": "forbidden"}),
-        );
+        )))
     }
-    let message = match lookup(shared, id) {
-        Ok(message) => message,
-        Err(refused) => return *refused,
-    };
-    let wanted: Vec<&str> = request.query_all("metadataHeaders");
-    wire::json(StatusCode::OK, &render(&message, format, &wanted))
+}
+
+/// Every format `messages.get` takes.
+pub(super) const FORMATS: [Format; 4] =
+    [Format::Full, Format::Metadata, Format::Minimal, Format::Raw];
+
+/// `GET …/messages/{id}` in `format` (default `full`).
+pub(super) fn get(shared: &Shared, request: &Request, user: &str, id: &str) -> Response {
+    let result = super::authorize(shared, request, user, &SCOPES).and_then(|grant| {
+        let format = Format::of(request, &FORMATS)?;
+        format.check_scope(&grant)?;
+        Ok((format, lookup(shared, id)?))
+    });
+    match result {
+        Ok((format, message)) => {
+            let wanted: Vec<&str> = request.query_all("metadataHeaders");
+            wire::json(StatusCode::OK, &render(&message, format, &wanted))
+        }
+        Err(refused) => *refused,
+    }
 }
 
 /// `GET …/messages/{id}/attachments/{attachmentId}`: the part's bytes.
@@ -187,20 +205,15 @@ pub(super) fn attachment(
 
 /// A copy of the message `id` names, or the refusal (400 for what is not an id, 404 for an id
 /// of no message).
-fn lookup(shared: &Shared, id: &str) -> Result<Message, Refusal> {
-    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(Box::new(super::invalid_id()));
-    }
+pub(super) fn lookup(shared: &Shared, id: &str) -> Result<Message, Refusal> {
     let mailbox = shared.mail.of(Provider::Google);
-    super::find(&mailbox, id)
-        .cloned()
-        .ok_or_else(|| Box::new(api::google_entity_not_found()))
+    super::locate(&mailbox, id).cloned()
 }
 
 /// A Gmail `Message` resource.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct MessageJson {
+pub(super) struct MessageJson {
     id: String,
     thread_id: String,
     label_ids: Vec<String>,
@@ -266,7 +279,7 @@ enum BodyJson {
 }
 
 /// `message` in `format`; `metadata_headers` limits the headers of the `metadata` format.
-fn render(message: &Message, format: Format, metadata_headers: &[&str]) -> MessageJson {
+pub(super) fn render(message: &Message, format: Format, metadata_headers: &[&str]) -> MessageJson {
     let parsed = message.content.parsed();
     let raw = message.content.raw();
     let payload = match format {

@@ -1,10 +1,20 @@
-//! The sandbox Gmail API (`gmail.googleapis.com/gmail/v1/users/{userId}/…`): messages, history
-//! and labels over the Google user's mailbox.
+//! The sandbox Gmail API (`gmail.googleapis.com/gmail/v1/users/{userId}/…`): messages, threads,
+//! history and labels over the Google user's mailbox, changing and deleting messages, drafts,
+//! sending, and the send-as aliases.
 
+mod body;
+mod drafts;
 mod history;
 mod labels;
+mod manage;
 mod messages;
 mod query;
+mod send;
+mod send_as;
+mod threads;
+mod upload;
+
+use http::Method;
 
 use crate::api;
 use crate::config::Provider;
@@ -14,7 +24,8 @@ use crate::profile;
 use crate::state::{Grant, Shared};
 use crate::wire::{self, Refusal, Request, Response};
 
-pub(crate) use self::labels::{filing, resolve as resolve_label};
+pub(crate) use self::labels::{LabelChange, filing, resolve as resolve_label};
+pub(crate) use self::send_as::Aliases;
 
 /// The full-access scope.
 const MAIL: &str = "https://mail.google.com/";
@@ -26,24 +37,53 @@ const READONLY: &str = "https://www.googleapis.com/auth/gmail.readonly";
 const METADATA: &str = "https://www.googleapis.com/auth/gmail.metadata";
 /// Manage labels only.
 const LABELS: &str = "https://www.googleapis.com/auth/gmail.labels";
+/// Manage drafts and send.
+const COMPOSE: &str = "https://www.googleapis.com/auth/gmail.compose";
+/// Send only.
+const SEND: &str = "https://www.googleapis.com/auth/gmail.send";
+/// Read and change basic settings (send-as aliases among them).
+const SETTINGS_BASIC: &str = "https://www.googleapis.com/auth/gmail.settings.basic";
 
 /// Gmail ids carry the message number in their low 20 bits (the rest is the receive time).
 const KEY_BITS: u32 = 20;
 
-/// Answers a GET under `/gmail/v1/users/{user}/`, `rest` being the segments after `user`.
+/// Answers a request under `/gmail/v1/users/{user}/`, `rest` being the segments after `user`.
 pub(crate) fn route(shared: &Shared, request: &Request, user: &str, rest: &[&str]) -> Response {
+    let method = &request.method;
+    let (get, post) = (method == Method::GET, method == Method::POST);
+    let (put, delete) = (method == Method::PUT, method == Method::DELETE);
     match rest {
-        ["profile"] => profile::gmail(shared, request, user),
-        ["messages"] => messages::list(shared, request, user),
-        ["messages", id] => messages::get(shared, request, user, id),
-        ["messages", id, "attachments", attachment] => {
+        ["messages", "send"] if post => send::json(shared, request, user),
+        ["messages", "batchModify"] if post => manage::batch_modify(shared, request, user),
+        ["messages", "batchDelete"] if post => manage::batch_delete(shared, request, user),
+        ["profile"] if get => profile::gmail(shared, request, user),
+        ["messages"] if get => messages::list(shared, request, user),
+        ["messages", id] if get => messages::get(shared, request, user, id),
+        ["messages", id] if delete => manage::delete(shared, request, user, id),
+        ["messages", id, "modify"] if post => manage::modify(shared, request, user, id),
+        ["messages", id, "trash"] if post => manage::trash(shared, request, user, id, true),
+        ["messages", id, "untrash"] if post => manage::trash(shared, request, user, id, false),
+        ["messages", id, "attachments", attachment] if get => {
             messages::attachment(shared, request, user, id, attachment)
         }
-        ["history"] => history::list(shared, request, user),
-        ["labels"] => labels::list(shared, request, user),
-        ["labels", id] => labels::get(shared, request, user, id),
+        ["threads", id] if get => threads::get(shared, request, user, id),
+        ["drafts"] if get => drafts::list(shared, request, user),
+        ["drafts"] if post => drafts::create(shared, request, user),
+        ["drafts", "send"] if post => drafts::send(shared, request, user),
+        ["drafts", id] if get => drafts::get(shared, request, user, id),
+        ["drafts", id] if put => drafts::update(shared, request, user, id),
+        ["drafts", id] if delete => drafts::delete(shared, request, user, id),
+        ["history"] if get => history::list(shared, request, user),
+        ["labels"] if get => labels::list(shared, request, user),
+        ["labels", id] if get => labels::get(shared, request, user, id),
+        ["settings", "sendAs"] if get => send_as::list(shared, request, user),
         _ => api::google_not_found(&request.path),
     }
+}
+
+/// Answers a POST to `/upload/gmail/v1/users/{user}/messages/send`.
+pub(crate) fn upload(shared: &Shared, request: &Request, user: &str) -> Response {
+    send::upload(shared, request, user)
 }
 
 /// Checks the bearer token, that it holds one of `scopes`, and that `user` (`me` or an
@@ -95,6 +135,20 @@ pub(crate) fn find<'a>(mailbox: &'a Mailbox, id: &str) -> Option<&'a Message> {
     (id_value(message.id) == value).then_some(message)
 }
 
+/// The message `id` names in `mailbox`, or the refusal: 400 for what is not a message id, 404
+/// for an id of no message.
+fn locate<'a>(mailbox: &'a Mailbox, id: &str) -> Result<&'a Message, Refusal> {
+    if !is_id(id) {
+        return Err(Box::new(invalid_id()));
+    }
+    find(mailbox, id).ok_or_else(|| Box::new(api::google_entity_not_found()))
+}
+
+/// Whether `id` is shaped like a Gmail message or thread id (hex digits).
+fn is_id(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// A message as lists name it: `{"id", "threadId"}`, and in history records with its
 /// `labelIds`.
 #[derive(serde::Serialize)]
@@ -113,6 +167,14 @@ impl IdJson {
             id: message_id(message.id),
             thread_id: message_id(message.thread),
             label_ids: None,
+        }
+    }
+
+    /// `message`'s ids and labels, as Gmail answers a change to a message.
+    fn labelled(message: &Message) -> IdJson {
+        IdJson {
+            label_ids: Some(label_ids(&message.state)),
+            ..IdJson::of(message)
         }
     }
 }

@@ -98,7 +98,7 @@ pub(crate) fn resolve(mailbox: &Mailbox, name_or_id: &str) -> Option<&'static st
 }
 
 /// The id of the folder tagged `tag` in `mailbox`.
-pub(super) fn id_of(mailbox: &Mailbox, tag: &str) -> String {
+pub(crate) fn id_of(mailbox: &Mailbox, tag: &str) -> String {
     let n = FOLDERS.iter().position(|f| f.tag == tag).unwrap_or(0);
     ids::encode(ids::Kind::Folder, mailbox.salt(), n as u64)
 }

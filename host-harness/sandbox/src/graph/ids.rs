@@ -15,6 +15,8 @@ pub(crate) enum Kind {
     Conversation,
     /// An attachment of a message.
     Attachment,
+    /// An attachment upload session.
+    Session,
 }
 
 impl Kind {
@@ -25,6 +27,7 @@ impl Kind {
             Kind::Folder => [0x01, 0x03, 0x24, 0x00],
             Kind::Conversation => [0x01, 0x04, 0x24, 0x00],
             Kind::Attachment => [0x00, 0x09, 0x12, 0x00],
+            Kind::Session => [0x00, 0x09, 0x1a, 0x00],
         }
     }
 }

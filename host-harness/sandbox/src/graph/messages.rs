@@ -2,11 +2,12 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use http::StatusCode;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::select::{Property, Selection, raw};
-use super::{BodyType, Call, attachments, folders, ids};
+use super::{BodyType, Call, folders, ids};
 use crate::api;
 use crate::clock::Utc;
 use crate::config::Provider;
@@ -158,11 +159,7 @@ pub(super) static PROPERTIES: [Property<View>; 31] = [
         }
     }),
     property("hasAttachments", |v| {
-        raw(&v
-            .parsed()
-            .files()
-            .iter()
-            .any(|p| !attachments::is_inline(p)))
+        raw(&v.parsed().files().iter().any(|p| !p.is_inline()))
     }),
     property("internetMessageId", |v| raw(&v.parsed().message_id)),
     property("subject", |v| raw(&v.parsed().subject)),
@@ -187,7 +184,7 @@ pub(super) static PROPERTIES: [Property<View>; 31] = [
     property("isDeliveryReceiptRequested", |_| raw(&false)),
     property("isReadReceiptRequested", |_| raw(&false)),
     property("isRead", |v| raw(&!v.message.state.unread)),
-    property("isDraft", |v| raw(&v.message.draft)),
+    property("isDraft", |v| raw(&v.message.draft.is_some())),
     property("webLink", |v| {
         let id: String = form_urlencoded::byte_serialize(v.id().as_bytes()).collect();
         raw(&format!(
@@ -209,10 +206,11 @@ pub(super) static PROPERTIES: [Property<View>; 31] = [
     property("bccRecipients", |v| recipients(&v.parsed().bcc)),
     property("replyTo", |v| recipients(&v.parsed().reply_to)),
     property("flag", |v| {
-        let status = if v.message.state.starred {
-            "flagged"
-        } else {
-            "notFlagged"
+        let state = &v.message.state;
+        let status = match (state.starred, state.completed) {
+            (true, _) => "flagged",
+            (false, true) => "complete",
+            (false, false) => "notFlagged",
         };
         raw(&Ordered(vec![("flagStatus", serde_json::json!(status))]))
     }),
@@ -242,18 +240,31 @@ pub(super) static PROPERTIES: [Property<View>; 31] = [
     },
 ];
 
-/// The members of `view` for `selection`: `@odata.etag`, then the properties.
+/// The members of `view` for `selection`: `@odata.etag`, then the properties. A draft that has
+/// no sender yet (one created with `POST /me/messages`) shows no `from` and `sender` at all.
 pub(super) fn members(
     view: &View,
     selection: &Selection<View>,
 ) -> Vec<(&'static str, Box<RawValue>)> {
     let mut members = vec![("@odata.etag", raw(&view.etag()))];
-    members.extend(selection.render(view));
+    let unsent = view.message.draft.is_some() && view.parsed().from.is_empty();
+    members.extend(
+        selection
+            .render(view)
+            .into_iter()
+            .filter(|(name, _)| !(unsent && matches!(*name, "from" | "sender"))),
+    );
     members
 }
 
 /// `GET /me/messages/{id}`, honouring `$select` and the body type preference.
 pub(super) fn get(call: &Call, id: &str) -> Response {
+    entity(call, id, StatusCode::OK)
+}
+
+/// Message `id` as `GET /me/messages/{id}` shows it, answered with `status`: the messages a
+/// request creates or changes are answered this way too.
+pub(super) fn entity(call: &Call, id: &str, status: StatusCode) -> Response {
     let selection =
         match Selection::new(&PROPERTIES, call.request.query_param("$select"), TYPE_NAME) {
             Ok(selection) => selection,
@@ -265,7 +276,7 @@ pub(super) fn get(call: &Call, id: &str) -> Response {
     let context = selection.context(&format!("{}/messages", call.user_context()), "/$entity");
     let mut answer = vec![("@odata.context", raw(&context))];
     answer.extend(members(&view, &selection));
-    super::ok(&Ordered(answer), &call.prefer.applied(false))
+    super::answer(status, &Ordered(answer), &call.prefer.applied(false))
 }
 
 /// The view of the message Graph id `id` names, if any.

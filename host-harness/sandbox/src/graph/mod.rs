@@ -1,32 +1,64 @@
 //! The sandbox Graph mail API (`graph.microsoft.com/v1.0/me/…`): mail folders, message delta,
-//! messages and attachments over the Microsoft user's mailbox.
+//! message lists, messages and attachments over the Microsoft user's mailbox; flags, moves and
+//! deletions; drafts, replies and forwards, attachments and upload sessions, and sending; and
+//! JSON batching (`/v1.0/$batch`).
 
 mod attachments;
+mod batch;
 mod delta;
+mod drafts;
 mod folders;
 mod ids;
+mod input;
+mod list;
+mod manage;
 mod messages;
+mod render;
+mod replies;
 pub(crate) mod select;
+mod upload;
 
-use http::StatusCode;
 use http::header::HeaderName;
+use http::{Method, StatusCode};
 use serde::Serialize;
 
+use self::replies::Kind;
 use crate::api;
 use crate::config::Provider;
 use crate::mailbox::Mailbox;
 use crate::state::Shared;
 use crate::wire::{self, Refusal, Request, Response};
 
-pub(crate) use self::folders::{HIDDEN_FROM_SYNC, filing, resolve as resolve_folder};
+pub(crate) use self::batch::answer as batch;
+pub(crate) use self::folders::{
+    HIDDEN_FROM_SYNC, filing, id_of as folder_id, resolve as resolve_folder,
+};
+pub(crate) use self::manage::move_message;
+pub(crate) use self::upload::UploadSessions;
 
 /// Where every Graph URL starts.
 const ROOT: &str = "https://graph.microsoft.com";
 /// The permissions that allow reading mail.
-const MAIL_PERMISSIONS: [&str; 2] = [
+const READ_PERMISSIONS: [&str; 2] = [
     "https://graph.microsoft.com/Mail.Read",
     "https://graph.microsoft.com/Mail.ReadWrite",
 ];
+/// The permission that allows writing mail (drafts, attachments).
+const WRITE_PERMISSIONS: [&str; 1] = ["https://graph.microsoft.com/Mail.ReadWrite"];
+/// The permission that allows sending mail.
+const SEND_PERMISSIONS: [&str; 1] = ["https://graph.microsoft.com/Mail.Send"];
+
+/// The methods Graph mail resources take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verb {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+/// What answers one method on one resource.
+type Handler = fn(&Call, &[String]) -> Response;
 
 /// Answers a request under `/v1.0/me/`, `rest` being the (still encoded) segments after `me`;
 /// `None` for a path that is not a mail resource.
@@ -34,29 +66,118 @@ pub(crate) fn route(shared: &Shared, request: &Request, rest: &[&str]) -> Option
     let segments = normalize(rest);
     let names: Vec<String> = segments.iter().map(|s| s.to_ascii_lowercase()).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let handler: fn(&Call, &[String]) -> Response = match names.as_slice() {
-        ["mailfolders"] => |call, _| folders::list(call),
-        ["mailfolders", _] => |call, s| folders::get(call, &s[1]),
-        ["mailfolders", _, "childfolders"] => |call, s| folders::children(call, &s[1]),
+    let handlers: Vec<(Verb, &[&str], Handler)> = match names.as_slice() {
+        ["mailfolders"] => vec![(Verb::Get, &READ_PERMISSIONS, |call, _| folders::list(call))],
+        ["mailfolders", _] => vec![(Verb::Get, &READ_PERMISSIONS, |call, s| {
+            folders::get(call, &s[1])
+        })],
+        ["mailfolders", _, "childfolders"] => vec![(Verb::Get, &READ_PERMISSIONS, |call, s| {
+            folders::children(call, &s[1])
+        })],
+        ["mailfolders", _, "messages"] => vec![(Verb::Get, &READ_PERMISSIONS, |call, s| {
+            list::get(call, Some(&s[1]))
+        })],
         [
             "mailfolders",
             _,
             "messages",
             "delta" | "microsoft.graph.delta",
-        ] => |call, s| delta::get(call, &s[1]),
-        ["messages", _] => |call, s| messages::get(call, &s[1]),
-        ["messages", _, "attachments"] => |call, s| attachments::list(call, &s[1]),
-        ["messages", _, "attachments", _] => |call, s| attachments::get(call, &s[1], &s[3]),
+        ] => vec![(Verb::Get, &READ_PERMISSIONS, |call, s| {
+            delta::get(call, &s[1])
+        })],
+        ["messages"] => vec![
+            (Verb::Get, &READ_PERMISSIONS, |call, _| {
+                list::get(call, None)
+            }),
+            (Verb::Post, &WRITE_PERMISSIONS, |call, _| {
+                drafts::create(call)
+            }),
+        ],
+        ["messages", _] => vec![
+            (Verb::Get, &READ_PERMISSIONS, |call, s| {
+                messages::get(call, &s[1])
+            }),
+            (Verb::Patch, &WRITE_PERMISSIONS, |call, s| {
+                drafts::update(call, &s[1])
+            }),
+            (Verb::Delete, &WRITE_PERMISSIONS, |call, s| {
+                manage::delete(call, &s[1])
+            }),
+        ],
+        ["messages", _, "move" | "microsoft.graph.move"] => {
+            vec![(Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+                manage::move_to(call, &s[1])
+            })]
+        }
+        ["messages", _, "createreply" | "microsoft.graph.createreply"] => {
+            vec![(Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+                replies::create(call, &s[1], Kind::Reply)
+            })]
+        }
+        [
+            "messages",
+            _,
+            "createreplyall" | "microsoft.graph.createreplyall",
+        ] => {
+            vec![(Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+                replies::create(call, &s[1], Kind::ReplyAll)
+            })]
+        }
+        [
+            "messages",
+            _,
+            "createforward" | "microsoft.graph.createforward",
+        ] => {
+            vec![(Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+                replies::create(call, &s[1], Kind::Forward)
+            })]
+        }
+        ["messages", _, "send" | "microsoft.graph.send"] => {
+            vec![(Verb::Post, &SEND_PERMISSIONS, |call, s| {
+                drafts::send(call, &s[1])
+            })]
+        }
+        ["messages", _, "attachments"] => vec![
+            (Verb::Get, &READ_PERMISSIONS, |call, s| {
+                attachments::list(call, &s[1])
+            }),
+            (Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+                attachments::add(call, &s[1])
+            }),
+        ],
+        [
+            "messages",
+            _,
+            "attachments",
+            "createuploadsession" | "microsoft.graph.createuploadsession",
+        ] => vec![(Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+            upload::create(call, &s[1])
+        })],
+        ["messages", _, "attachments", _] => vec![(Verb::Get, &READ_PERMISSIONS, |call, s| {
+            attachments::get(call, &s[1], &s[3])
+        })],
+        ["messages", _, "attachments", _, "$value"] => {
+            vec![(Verb::Get, &READ_PERMISSIONS, |call, s| {
+                attachments::value(call, &s[1], &s[3])
+            })]
+        }
         _ => return None,
     };
-    if request.method != http::Method::GET {
+    let verb = match request.method {
+        Method::GET => Some(Verb::Get),
+        Method::POST => Some(Verb::Post),
+        Method::PATCH => Some(Verb::Patch),
+        Method::DELETE => Some(Verb::Delete),
+        _ => None,
+    };
+    let Some(&(_, permissions, handler)) = handlers.iter().find(|(v, ..)| Some(*v) == verb) else {
         return Some(api::graph_method_not_allowed());
-    }
+    };
     let grant = match api::authenticate(shared, Provider::Microsoft, request) {
         Ok(grant) => grant,
         Err(refused) => return Some(refused.response()),
     };
-    if !api::has_any_scope(&grant, &MAIL_PERMISSIONS) {
+    if !api::has_any_scope(&grant, permissions) {
         return Some(api::graph_error(
             StatusCode::FORBIDDEN,
             "ErrorAccessDenied",
@@ -69,6 +190,11 @@ pub(crate) fn route(shared: &Shared, request: &Request, rest: &[&str]) -> Option
         prefer: Prefer::of(request),
     };
     Some(handler(&call, &segments))
+}
+
+/// Answers a request to the upload URLs of attachment upload sessions (`outlook.office.com`).
+pub(crate) fn attachment_session(shared: &Shared, request: &Request) -> Response {
+    upload::session_request(shared, request)
 }
 
 /// The Graph id of message `key` of `mailbox`.
@@ -196,7 +322,12 @@ impl Prefer {
 
 /// A 200 with `body` and, when there are any, the `applied` preferences.
 fn ok(body: &impl Serialize, applied: &[String]) -> Response {
-    let response = wire::json(StatusCode::OK, body);
+    answer(StatusCode::OK, body, applied)
+}
+
+/// `status` with `body` and, when there are any, the `applied` preferences.
+fn answer(status: StatusCode, body: &impl Serialize, applied: &[String]) -> Response {
+    let response = wire::json(status, body);
     match applied.is_empty() {
         true => response,
         false => wire::with_header(

@@ -86,6 +86,19 @@ impl Node {
         }
     }
 
+    /// Adds `; {param}` to the `Content-Type` (e.g. the `type` of a `multipart/related`).
+    pub fn with_param(mut self, param: &str) -> Node {
+        if let Some((_, value)) = self
+            .headers
+            .iter_mut()
+            .find(|(name, _)| name == "Content-Type")
+        {
+            value.push_str("; ");
+            value.push_str(param);
+        }
+        self
+    }
+
     /// Adds a header.
     pub fn with(mut self, name: &str, value: impl Into<String>) -> Node {
         self.headers.push((name.to_owned(), value.into()));
@@ -120,6 +133,20 @@ impl Node {
             }
         }
     }
+}
+
+/// `Name <address>`, the name encoded (in `encoding`'s charset and kind of word) when it is not
+/// ASCII, quoted when it holds specials, left out when empty.
+pub(crate) fn mailbox(name: &str, address: &str, encoding: Option<(&str, Word)>) -> String {
+    let shown = match encoding {
+        _ if name.is_empty() => return format!("<{address}>"),
+        Some((charset, word)) if !name.is_ascii() => encoded_words(name, charset, word),
+        _ if name.contains(['.', ',', '"', '(', ')', '<', '>', '@', ':', ';']) => {
+            format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
+        }
+        _ => name.to_owned(),
+    };
+    format!("{shown} <{address}>")
 }
 
 /// Writes `name: value`, folding at spaces so lines stay within 76 characters where possible.

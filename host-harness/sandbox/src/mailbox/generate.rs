@@ -127,6 +127,12 @@ impl Generator {
         self.next_key
     }
 
+    /// Takes the next number for a message made elsewhere (one the user sends or writes).
+    pub fn claim_key(&mut self) -> u64 {
+        self.next_key += 1;
+        self.next_key - 1
+    }
+
     /// `count` messages for a new mailbox, oldest first, spread over every place.
     pub fn seed(&mut self, count: usize) -> Vec<Generated> {
         (0..count)
@@ -162,9 +168,8 @@ impl Generator {
         self.clock += self.rng.between(300, 3 * 3600) as u64;
         let id = MessageRef {
             received_ms: self.clock * 1000,
-            key: self.next_key,
+            key: self.claim_key(),
         };
-        self.next_key += 1;
         let thread = match reply && !self.threads.is_empty() {
             true => {
                 let recent = self.threads.len().saturating_sub(40);
@@ -233,11 +238,17 @@ impl Generator {
             "Subject".into(),
             encode_subject(&subject, thread.is_some(), style_ref),
         ));
-        headers.push(("From".into(), mailbox(from.0, from.1, encoding_of(from.1))));
-        headers.push(("To".into(), mailbox(to.0, to.1, encoding_of(to.1))));
+        headers.push((
+            "From".into(),
+            compose::mailbox(from.0, from.1, encoding_of(from.1)),
+        ));
+        headers.push(("To".into(), compose::mailbox(to.0, to.1, encoding_of(to.1))));
         if self.rng.chance(20) {
             let cc = &PEOPLE[self.rng.below(PEOPLE.len())];
-            headers.push(("Cc".into(), mailbox(cc.name, cc.address, cc.encoding)));
+            headers.push((
+                "Cc".into(),
+                compose::mailbox(cc.name, cc.address, cc.encoding),
+            ));
         }
         if let Some(t) = thread {
             let thread = &mut self.threads[t];
@@ -320,18 +331,6 @@ fn encoding_of(address: &str) -> Option<(&'static str, Word)> {
         .iter()
         .find(|p| p.address == address)
         .and_then(|p| p.encoding)
-}
-
-/// `Name <address>`, the name encoded or quoted as it needs.
-fn mailbox(name: &str, address: &str, encoding: Option<(&str, Word)>) -> String {
-    let shown = match encoding {
-        Some((charset, word)) if !name.is_ascii() => compose::encoded_words(name, charset, word),
-        _ if name.contains(['.', ',', '"', '(', ')']) => {
-            format!("\"{}\"", name.replace('"', "\\\""))
-        }
-        _ => name.to_owned(),
-    };
-    format!("{shown} <{address}>")
 }
 
 /// The `Subject` of a message about `subject`: a reply's gets `Re: ` (outside the encoded

@@ -63,6 +63,12 @@ impl Part {
                 || !self.mime_type.starts_with("text/"))
     }
 
+    /// Whether the part is a file shown inside the body (referenced by its `Content-ID`) rather
+    /// than attached.
+    pub fn is_inline(&self) -> bool {
+        self.content_id.is_some() && self.disposition != Disposition::Attachment
+    }
+
     /// The part and every part inside it, depth first.
     pub fn walk(&self) -> Vec<&Part> {
         let mut out = vec![self];
@@ -184,6 +190,15 @@ impl Parsed {
         }
     }
 
+    /// The first header of the message called `name` (any case), unfolded, not decoded.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.root
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.trim())
+    }
+
     /// The body as plain text: the `text/plain` part, else the `text/html` part's text.
     pub fn plain_text(&self) -> String {
         match (&self.plain, &self.html) {
@@ -201,6 +216,14 @@ impl Parsed {
             .filter(|p| p.is_file())
             .collect()
     }
+}
+
+/// The message IDs a `Message-ID`, `In-Reply-To` or `References` value lists, without angle
+/// brackets (none when the value does not read as message IDs).
+pub(crate) fn message_ids(value: &str) -> Vec<String> {
+    mailparse::msgidparse(value)
+        .map(|ids| ids.to_vec())
+        .unwrap_or_default()
 }
 
 /// The part tree of `mail`, numbered from `id`.

@@ -3,8 +3,9 @@
 //! its own shape.
 
 mod bodies;
-mod compose;
+pub(crate) mod compose;
 mod corpus;
+pub(crate) mod draft;
 mod generate;
 pub(crate) mod mime;
 pub(crate) mod model;
@@ -13,13 +14,16 @@ pub(crate) mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
 
 use sha2::{Digest as _, Sha256};
 
+use self::draft::Draft;
 use self::generate::Generator;
 pub use self::generate::MailboxSpec;
 pub(crate) use self::generate::{Category, Generated, Place, USER_FILES};
 use self::model::{Content, Message, MessageRef, Snapshot};
+use crate::clock;
 use crate::config::{Provider, SandboxConfig, SandboxUser};
 
 /// How a provider files a generated message: the tags (Gmail labels, or the Graph folder) it
@@ -44,12 +48,17 @@ pub(crate) enum ChangeKind {
     Unread(bool),
     /// The message was starred / flagged (`true`) or not.
     Starred(bool),
+    /// The message's follow-up flag was marked complete (`true`) or not (Graph).
+    Completed(bool),
+    /// The message's content was written again (a draft saved with changes).
+    Edited,
 }
 
 /// One entry of the change log.
 #[derive(Clone, Debug)]
 pub(crate) struct Change {
-    /// Its change number (Gmail history ID).
+    /// Its change number (Gmail history ID). One change that does several things to a message
+    /// (a label added and the message marked read) logs one entry per kind, all with its number.
     pub number: u64,
     /// The message changed.
     pub message: MessageRef,
@@ -61,6 +70,33 @@ pub(crate) struct Change {
     pub state: Snapshot,
 }
 
+/// What a message the owner files is.
+pub(crate) enum Written {
+    /// A message sent (or otherwise final): not a draft.
+    Final,
+    /// A new draft written here from `Draft`, which is kept so that each change renders it
+    /// again (Graph).
+    Composed(Box<Draft>),
+    /// A draft given whole as MIME (Gmail): draft `Some(number)` saved again under a new
+    /// message, or a new draft.
+    Mime(Option<u64>),
+}
+
+/// Changes to a message's tags and flags made at once, as one change.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Relabel<'a> {
+    /// The tags to add.
+    pub add: &'a [&'a str],
+    /// The tags to remove.
+    pub remove: &'a [&'a str],
+    /// Marks the message unread (`true`) or read.
+    pub unread: Option<bool>,
+    /// Stars (flags) the message (`true`) or not.
+    pub starred: Option<bool>,
+    /// Marks its follow-up flag complete (`true`) or not.
+    pub completed: Option<bool>,
+}
+
 /// One user's mailbox.
 pub(crate) struct Mailbox {
     owner: SandboxUser,
@@ -68,6 +104,7 @@ pub(crate) struct Mailbox {
     filing: Filing,
     generator: Generator,
     messages: BTreeMap<u64, Message>,
+    drafts: BTreeMap<u64, Draft>,
     change: u64,
     floor: u64,
     log: Vec<Change>,
@@ -86,6 +123,7 @@ impl Mailbox {
             filing,
             generator: Generator::new(&MailboxSpec::default(), owner, 1),
             messages: BTreeMap::new(),
+            drafts: BTreeMap::new(),
             change: 1,
             floor: 1,
             log: Vec::new(),
@@ -98,6 +136,7 @@ impl Mailbox {
     pub fn seed(&mut self, spec: &MailboxSpec) {
         self.generator = Generator::new(spec, &self.owner, self.generator.next_key());
         self.messages.clear();
+        self.drafts.clear();
         for generated in self.generator.seed(spec.messages) {
             self.change += 1;
             self.insert(generated);
@@ -119,11 +158,96 @@ impl Mailbox {
             .collect()
     }
 
+    /// Files a message the owner wrote or sent (rather than a generated one), received now:
+    /// `raw` in `thread` (a thread of its own when `None`), under `tags`, read and not starred;
+    /// an unsent draft unless it is [`Written::Final`]. Logged as added.
+    pub fn add(
+        &mut self,
+        raw: Vec<u8>,
+        thread: Option<MessageRef>,
+        tags: BTreeSet<String>,
+        written: Written,
+    ) -> MessageRef {
+        let id = MessageRef {
+            received_ms: clock::unix_millis(SystemTime::now()),
+            key: self.generator.claim_key(),
+        };
+        self.change += 1;
+        let draft = match &written {
+            Written::Final => None,
+            Written::Composed(_) => Some(id.key),
+            Written::Mime(number) => Some(number.unwrap_or(id.key)),
+        };
+        let message = Message {
+            id,
+            thread: thread.unwrap_or(id),
+            content: Content::new(raw),
+            state: Snapshot {
+                tags,
+                unread: false,
+                starred: false,
+                completed: false,
+            },
+            draft,
+            modified: self.change,
+            placed: self.change,
+        };
+        self.messages.insert(id.key, message);
+        if let Written::Composed(draft) = written {
+            self.drafts.insert(id.key, *draft);
+        }
+        self.record(id.key, ChangeKind::Added);
+        id
+    }
+
+    /// The draft message `key` was written from, if it was written here (kept once it is sent,
+    /// so its files keep their numbers).
+    pub fn draft(&self, key: u64) -> Option<&Draft> {
+        self.drafts.get(&key)
+    }
+
+    /// Saves draft `key` again: `draft`, rendered as `raw`. Logged as edited; false if there is
+    /// no such message.
+    pub fn write(&mut self, key: u64, raw: Vec<u8>, draft: Draft) -> bool {
+        let Some(message) = self.messages.get_mut(&key) else {
+            return false;
+        };
+        self.change += 1;
+        message.content = Content::new(raw);
+        message.modified = self.change;
+        self.drafts.insert(key, draft);
+        self.record(key, ChangeKind::Edited);
+        true
+    }
+
+    /// Sends draft `key`: `draft` as sent, rendered as `raw`, becomes its content; it is read,
+    /// no longer a draft, and moves to `sent` (one logged change, a move). False if there is no
+    /// such message.
+    pub fn send_draft(&mut self, key: u64, raw: Vec<u8>, draft: Draft, sent: &str) -> bool {
+        let Some(message) = self.messages.get_mut(&key) else {
+            return false;
+        };
+        message.content = Content::new(raw);
+        message.draft = None;
+        message.state.unread = false;
+        let leaving: Vec<String> = message
+            .state
+            .tags
+            .iter()
+            .filter(|t| *t != sent)
+            .cloned()
+            .collect();
+        self.drafts.insert(key, draft);
+        let leaving: Vec<&str> = leaving.iter().map(String::as_str).collect();
+        self.retag(key, &[sent], &leaving)
+    }
+
     /// Deletes message `key` for good; false if there is no such message.
     pub fn delete(&mut self, key: u64) -> bool {
         let Some(message) = self.messages.remove(&key) else {
             return false;
         };
+        self.drafts.remove(&key);
         self.change += 1;
         self.log.push(Change {
             number: self.change,
@@ -137,40 +261,73 @@ impl Mailbox {
 
     /// Marks message `key` unread or read; false if there is no such message.
     pub fn set_unread(&mut self, key: u64, unread: bool) -> bool {
-        self.update(key, |state| {
-            (state.unread != unread).then(|| {
-                state.unread = unread;
-                ChangeKind::Unread(unread)
-            })
-        })
+        let change = Relabel {
+            unread: Some(unread),
+            ..Relabel::default()
+        };
+        self.relabel(key, &change)
     }
 
     /// Stars (flags) message `key` or not; false if there is no such message.
     pub fn set_starred(&mut self, key: u64, starred: bool) -> bool {
-        self.update(key, |state| {
-            (state.starred != starred).then(|| {
-                state.starred = starred;
-                ChangeKind::Starred(starred)
-            })
-        })
+        let change = Relabel {
+            starred: Some(starred),
+            ..Relabel::default()
+        };
+        self.relabel(key, &change)
     }
 
     /// Adds `added` and removes `removed` from message `key`'s tags; false if there is no such
     /// message. Tags already there (or already absent) change nothing.
     pub fn retag(&mut self, key: u64, added: &[&str], removed: &[&str]) -> bool {
+        let change = Relabel {
+            add: added,
+            remove: removed,
+            ..Relabel::default()
+        };
+        self.relabel(key, &change)
+    }
+
+    /// Makes `change` to message `key`'s tags and flags, as one change; false if there is no
+    /// such message. What is already so changes nothing, and is not logged.
+    pub fn relabel(&mut self, key: u64, change: &Relabel) -> bool {
         self.update(key, |state| {
-            let added: Vec<String> = added
+            let mut kinds = Vec::new();
+            let added: Vec<String> = change
+                .add
                 .iter()
                 .filter(|t| state.tags.insert((**t).to_owned()))
                 .map(|t| (*t).to_owned())
                 .collect();
-            let removed: Vec<String> = removed
+            let removed: Vec<String> = change
+                .remove
                 .iter()
                 .filter(|t| state.tags.remove(**t))
                 .map(|t| (*t).to_owned())
                 .collect();
-            (!added.is_empty() || !removed.is_empty())
-                .then_some(ChangeKind::Tagged { added, removed })
+            if !added.is_empty() || !removed.is_empty() {
+                kinds.push(ChangeKind::Tagged { added, removed });
+            }
+            let flags = [
+                (
+                    change.unread,
+                    &mut state.unread,
+                    ChangeKind::Unread as fn(bool) -> ChangeKind,
+                ),
+                (change.starred, &mut state.starred, ChangeKind::Starred),
+                (
+                    change.completed,
+                    &mut state.completed,
+                    ChangeKind::Completed,
+                ),
+            ];
+            for (wanted, flag, kind) in flags {
+                if let Some(value) = wanted.filter(|v| *v != *flag) {
+                    *flag = value;
+                    kinds.push(kind(value));
+                }
+            }
+            kinds
         })
     }
 
@@ -226,13 +383,14 @@ impl Mailbox {
             tags: (self.filing)(&generated),
             unread: generated.unread,
             starred: generated.starred,
+            completed: false,
         };
         let message = Message {
             id: generated.id,
             thread: generated.thread,
             content: Content::new(generated.raw),
             state,
-            draft: generated.place == Place::Drafts,
+            draft: (generated.place == Place::Drafts).then_some(generated.id.key),
             modified: self.change,
             placed: self.change,
         };
@@ -240,24 +398,27 @@ impl Mailbox {
         generated.id
     }
 
-    /// Applies `change` to message `key`'s state; a change that changes something is logged.
-    fn update(
-        &mut self,
-        key: u64,
-        change: impl FnOnce(&mut Snapshot) -> Option<ChangeKind>,
-    ) -> bool {
+    /// Applies `change` to message `key`'s state; what it did, if anything, is logged under one
+    /// change number.
+    fn update(&mut self, key: u64, change: impl FnOnce(&mut Snapshot) -> Vec<ChangeKind>) -> bool {
         let Some(message) = self.messages.get_mut(&key) else {
             return false;
         };
-        let Some(kind) = change(&mut message.state) else {
+        let kinds = change(&mut message.state);
+        if kinds.is_empty() {
             return true;
-        };
+        }
         self.change += 1;
         message.modified = self.change;
-        if matches!(&kind, ChangeKind::Tagged { added, .. } if !added.is_empty()) {
+        if kinds
+            .iter()
+            .any(|kind| matches!(kind, ChangeKind::Tagged { added, .. } if !added.is_empty()))
+        {
             message.placed = self.change;
         }
-        self.record(key, kind);
+        for kind in kinds {
+            self.record(key, kind);
+        }
         true
     }
 

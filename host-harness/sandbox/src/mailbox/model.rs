@@ -52,6 +52,9 @@ pub(crate) struct Snapshot {
     pub unread: bool,
     /// Starred (Gmail) or flagged (Graph).
     pub starred: bool,
+    /// Graph: its follow-up flag marked complete (`flagStatus` `complete`), which Gmail has no
+    /// notion of.
+    pub completed: bool,
 }
 
 /// A message in a mailbox.
@@ -65,8 +68,9 @@ pub(crate) struct Message {
     pub content: Arc<Content>,
     /// Its tags and flags.
     pub state: Snapshot,
-    /// A draft, not sent.
-    pub draft: bool,
+    /// For a draft not sent, the draft's number: the key of the message it started as. Gmail
+    /// replaces a draft's message whenever the draft is saved; the draft keeps its number.
+    pub draft: Option<u64>,
     /// The change number of its last change (Gmail `historyId`, Graph `changeKey`).
     pub modified: u64,
     /// The change number at which it was filed where it is: created or last moved.

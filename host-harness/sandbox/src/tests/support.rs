@@ -23,7 +23,10 @@ pub fn sandbox() -> Sandbox {
 pub struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// The body as text (invalid UTF-8 replaced).
     pub text: String,
+    /// The body as received.
+    pub bytes: Vec<u8>,
 }
 
 impl Answer {
@@ -49,7 +52,7 @@ pub fn call(
     host: &str,
     target: &str,
     headers: &[(&str, &str)],
-    body: &str,
+    body: impl AsRef<[u8]>,
 ) -> Answer {
     let mut request = http::Request::builder()
         .method(method)
@@ -58,12 +61,14 @@ pub fn call(
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let request = request.body(body.to_owned().into()).unwrap();
+    let body = bytes::Bytes::copy_from_slice(body.as_ref());
+    let request = request.body(body.into()).unwrap();
     let reply = sandbox.exchange(request).expect("the sandbox answers");
     Answer {
         status: reply.status,
         headers: reply.headers,
-        text: String::from_utf8(reply.body.to_vec()).unwrap(),
+        text: String::from_utf8_lossy(&reply.body).into_owned(),
+        bytes: reply.body.to_vec(),
     }
 }
 

@@ -25,8 +25,9 @@ mod component {
     use crate::ops::Env;
     use crate::transport::WasiHttp;
     use crate::types::{
-        Account, AuthOptions, Error, Outgoing, PendingAuth, Provider, ProviderConfig, SendAsList,
-        Sent, SyncPage, SyncRequest,
+        Account, AttachmentData, AuthOptions, Done, Error, FetchedMessage, FolderList,
+        ModifyRequest, ModifyResult, Outgoing, PendingAuth, Provider, ProviderConfig, SavedDraft,
+        SendAsList, Sent, SyncPage, SyncRequest, Thread,
     };
 
     /// The component's export of `email:manager/api`.
@@ -38,6 +39,11 @@ mod component {
             now: wasi::clocks::wall_clock::now().seconds,
             http: WasiHttp,
         }
+    }
+
+    /// 128 random bits for a Message-ID.
+    fn message_id_entropy() -> Vec<u8> {
+        wasi::random::random::get_random_bytes(16)
     }
 
     impl Guest for Component {
@@ -73,13 +79,93 @@ mod component {
         }
 
         fn send(provider: Provider, account: Account, message: Outgoing) -> Result<Sent, Error> {
-            let entropy = wasi::random::random::get_random_bytes(16);
+            let entropy = message_id_entropy();
             crate::ops::send(&mut env(), &provider, &account, &message, &entropy)
                 .map_err(Into::into)
         }
 
         fn list_send_as(provider: Provider, account: Account) -> Result<SendAsList, Error> {
             crate::ops::list_send_as(&mut env(), &provider, &account).map_err(Into::into)
+        }
+
+        fn list_folders(provider: Provider, account: Account) -> Result<FolderList, Error> {
+            crate::ops::list_folders(&mut env(), &provider, &account).map_err(Into::into)
+        }
+
+        fn get_message(
+            provider: Provider,
+            account: Account,
+            id: String,
+        ) -> Result<FetchedMessage, Error> {
+            crate::ops::get_message(&mut env(), &provider, &account, &id).map_err(Into::into)
+        }
+
+        fn get_thread(
+            provider: Provider,
+            account: Account,
+            thread_id: String,
+        ) -> Result<Thread, Error> {
+            crate::ops::get_thread(&mut env(), &provider, &account, &thread_id).map_err(Into::into)
+        }
+
+        fn get_attachment(
+            provider: Provider,
+            account: Account,
+            message_id: String,
+            attachment_id: String,
+            max_bytes: u64,
+        ) -> Result<AttachmentData, Error> {
+            crate::ops::get_attachment(
+                &mut env(),
+                &provider,
+                &account,
+                &message_id,
+                &attachment_id,
+                max_bytes,
+            )
+            .map_err(Into::into)
+        }
+
+        fn modify(
+            provider: Provider,
+            account: Account,
+            request: ModifyRequest,
+        ) -> Result<ModifyResult, Error> {
+            crate::ops::modify(&mut env(), &provider, &account, &request).map_err(Into::into)
+        }
+
+        fn save_draft(
+            provider: Provider,
+            account: Account,
+            draft_id: Option<String>,
+            message: Outgoing,
+        ) -> Result<SavedDraft, Error> {
+            let entropy = message_id_entropy();
+            crate::ops::save_draft(
+                &mut env(),
+                &provider,
+                &account,
+                draft_id.as_deref(),
+                &message,
+                &entropy,
+            )
+            .map_err(Into::into)
+        }
+
+        fn delete_draft(
+            provider: Provider,
+            account: Account,
+            draft_id: String,
+        ) -> Result<Done, Error> {
+            crate::ops::delete_draft(&mut env(), &provider, &account, &draft_id).map_err(Into::into)
+        }
+
+        fn send_draft(
+            provider: Provider,
+            account: Account,
+            draft_id: String,
+        ) -> Result<Sent, Error> {
+            crate::ops::send_draft(&mut env(), &provider, &account, &draft_id).map_err(Into::into)
         }
     }
 

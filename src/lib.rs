@@ -17,12 +17,14 @@
 //! - [`sync`]: the sync cursor and page assembly; the provider steps live in [`provider`].
 //! - [`mime`]: MIME header and charset decoding through `mail-parser`.
 //! - [`compose`]: outgoing messages: checks, reply and forward rules, RFC 5322 with `mail-builder`.
+//! - [`manage`]: what the mailbox-management calls share (thread order, size bound, batches).
 //! - [`error`]: the one error type, mapped to the WIT `error` variant.
 
 pub mod bindings;
 pub mod compose;
 pub mod config;
 pub mod error;
+pub mod manage;
 pub mod mime;
 pub mod net;
 pub mod oauth;

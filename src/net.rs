@@ -136,6 +136,16 @@ pub fn check_destination(
     })
 }
 
+/// A request without a body (`DELETE`, or an action `POST` that takes none).
+pub fn bodyless(method: Method, url: &str) -> Result<Request, Error> {
+    http::Request::builder()
+        .method(method)
+        .uri(url)
+        .header(http::header::CONTENT_LENGTH, "0")
+        .body(Vec::new())
+        .map_err(|e| Error::Transport(format!("cannot build a request: {e}")))
+}
+
 /// A request with a JSON body.
 pub fn json_request(method: Method, url: &str, body: &serde_json::Value) -> Result<Request, Error> {
     http::Request::builder()

@@ -4,11 +4,13 @@
 use crate::net::{self, HttpClient};
 use crate::oauth::{self, Grant, Tokens};
 use crate::provider::{self, MailProvider};
-use crate::session;
+use crate::session::{self, Session};
 use crate::types::{
-    Account, AuthOptions, Outgoing, PendingAuth, Provider, SendAsList, Sent, SyncPage, SyncRequest,
+    Account, AttachmentData, AuthOptions, Done, FetchedMessage, FolderList, ModifyOutcome,
+    ModifyRequest, ModifyResult, Outgoing, PendingAuth, Provider, SavedDraft, SendAsList, Sent,
+    SyncPage, SyncRequest, Thread,
 };
-use crate::{Error, compose, config};
+use crate::{Error, compose, config, manage};
 
 /// What an operation may use of the outside world: the time and an HTTP client.
 pub struct Env<C: HttpClient> {
@@ -189,14 +191,10 @@ pub fn send<C: HttpClient>(
     message: &Outgoing,
     entropy: &[u8],
 ) -> Result<Sent, Error> {
-    config::check(setting)?;
-    check_account(setting, account)?;
-    let provider = provider::for_kind(setting.kind);
-    compose::check::outgoing(message, &provider.send_limits())?;
-    session::run(&mut env.http, setting, account, env.now, |session| {
-        provider.send(session, message, entropy)
-    })
-    .map(|(sent, account)| Sent { account, ..sent })
+    let limits = provider::for_kind(setting.kind).send_limits();
+    compose::check::outgoing(message, &limits)?;
+    call(env, setting, account, |p, s| p.send(s, message, entropy))
+        .map(|(sent, account)| Sent { account, ..sent })
 }
 
 /// `list-send-as`: the addresses the account may send as.
@@ -205,13 +203,162 @@ pub fn list_send_as<C: HttpClient>(
     setting: &Provider,
     account: &Account,
 ) -> Result<SendAsList, Error> {
+    call(env, setting, account, |p, s| p.send_as(s))
+        .map(|(addresses, account)| SendAsList { addresses, account })
+}
+
+/// `list-folders`: every label or folder.
+pub fn list_folders<C: HttpClient>(
+    env: &mut Env<C>,
+    setting: &Provider,
+    account: &Account,
+) -> Result<FolderList, Error> {
+    call(env, setting, account, |p, s| p.list_folders(s))
+        .map(|(folders, account)| FolderList { folders, account })
+}
+
+/// `get-message`: one message in full.
+pub fn get_message<C: HttpClient>(
+    env: &mut Env<C>,
+    setting: &Provider,
+    account: &Account,
+    id: &str,
+) -> Result<FetchedMessage, Error> {
+    non_empty("id", id)?;
+    call(env, setting, account, |p, s| p.get_message(s, id))
+        .map(|(message, account)| FetchedMessage { message, account })
+}
+
+/// `get-thread`: a thread's messages, oldest first.
+pub fn get_thread<C: HttpClient>(
+    env: &mut Env<C>,
+    setting: &Provider,
+    account: &Account,
+    id: &str,
+) -> Result<Thread, Error> {
+    non_empty("thread-id", id)?;
+    call(env, setting, account, |p, s| p.get_thread(s, id)).map(|(mut messages, account)| {
+        manage::oldest_first(&mut messages);
+        Thread {
+            id: id.to_owned(),
+            messages,
+            account,
+        }
+    })
+}
+
+/// `get-attachment`: one attachment's bytes, within `max_bytes`.
+pub fn get_attachment<C: HttpClient>(
+    env: &mut Env<C>,
+    setting: &Provider,
+    account: &Account,
+    message_id: &str,
+    attachment_id: &str,
+    max_bytes: u64,
+) -> Result<AttachmentData, Error> {
+    non_empty("message-id", message_id)?;
+    non_empty("attachment-id", attachment_id)?;
+    call(env, setting, account, |p, s| {
+        p.get_attachment(s, message_id, attachment_id, max_bytes)
+    })
+    .map(|(data, account)| AttachmentData { account, ..data })
+}
+
+/// `modify`: one outcome per id, in the order asked.
+pub fn modify<C: HttpClient>(
+    env: &mut Env<C>,
+    setting: &Provider,
+    account: &Account,
+    request: &ModifyRequest,
+) -> Result<ModifyResult, Error> {
+    for (i, id) in request.ids.iter().enumerate() {
+        non_empty(&format!("ids[{i}]"), id)?;
+    }
+    call(env, setting, account, |p, s| {
+        p.modify(s, &request.ids, &request.action)
+    })
+    .map(|(results, account)| ModifyResult {
+        outcomes: request
+            .ids
+            .iter()
+            .zip(results)
+            .map(|(id, result)| ModifyOutcome {
+                id: id.clone(),
+                failure: result.err().map(Into::into),
+            })
+            .collect(),
+        account,
+    })
+}
+
+/// `save-draft`: a new draft, or draft `id` replaced.
+pub fn save_draft<C: HttpClient>(
+    env: &mut Env<C>,
+    setting: &Provider,
+    account: &Account,
+    id: Option<&str>,
+    message: &Outgoing,
+    entropy: &[u8],
+) -> Result<SavedDraft, Error> {
+    if let Some(id) = id {
+        non_empty("draft-id", id)?;
+    }
+    let limits = provider::for_kind(setting.kind).send_limits();
+    compose::check::draft(message, &limits)?;
+    call(env, setting, account, |p, s| {
+        p.save_draft(s, id, message, entropy)
+    })
+    .map(|(draft, account)| SavedDraft { account, ..draft })
+}
+
+/// `delete-draft`.
+pub fn delete_draft<C: HttpClient>(
+    env: &mut Env<C>,
+    setting: &Provider,
+    account: &Account,
+    id: &str,
+) -> Result<Done, Error> {
+    non_empty("draft-id", id)?;
+    call(env, setting, account, |p, s| p.delete_draft(s, id)).map(|((), account)| Done { account })
+}
+
+/// `send-draft`.
+pub fn send_draft<C: HttpClient>(
+    env: &mut Env<C>,
+    setting: &Provider,
+    account: &Account,
+    id: &str,
+) -> Result<Sent, Error> {
+    non_empty("draft-id", id)?;
+    call(env, setting, account, |p, s| p.send_draft(s, id))
+        .map(|(sent, account)| Sent { account, ..sent })
+}
+
+/// Runs `operation` with the provider of `setting` in a session for `account`, after checking
+/// both; returns its result and the account when its tokens were refreshed.
+fn call<C: HttpClient, T>(
+    env: &mut Env<C>,
+    setting: &Provider,
+    account: &Account,
+    operation: impl FnOnce(&dyn MailProvider, &mut Session<'_>) -> Result<T, Error>,
+) -> Result<(T, Option<Account>), Error> {
     config::check(setting)?;
     check_account(setting, account)?;
     let provider = provider::for_kind(setting.kind);
     session::run(&mut env.http, setting, account, env.now, |session| {
-        provider.send_as(session)
+        operation(provider, session)
     })
-    .map(|(addresses, account)| SendAsList { addresses, account })
+}
+
+/// An id the host passes: not empty, no control characters (it goes into a URL path).
+fn non_empty(field: &str, id: &str) -> Result<(), Error> {
+    if id.trim().is_empty() {
+        return Err(Error::invalid(field, "is empty"));
+    }
+    if id.chars().any(char::is_control) {
+        return Err(Error::invalid(field, "contains a control character"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

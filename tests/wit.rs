@@ -21,6 +21,14 @@ fn the_component_exports_the_api_and_imports_wasi_http() {
         "sync: func(provider: provider, account: account, request: sync-request) -> result<sync-page, error>",
         "send: func(provider: provider, account: account, message: outgoing) -> result<sent, error>",
         "list-send-as: func(provider: provider, account: account) -> result<send-as-list, error>",
+        "list-folders: func(provider: provider, account: account) -> result<folder-list, error>",
+        "get-message: func(provider: provider, account: account, id: string) -> result<fetched-message, error>",
+        "get-thread: func(provider: provider, account: account, thread-id: string) -> result<thread, error>",
+        "get-attachment: func(provider: provider, account: account, message-id: string, attachment-id: string, max-bytes: u64) -> result<attachment-data, error>",
+        "modify: func(provider: provider, account: account, request: modify-request) -> result<modify-result, error>",
+        "save-draft: func(provider: provider, account: account, draft-id: option<string>, message: outgoing) -> result<saved-draft, error>",
+        "delete-draft: func(provider: provider, account: account, draft-id: string) -> result<done, error>",
+        "send-draft: func(provider: provider, account: account, draft-id: string) -> result<sent, error>",
     ] {
         assert!(wit.contains(function), "missing {function} in\n{wit}");
     }

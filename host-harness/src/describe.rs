@@ -1,7 +1,9 @@
 //! One-line descriptions of the component's errors that say what to do, and secret-free
-//! summaries of the records that hold secrets.
+//! summaries of the records that hold secrets, and messages as a terminal shows them.
 
-use crate::types::{Account, AuthRejection, Error, Provider, ProviderKind};
+use crate::types::{
+    Account, AuthRejection, Error, MailboxAddress, Message, Provider, ProviderKind,
+};
 
 /// What the host or the user should do about `error`, in one line.
 pub fn error(error: &Error) -> String {
@@ -76,4 +78,47 @@ pub fn account(account: &Account) -> String {
         },
         account.scopes.join(" ")
     )
+}
+
+/// A message as a terminal shows it: its headers, files and body (the text body, else the HTML).
+pub fn message(message: &Message) -> String {
+    let who = |a: &MailboxAddress| match &a.name {
+        Some(name) => format!("{name} <{}>", a.address),
+        None => a.address.clone(),
+    };
+    let list = |l: &[MailboxAddress]| l.iter().map(who).collect::<Vec<_>>().join(", ");
+    let mut out = format!("id: {}\n", message.id);
+    if let Some(from) = &message.from {
+        out.push_str(&format!("From: {}\n", who(from)));
+    }
+    for (name, value) in [("To", &message.to), ("Cc", &message.cc)] {
+        if !value.is_empty() {
+            out.push_str(&format!("{name}: {}\n", list(value)));
+        }
+    }
+    out.push_str(&format!(
+        "Date: {}\nSubject: {}\nLabels: {}\n",
+        message.date.as_deref().unwrap_or(""),
+        message.subject.as_deref().unwrap_or(""),
+        message.labels.join(", ")
+    ));
+    for file in &message.attachments {
+        out.push_str(&format!(
+            "Attachment [{}]: {} ({}, {} bytes)\n",
+            file.id,
+            file.filename.as_deref().unwrap_or("unnamed"),
+            file.mime_type,
+            file.size
+        ));
+    }
+    out.push('\n');
+    out.push_str(
+        message
+            .text_body
+            .as_deref()
+            .or(message.html_body.as_deref())
+            .unwrap_or(""),
+    );
+    out.push('\n');
+    out
 }

@@ -8,8 +8,8 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use email_harness::sandbox::{MailboxSpec, Provider as SandboxKind, Sandbox, SandboxConfig};
 use email_harness::types::{
-    Account, AuthOptions, Message, Outgoing, Provider, ProviderConfig, ProviderKind, Reference,
-    ReplyMode, SyncPage, SyncRequest,
+    Account, AuthOptions, Folder, Message, ModifyAction, ModifyRequest, Outgoing, Provider,
+    ProviderConfig, ProviderKind, Reference, ReplyMode, SyncPage, SyncRequest,
 };
 use email_harness::{HttpPolicy, Runtime, describe, inspect, outgoing};
 use serde::{Deserialize, Serialize};
@@ -163,6 +163,72 @@ enum Command {
         #[arg(long)]
         provider: Kind,
     },
+    /// List the labels (Gmail) or folders (Outlook), with their counts.
+    Folders {
+        /// google or microsoft.
+        #[arg(long)]
+        provider: Kind,
+    },
+    /// Show one message in full.
+    Show {
+        /// google or microsoft.
+        #[arg(long)]
+        provider: Kind,
+        /// The provider's message id.
+        #[arg(long)]
+        message: String,
+    },
+    /// Show a whole thread or conversation, oldest first.
+    Thread {
+        /// google or microsoft.
+        #[arg(long)]
+        provider: Kind,
+        /// The thread (Gmail) or conversation (Outlook) id.
+        #[arg(long)]
+        thread: String,
+    },
+    /// Save one attachment to a file; refused without downloading when over --max-bytes.
+    Attachment {
+        /// google or microsoft.
+        #[arg(long)]
+        provider: Kind,
+        /// The provider's message id.
+        #[arg(long)]
+        message: String,
+        /// The attachment id (as `show` lists it).
+        #[arg(long)]
+        attachment: String,
+        /// Where to write the bytes.
+        #[arg(long)]
+        output: PathBuf,
+        /// The largest attachment to download.
+        #[arg(long, default_value_t = 25 * 1024 * 1024)]
+        max_bytes: u64,
+    },
+    /// Change messages: read, unread, star, unstar, label, unlabel, move, archive, trash,
+    /// restore, delete (for good).
+    Modify {
+        /// google or microsoft.
+        #[arg(long)]
+        provider: Kind,
+        /// What to do.
+        #[arg(value_enum)]
+        action: Action,
+        /// A message id (repeat for several).
+        #[arg(long = "message", required = true)]
+        messages: Vec<String>,
+        /// label / unlabel: a Gmail label id (repeat); move: the folder or label id.
+        #[arg(long = "label")]
+        labels: Vec<String>,
+    },
+    /// Save, delete or send a draft.
+    Draft {
+        /// google or microsoft.
+        #[arg(long)]
+        provider: Kind,
+        #[command(subcommand)]
+        action: DraftAction,
+    },
     /// Serve the sandbox providers on loopback until interrupted.
     Sandbox,
     /// Benchmark the first sync of a sandbox mailbox against a sequential baseline.
@@ -184,6 +250,75 @@ enum Command {
     },
     /// Walk the connect and refresh flow for both providers against the sandbox.
     Demo,
+}
+
+/// What `modify` does.
+#[derive(Clone, Copy, ValueEnum)]
+enum Action {
+    Read,
+    Unread,
+    Star,
+    Unstar,
+    Label,
+    Unlabel,
+    Move,
+    Archive,
+    Trash,
+    Restore,
+    Delete,
+}
+
+/// What `draft` does.
+#[derive(Subcommand)]
+enum DraftAction {
+    /// Save a new draft, or replace draft --id.
+    Save {
+        /// The draft to replace.
+        #[arg(long)]
+        id: Option<String>,
+        /// Answer this message (a reply draft).
+        #[arg(long)]
+        answer: Option<String>,
+        #[command(flatten)]
+        compose: Box<Compose>,
+    },
+    /// Delete a draft.
+    Delete {
+        /// The draft id.
+        #[arg(long)]
+        id: String,
+    },
+    /// Send a draft.
+    Send {
+        /// The draft id.
+        #[arg(long)]
+        id: String,
+    },
+}
+
+impl Action {
+    /// The WIT action, with the labels or folder it needs.
+    fn wit(self, labels: &[String]) -> anyhow::Result<ModifyAction> {
+        let one = || {
+            labels
+                .first()
+                .cloned()
+                .context("move needs --label with the folder or label id")
+        };
+        Ok(match self {
+            Action::Read => ModifyAction::MarkRead,
+            Action::Unread => ModifyAction::MarkUnread,
+            Action::Star => ModifyAction::Star,
+            Action::Unstar => ModifyAction::Unstar,
+            Action::Label => ModifyAction::AddLabels(labels.to_vec()),
+            Action::Unlabel => ModifyAction::RemoveLabels(labels.to_vec()),
+            Action::Move => ModifyAction::MoveTo(one()?),
+            Action::Archive => ModifyAction::Archive,
+            Action::Trash => ModifyAction::Trash,
+            Action::Restore => ModifyAction::Restore,
+            Action::Delete => ModifyAction::DeleteForever,
+        })
+    }
 }
 
 /// What a compose window holds.
@@ -439,6 +574,141 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             send(&cli, provider, compose.outgoing(Some(original))?)
         }
+        Command::Folders { provider } => {
+            let (harness, mut store, setting) = connected(&cli, provider)?;
+            let list = harness.list_folders(&setting, store.account(provider)?)?;
+            for folder in &list.folders {
+                let depth = depth(&list.folders, folder);
+                let counts = match (folder.unread, folder.total) {
+                    (Some(unread), Some(total)) => format!(" ({unread} unread / {total})"),
+                    _ => String::new(),
+                };
+                println!(
+                    "{}{} [{}] {:?}{counts}",
+                    "  ".repeat(depth),
+                    folder.name,
+                    folder.id,
+                    folder.role
+                );
+            }
+            store.keep_account(list.account, &cli.store)
+        }
+        Command::Show {
+            provider,
+            ref message,
+        } => {
+            let (harness, mut store, setting) = connected(&cli, provider)?;
+            let fetched = harness.get_message(&setting, store.account(provider)?, message)?;
+            print!("{}", describe::message(&fetched.message));
+            store.keep_account(fetched.account, &cli.store)
+        }
+        Command::Thread {
+            provider,
+            ref thread,
+        } => {
+            let (harness, mut store, setting) = connected(&cli, provider)?;
+            let found = harness.get_thread(&setting, store.account(provider)?, thread)?;
+            println!("thread {}: {} messages\n", found.id, found.messages.len());
+            for message in &found.messages {
+                println!("{}", describe::message(message));
+            }
+            store.keep_account(found.account, &cli.store)
+        }
+        Command::Attachment {
+            provider,
+            ref message,
+            ref attachment,
+            ref output,
+            max_bytes,
+        } => {
+            let (harness, mut store, setting) = connected(&cli, provider)?;
+            let data = harness.get_attachment(
+                &setting,
+                store.account(provider)?,
+                message,
+                attachment,
+                max_bytes,
+            )?;
+            std::fs::write(output, &data.content)
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            println!(
+                "saved {} ({}, {} bytes) to {}",
+                data.filename.as_deref().unwrap_or("the attachment"),
+                data.mime_type,
+                data.content.len(),
+                output.display()
+            );
+            store.keep_account(data.account, &cli.store)
+        }
+        Command::Modify {
+            provider,
+            action,
+            ref messages,
+            ref labels,
+        } => {
+            let (harness, mut store, setting) = connected(&cli, provider)?;
+            let request = ModifyRequest {
+                ids: messages.clone(),
+                action: action.wit(labels)?,
+            };
+            let result = harness.modify(&setting, store.account(provider)?, &request)?;
+            let mut failed = 0;
+            for outcome in &result.outcomes {
+                match &outcome.failure {
+                    None => println!("{}: done", outcome.id),
+                    Some(error) => {
+                        failed += 1;
+                        println!("{}: {}", outcome.id, describe::error(error));
+                    }
+                }
+            }
+            store.keep_account(result.account, &cli.store)?;
+            if failed > 0 {
+                bail!(
+                    "{failed} of {} messages were not changed",
+                    result.outcomes.len()
+                );
+            }
+            Ok(())
+        }
+        Command::Draft {
+            provider,
+            ref action,
+        } => {
+            let (harness, mut store, setting) = connected(&cli, provider)?;
+            let account = store.account(provider)?.clone();
+            let refreshed = match action {
+                DraftAction::Save {
+                    id,
+                    answer,
+                    compose,
+                } => {
+                    let original = answer.as_ref().map(|message| Reference {
+                        message_id: message.clone(),
+                        mode: ReplyMode::Reply,
+                    });
+                    let saved = harness.save_draft(
+                        &setting,
+                        &account,
+                        id.as_deref(),
+                        &compose.outgoing(original)?,
+                    )?;
+                    println!("saved draft {} (message {})", saved.id, saved.message_id);
+                    saved.account
+                }
+                DraftAction::Delete { id } => {
+                    let done = harness.delete_draft(&setting, &account, id)?;
+                    println!("deleted draft {id}");
+                    done.account
+                }
+                DraftAction::Send { id } => {
+                    let sent = harness.send_draft(&setting, &account, id)?;
+                    println!("sent {}", sent.id);
+                    sent.account
+                }
+            };
+            store.keep_account(refreshed, &cli.store)
+        }
         Command::SendAs { provider } => {
             let harness = load_runtime(&cli)?.harness(policy(&cli)?);
             let mut store = FileStore::open(&cli.store)?;
@@ -469,6 +739,31 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             store.save(&cli.store)
         }
     }
+}
+
+/// The harness for `cli`, the store, and `provider`'s setting.
+fn connected(
+    cli: &Cli,
+    provider: Kind,
+) -> anyhow::Result<(email_harness::Harness, FileStore, Provider)> {
+    let harness = load_runtime(cli)?.harness(policy(cli)?);
+    let store = FileStore::open(&cli.store)?;
+    let setting = store.provider(provider)?.clone();
+    Ok((harness, store, setting))
+}
+
+/// How deep `folder` is in `folders` (its chain of parents).
+fn depth(folders: &[Folder], folder: &Folder) -> usize {
+    let mut depth = 0;
+    let mut parent = folder.parent_id.as_deref();
+    while let Some(id) = parent.filter(|_| depth < folders.len()) {
+        depth += 1;
+        parent = folders
+            .iter()
+            .find(|f| f.id == id)
+            .and_then(|f| f.parent_id.as_deref());
+    }
+    depth
 }
 
 /// Sends `message` from `provider`'s account and stores the account if its tokens were
@@ -765,6 +1060,12 @@ fn demo(runtime: &Runtime) -> anyhow::Result<()> {
             first.messages, first.pages
         );
 
+        let (reply, forward) = demo_answers(&harness, &setting, &account, &mailbox)?;
+        println!(
+            "[{name}] replied to {:?} and forwarded {:?}",
+            reply.subject, forward.subject
+        );
+
         let ids: Vec<String> = mailbox.messages.keys().cloned().collect();
         let new = sandbox.deliver(who, 3);
         sandbox.delete(who, &ids[0]);
@@ -780,10 +1081,15 @@ fn demo(runtime: &Runtime) -> anyhow::Result<()> {
             .iter()
             .filter(|id| mailbox.messages.contains_key(*id))
             .count();
+        let threaded = mailbox
+            .messages
+            .get(&reply.sent.id)
+            .is_some_and(|m| m.thread_id.is_some() && m.thread_id == reply.thread_id);
         summary.push(format!(
-            "{name}: {} connected; first sync {} messages; incremental: {arrived}/3 new arrived, deletion {}, {} messages stored",
+            "{name}: {} connected; first sync {} messages; reply and forward sent (reply {} the original's thread); incremental: {arrived}/3 new arrived, deletion {}, {} messages stored",
             account.email,
             first.messages,
+            if threaded { "in" } else { "NOT in" },
             if mailbox.messages.contains_key(&ids[0]) { "missed" } else { "applied" },
             mailbox.messages.len()
         ));
@@ -800,6 +1106,73 @@ fn demo(runtime: &Runtime) -> anyhow::Result<()> {
         requests.iter().filter(|r| r.denied).count()
     );
     Ok(())
+}
+
+/// A message the demo sent in answer to a synced one.
+struct Answer {
+    /// What the provider said of it.
+    sent: email_harness::types::Sent,
+    /// The original's subject.
+    subject: String,
+    /// The original's thread.
+    thread_id: Option<String>,
+}
+
+/// Replies to one received message of `mailbox` and forwards another that has files.
+fn demo_answers(
+    harness: &email_harness::Harness,
+    setting: &Provider,
+    account: &Account,
+    mailbox: &MailboxFile,
+) -> anyhow::Result<(Answer, Answer)> {
+    let received = |m: &&Message| {
+        !m.draft
+            && m.message_id.is_some()
+            && m.from
+                .as_ref()
+                .is_some_and(|f| !f.address.eq_ignore_ascii_case(&account.email))
+    };
+    let answer = |original: &Message, mode: ReplyMode, to: Vec<&str>, text: &str| {
+        let message = Outgoing {
+            from: None,
+            to: to.into_iter().map(outgoing::mailbox).collect(),
+            cc: vec![],
+            bcc: vec![],
+            reply_to: vec![],
+            subject: String::new(),
+            text_body: Some(text.to_owned()),
+            html_body: None,
+            attachments: vec![],
+            original: Some(Reference {
+                message_id: original.id.clone(),
+                mode,
+            }),
+        };
+        anyhow::Ok(Answer {
+            sent: harness.send(setting, account, &message)?,
+            subject: original.subject.clone().unwrap_or_default(),
+            thread_id: original.thread_id.clone(),
+        })
+    };
+    let first = mailbox
+        .messages
+        .values()
+        .find(received)
+        .context("the mailbox holds no received message to reply to")?;
+    let with_files = mailbox
+        .messages
+        .values()
+        .filter(received)
+        .find(|m| m.id != first.id && m.attachments.iter().any(|a| !a.inline))
+        .context("the mailbox holds no message with files to forward")?;
+    let reply = answer(first, ReplyMode::Reply, vec![], "Thanks, noted.")?;
+    let forward = answer(
+        with_files,
+        ReplyMode::Forward,
+        vec!["Colleague <colleague@example.com>"],
+        "For your files.",
+    )?;
+    Ok((reply, forward))
 }
 
 /// What a run of sync pages brought.

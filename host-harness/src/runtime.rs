@@ -8,8 +8,9 @@ use crate::bindings::{EmailManager, EmailManagerPre};
 use crate::describe;
 use crate::policy::HttpPolicy;
 use crate::types::{
-    Account, AuthOptions, Error, Outgoing, PendingAuth, Provider, ProviderConfig, SendAsList, Sent,
-    SyncPage, SyncRequest,
+    Account, AttachmentData, AuthOptions, Done, Error, FetchedMessage, FolderList, ModifyRequest,
+    ModifyResult, Outgoing, PendingAuth, Provider, ProviderConfig, SavedDraft, SendAsList, Sent,
+    SyncPage, SyncRequest, Thread,
 };
 use anyhow::Context;
 use std::path::Path;
@@ -202,6 +203,118 @@ impl Harness {
         self.call(|i, s| {
             i.email_manager_api()
                 .call_send(s, provider, account, message)
+        })
+    }
+
+    /// `list-folders`.
+    pub fn list_folders(
+        &self,
+        provider: &Provider,
+        account: &Account,
+    ) -> Result<FolderList, CallError> {
+        self.call(|i, s| {
+            i.email_manager_api()
+                .call_list_folders(s, provider, account)
+        })
+    }
+
+    /// `get-message`.
+    pub fn get_message(
+        &self,
+        provider: &Provider,
+        account: &Account,
+        id: &str,
+    ) -> Result<FetchedMessage, CallError> {
+        self.call(|i, s| {
+            i.email_manager_api()
+                .call_get_message(s, provider, account, id)
+        })
+    }
+
+    /// `get-thread`.
+    pub fn get_thread(
+        &self,
+        provider: &Provider,
+        account: &Account,
+        thread_id: &str,
+    ) -> Result<Thread, CallError> {
+        self.call(|i, s| {
+            i.email_manager_api()
+                .call_get_thread(s, provider, account, thread_id)
+        })
+    }
+
+    /// `get-attachment`.
+    pub fn get_attachment(
+        &self,
+        provider: &Provider,
+        account: &Account,
+        message_id: &str,
+        attachment_id: &str,
+        max_bytes: u64,
+    ) -> Result<AttachmentData, CallError> {
+        self.call(|i, s| {
+            i.email_manager_api().call_get_attachment(
+                s,
+                provider,
+                account,
+                message_id,
+                attachment_id,
+                max_bytes,
+            )
+        })
+    }
+
+    /// `modify`.
+    pub fn modify(
+        &self,
+        provider: &Provider,
+        account: &Account,
+        request: &ModifyRequest,
+    ) -> Result<ModifyResult, CallError> {
+        self.call(|i, s| {
+            i.email_manager_api()
+                .call_modify(s, provider, account, request)
+        })
+    }
+
+    /// `save-draft`.
+    pub fn save_draft(
+        &self,
+        provider: &Provider,
+        account: &Account,
+        draft_id: Option<&str>,
+        message: &Outgoing,
+    ) -> Result<SavedDraft, CallError> {
+        self.call(|i, s| {
+            i.email_manager_api()
+                .call_save_draft(s, provider, account, draft_id, message)
+        })
+    }
+
+    /// `delete-draft`.
+    pub fn delete_draft(
+        &self,
+        provider: &Provider,
+        account: &Account,
+        draft_id: &str,
+    ) -> Result<Done, CallError> {
+        self.call(|i, s| {
+            i.email_manager_api()
+                .call_delete_draft(s, provider, account, draft_id)
+        })
+    }
+
+    /// `send-draft`.
+    pub fn send_draft(
+        &self,
+        provider: &Provider,
+        account: &Account,
+        draft_id: &str,
+    ) -> Result<Sent, CallError> {
+        self.call(|i, s| {
+            i.email_manager_api()
+                .call_send_draft(s, provider, account, draft_id)
         })
     }
 

@@ -380,3 +380,134 @@ fn send_reply_and_forward_from_the_command_line() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn folders_show_attachment_modify_and_drafts_from_the_command_line() {
+    use email_harness::sandbox::MailboxSpec;
+    let config = SandboxConfig::default();
+    let sandbox = Sandbox::start(config.clone()).unwrap();
+    let dir = store("manage");
+    for (name, provider) in [
+        ("google", Provider::Google),
+        ("microsoft", Provider::Microsoft),
+    ] {
+        sandbox.seed_mailbox(provider, &MailboxSpec::default());
+        connected(&dir, &sandbox, &config, name);
+        let synced = run(&dir, &sandbox, &["sync", "--provider", name], None);
+        assert!(synced.status.success(), "{}", text(&synced));
+
+        let folders = run(&dir, &sandbox, &["folders", "--provider", name], None);
+        assert!(folders.status.success(), "{}", text(&folders));
+        assert!(
+            String::from_utf8_lossy(&folders.stdout).contains("Inbox"),
+            "{}",
+            text(&folders)
+        );
+
+        let stored: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.join(format!("mailbox-{name}.json"))).unwrap(),
+        )
+        .unwrap();
+        let messages = stored["messages"].as_object().unwrap();
+        let with_file = messages
+            .values()
+            .find(|m| m["attachments"].as_array().is_some_and(|a| !a.is_empty()))
+            .unwrap();
+        let id = with_file["id"].as_str().unwrap();
+        let show = run(
+            &dir,
+            &sandbox,
+            &["show", "--provider", name, "--message", id],
+            None,
+        );
+        assert!(show.status.success(), "{}", text(&show));
+        let subject = with_file["subject"].as_str().unwrap_or_default();
+        assert!(
+            String::from_utf8_lossy(&show.stdout).contains(subject),
+            "{}",
+            text(&show)
+        );
+
+        let attachment = with_file["attachments"][0]["id"].as_str().unwrap();
+        let output = dir.join("file.bin");
+        let too_big = run(
+            &dir,
+            &sandbox,
+            &[
+                "attachment",
+                "--provider",
+                name,
+                "--message",
+                id,
+                "--attachment",
+                attachment,
+                "--output",
+                output.to_str().unwrap(),
+                "--max-bytes",
+                "1",
+            ],
+            None,
+        );
+        assert!(!too_big.status.success());
+        let stderr = String::from_utf8_lossy(&too_big.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("max-bytes") && !output.exists(), "{stderr}");
+
+        let modify = run(
+            &dir,
+            &sandbox,
+            &[
+                "modify",
+                "--provider",
+                name,
+                "read",
+                "--message",
+                id,
+                "--message",
+                "nonexistent-id",
+            ],
+            None,
+        );
+        assert!(!modify.status.success(), "one id failed: {}", text(&modify));
+        let stdout = String::from_utf8_lossy(&modify.stdout);
+        assert!(stdout.contains(&format!("{id}: done")), "{stdout}");
+        assert!(stdout.contains("nonexistent-id: "), "{stdout}");
+        assert_eq!(
+            sandbox.state_of(provider, id).map(|s| s.unread),
+            Some(false)
+        );
+
+        let save = run(
+            &dir,
+            &sandbox,
+            &[
+                "draft",
+                "--provider",
+                name,
+                "save",
+                "--to",
+                "bob@example.com",
+                "--subject",
+                "Brouillon",
+                "--text",
+                "à suivre",
+            ],
+            None,
+        );
+        assert!(save.status.success(), "{}", text(&save));
+        let saved = String::from_utf8_lossy(&save.stdout);
+        let draft_id = saved.split_whitespace().nth(2).unwrap().to_owned();
+        let send = run(
+            &dir,
+            &sandbox,
+            &["draft", "--provider", name, "send", "--id", &draft_id],
+            None,
+        );
+        assert!(send.status.success(), "{}", text(&send));
+        assert_eq!(
+            sandbox.sent(provider).pop().unwrap().subject.as_deref(),
+            Some("Brouillon")
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -8,32 +8,10 @@ use super::SendLimits;
 use crate::Error;
 use crate::types::{Attachment, MailboxAddress, Outgoing, ReplyMode};
 
-/// Checks `message` for a provider with `limits`.
+/// Checks `message`, about to be sent, for a provider with `limits`.
 pub fn outgoing(message: &Outgoing, limits: &SendLimits) -> Result<(), Error> {
-    if let Some(from) = &message.from {
-        mailbox("from", from)?;
-    }
-    for (list, addresses) in [
-        ("to", &message.to),
-        ("cc", &message.cc),
-        ("bcc", &message.bcc),
-        ("reply-to", &message.reply_to),
-    ] {
-        for (i, address) in addresses.iter().enumerate() {
-            mailbox(&format!("{list}[{i}]"), address)?;
-        }
-    }
-    header_text("subject", &message.subject)?;
-    for (i, attachment) in message.attachments.iter().enumerate() {
-        file(&format!("attachments[{i}]"), attachment)?;
-    }
+    draft(message, limits)?;
     let mode = message.original.as_ref().map(|original| original.mode);
-    if let Some(original) = &message.original {
-        header_text("original.message-id", &original.message_id)?;
-        if original.message_id.trim().is_empty() {
-            return Err(Error::invalid("original.message-id", "is empty"));
-        }
-    }
     let derives_recipients = matches!(mode, Some(ReplyMode::Reply | ReplyMode::ReplyAll));
     if !derives_recipients
         && message.to.is_empty()
@@ -53,6 +31,35 @@ pub fn outgoing(message: &Outgoing, limits: &SendLimits) -> Result<(), Error> {
             "text-body",
             "the message is empty: give a text or HTML body, or an attachment",
         ));
+    }
+    Ok(())
+}
+
+/// Checks `message`, about to be saved as a draft: every field as for sending, but a draft may
+/// still lack recipients and content.
+pub fn draft(message: &Outgoing, limits: &SendLimits) -> Result<(), Error> {
+    if let Some(from) = &message.from {
+        mailbox("from", from)?;
+    }
+    for (list, addresses) in [
+        ("to", &message.to),
+        ("cc", &message.cc),
+        ("bcc", &message.bcc),
+        ("reply-to", &message.reply_to),
+    ] {
+        for (i, address) in addresses.iter().enumerate() {
+            mailbox(&format!("{list}[{i}]"), address)?;
+        }
+    }
+    header_text("subject", &message.subject)?;
+    for (i, attachment) in message.attachments.iter().enumerate() {
+        file(&format!("attachments[{i}]"), attachment)?;
+    }
+    if let Some(original) = &message.original {
+        header_text("original.message-id", &original.message_id)?;
+        if original.message_id.trim().is_empty() {
+            return Err(Error::invalid("original.message-id", "is empty"));
+        }
     }
     sizes(message, limits)
 }
@@ -390,6 +397,8 @@ mod tests {
             mode: ReplyMode::Reply,
         });
         outgoing(&message, &LIMITS).unwrap();
+        message.original = None;
+        draft(&message, &LIMITS).unwrap();
 
         let mut empty = plain();
         empty.text_body = Some("  \n".into());

@@ -9,7 +9,10 @@ use crate::compose::SendLimits;
 use crate::net::{self, Response};
 use crate::session::Session;
 use crate::sync::Step;
-use crate::types::{Outgoing, Provider, ProviderKind, SendAs, Sent, SyncRequest};
+use crate::types::{
+    AttachmentData, Folder, Message, ModifyAction, Outgoing, Provider, ProviderKind, SavedDraft,
+    SendAs, Sent, SyncRequest,
+};
 use serde_json::Value;
 
 pub use google::Google;
@@ -87,6 +90,47 @@ pub trait MailProvider: Sync {
 
     /// The verified addresses the account may send as, the primary first.
     fn send_as(&self, session: &mut Session<'_>) -> Result<Vec<SendAs>, Error>;
+
+    /// Every label or folder, parents before their children.
+    fn list_folders(&self, session: &mut Session<'_>) -> Result<Vec<Folder>, Error>;
+
+    /// One message in full.
+    fn get_message(&self, session: &mut Session<'_>, id: &str) -> Result<Message, Error>;
+
+    /// The messages of a thread or conversation, in any order.
+    fn get_thread(&self, session: &mut Session<'_>, id: &str) -> Result<Vec<Message>, Error>;
+
+    /// The bytes of an attachment, refused before download when over `max_bytes`.
+    fn get_attachment(
+        &self,
+        session: &mut Session<'_>,
+        message_id: &str,
+        attachment_id: &str,
+        max_bytes: u64,
+    ) -> Result<AttachmentData, Error>;
+
+    /// Applies `action` to every message of `ids`, in batches; one outcome per id, in order.
+    fn modify(
+        &self,
+        session: &mut Session<'_>,
+        ids: &[String],
+        action: &ModifyAction,
+    ) -> Result<Vec<Result<(), Error>>, Error>;
+
+    /// Saves `message` as a new draft, or over draft `id`.
+    fn save_draft(
+        &self,
+        session: &mut Session<'_>,
+        id: Option<&str>,
+        message: &Outgoing,
+        entropy: &[u8],
+    ) -> Result<SavedDraft, Error>;
+
+    /// Deletes draft `id`.
+    fn delete_draft(&self, session: &mut Session<'_>, id: &str) -> Result<(), Error>;
+
+    /// Sends draft `id`.
+    fn send_draft(&self, session: &mut Session<'_>, id: &str) -> Result<Sent, Error>;
 }
 
 /// The provider implementation for `kind`.
@@ -144,22 +188,23 @@ pub fn api_error(response: &Response) -> Error {
     }
 }
 
-/// A 404 for the original of a reply or forward becomes bad input naming the field; other
-/// errors pass through.
-pub fn original_not_found(error: Error) -> Error {
+/// A 404 (or the malformed-id error: Graph's `ErrorInvalidIdMalformed`, Gmail's 400 "Invalid
+/// id value") for an id the host passed becomes bad input naming `field`; other errors pass
+/// through.
+pub fn not_found(error: Error, field: &str) -> Error {
     match error {
         Error::Provider {
             status: Some(404), ..
         } => Error::invalid(
-            "original.message-id",
-            "names no message in this mailbox (deleted, or not synced from this account)",
+            field,
+            "names nothing in this mailbox (deleted, or not synced from this account)",
         ),
-        Error::Provider {
-            code: Some(code), ..
-        } if code == "ErrorInvalidIdMalformed" => Error::invalid(
-            "original.message-id",
-            "is not a message id of this provider",
-        ),
+        Error::Provider { code, message, .. }
+            if code.as_deref() == Some("ErrorInvalidIdMalformed")
+                || message == "Invalid id value" =>
+        {
+            Error::invalid(field, "is not an id of this provider")
+        }
         other => other,
     }
 }

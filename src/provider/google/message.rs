@@ -83,12 +83,58 @@ impl Part {
     }
 }
 
-/// Gmail's base64url, with or without padding.
-fn decode_data(data: &str) -> Option<Vec<u8>> {
+/// Gmail's base64url (`MessagePartBody.data`, `Message.raw`), with or without padding.
+pub fn decode_data(data: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD
         .decode(data.trim_end_matches('='))
         .or_else(|_| URL_SAFE.decode(data))
         .ok()
+}
+
+/// A file part of a message, as `get-attachment` needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilePart {
+    /// Its file name, decoded.
+    pub filename: Option<String>,
+    /// Its MIME type, lower case.
+    pub mime_type: String,
+    /// Its size in bytes, as Gmail reports it.
+    pub size: u64,
+    /// The id to fetch its bytes with, when they are not in the part itself.
+    pub attachment_id: Option<String>,
+    /// Its bytes, when Gmail put them in the part (small parts).
+    pub data: Option<Vec<u8>>,
+}
+
+/// The part `part_id` of `message` (or, for ids from elsewhere, the part with that attachment
+/// id).
+pub fn find_part(message: &GmailMessage, part_id: &str) -> Option<FilePart> {
+    fn walk<'a>(part: &'a Part, id: &str) -> Option<&'a Part> {
+        let matches = part.part_id.as_deref() == Some(id)
+            || part.body.as_ref().and_then(|b| b.attachment_id.as_deref()) == Some(id);
+        if matches {
+            return Some(part);
+        }
+        part.parts.iter().find_map(|child| walk(child, id))
+    }
+    let part = walk(message.payload.as_ref()?, part_id)?;
+    let info = mime::part_info(part.headers());
+    let body = part.body.as_ref();
+    Some(FilePart {
+        filename: part
+            .filename
+            .clone()
+            .filter(|f| !f.is_empty())
+            .or(info.filename),
+        mime_type: part
+            .mime_type
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .unwrap_or(info.mime_type),
+        size: body.and_then(|b| b.size).unwrap_or_default(),
+        attachment_id: body.and_then(|b| b.attachment_id.clone()),
+        data: body.and_then(|b| b.data.as_deref()).and_then(decode_data),
+    })
 }
 
 /// The normalized message.
@@ -172,9 +218,9 @@ fn collect(part: &Part, in_related: bool, found: &mut Bodies) {
         return;
     }
     found.attachments.push(AttachmentInfo {
-        id: attachment_id
-            .or_else(|| part.part_id.clone())
-            .unwrap_or_default(),
+        // The part id, which stays the same from one fetch to the next (Gmail's attachment ids
+        // do not); `get-attachment` finds the part by it.
+        id: part.part_id.clone().or(attachment_id).unwrap_or_default(),
         filename,
         mime_type,
         size: body.and_then(|b| b.size).unwrap_or_default(),
@@ -257,7 +303,7 @@ mod tests {
                 logo.inline,
                 logo.size
             ),
-            ("ANGjdJ_logo", Some("logo@x"), true, 1234)
+            ("0.1", Some("logo@x"), true, 1234)
         );
         let pdf = &message.attachments[1];
         assert_eq!(

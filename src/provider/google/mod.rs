@@ -1,5 +1,7 @@
 //! Google: OAuth 2.0 for web server apps and the Gmail API.
 
+mod drafts;
+mod manage;
 mod message;
 mod send;
 mod sync;
@@ -9,7 +11,10 @@ use crate::Error;
 use crate::compose::SendLimits;
 use crate::net::{self, Response};
 use crate::session::Session;
-use crate::types::{Outgoing, Provider, ProviderKind, SendAs, Sent, SyncRequest};
+use crate::types::{
+    AttachmentData, Folder, Message, ModifyAction, Outgoing, Provider, ProviderKind, SavedDraft,
+    SendAs, Sent, SyncRequest,
+};
 use serde::Deserialize;
 
 /// Google accounts and Gmail.
@@ -114,5 +119,54 @@ impl MailProvider for Google {
 
     fn send_as(&self, session: &mut Session<'_>) -> Result<Vec<SendAs>, Error> {
         send::send_as(session)
+    }
+
+    fn list_folders(&self, session: &mut Session<'_>) -> Result<Vec<Folder>, Error> {
+        manage::list_folders(session)
+    }
+
+    fn get_message(&self, session: &mut Session<'_>, id: &str) -> Result<Message, Error> {
+        manage::get_message(session, id)
+    }
+
+    fn get_thread(&self, session: &mut Session<'_>, id: &str) -> Result<Vec<Message>, Error> {
+        manage::get_thread(session, id)
+    }
+
+    fn get_attachment(
+        &self,
+        session: &mut Session<'_>,
+        message_id: &str,
+        attachment_id: &str,
+        max_bytes: u64,
+    ) -> Result<AttachmentData, Error> {
+        manage::get_attachment(session, message_id, attachment_id, max_bytes)
+    }
+
+    fn modify(
+        &self,
+        session: &mut Session<'_>,
+        ids: &[String],
+        action: &ModifyAction,
+    ) -> Result<Vec<Result<(), Error>>, Error> {
+        manage::modify(session, ids, action)
+    }
+
+    fn save_draft(
+        &self,
+        session: &mut Session<'_>,
+        id: Option<&str>,
+        message: &Outgoing,
+        entropy: &[u8],
+    ) -> Result<SavedDraft, Error> {
+        drafts::save(session, id, message, entropy)
+    }
+
+    fn delete_draft(&self, session: &mut Session<'_>, id: &str) -> Result<(), Error> {
+        drafts::delete(session, id)
+    }
+
+    fn send_draft(&self, session: &mut Session<'_>, id: &str) -> Result<Sent, Error> {
+        drafts::send(session, id)
     }
 }

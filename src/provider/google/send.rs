@@ -12,12 +12,13 @@ use crate::provider;
 use crate::session::Session;
 use crate::types::{MailboxAddress, Message, Outgoing, ReplyMode, SendAs, Sent};
 use base64::Engine;
-use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::Method;
 use http::header::CONTENT_TYPE;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::message;
 use super::{API, urlencode};
 
 /// The media upload endpoint of `messages.send`.
@@ -33,7 +34,7 @@ pub const LIMITS: SendLimits = SendLimits {
 
 /// Up to this many raw bytes go as JSON (base64url makes them about 4.7 MB, under the 5 MB a
 /// JSON request may carry); bigger messages use the upload endpoint.
-const JSON_MAX_RAW: usize = 3_670_016;
+pub const JSON_MAX_RAW: usize = 3_670_016;
 
 /// `users.settings.sendAs.list`.
 #[derive(Deserialize)]
@@ -87,8 +88,21 @@ pub fn send_as(session: &mut Session<'_>) -> Result<Vec<SendAs>, Error> {
     Ok(addresses)
 }
 
-/// Sends `message`.
-pub fn send(session: &mut Session<'_>, message: &Outgoing, entropy: &[u8]) -> Result<Sent, Error> {
+/// A message written out, with the thread it answers in.
+pub struct Prepared {
+    /// The RFC 5322 bytes.
+    pub raw: Vec<u8>,
+    /// The original's thread, for a reply or forward.
+    pub thread_id: Option<String>,
+}
+
+/// Writes `message` out: its From checked against the account and its aliases, and for a reply
+/// or forward the original read and answered; the result within Gmail's size limit.
+pub fn prepare(
+    session: &mut Session<'_>,
+    message: &Outgoing,
+    entropy: &[u8],
+) -> Result<Prepared, Error> {
     let account = session.account().clone();
     let mode = message.original.as_ref().map(|o| o.mode);
     let alias = message
@@ -135,18 +149,40 @@ pub fn send(session: &mut Session<'_>, message: &Outgoing, entropy: &[u8]) -> Re
     );
     let raw = rfc5322::write(&draft);
     check::message_size(raw.len() as u64, &LIMITS)?;
-    let thread_id = original.as_ref().and_then(|(m, _)| m.thread_id.clone());
+    Ok(Prepared {
+        raw,
+        thread_id: original.and_then(|(m, _)| m.thread_id),
+    })
+}
+
+/// Sends `message`.
+pub fn send(session: &mut Session<'_>, message: &Outgoing, entropy: &[u8]) -> Result<Sent, Error> {
+    let Prepared { raw, thread_id } = prepare(session, message, entropy)?;
     let request = if raw.len() <= JSON_MAX_RAW {
-        let mut body = json!({ "raw": URL_SAFE_NO_PAD.encode(&raw) });
-        if let Some(thread) = &thread_id {
-            body["threadId"] = json!(thread);
-        }
-        net::json_request(Method::POST, &format!("{API}/messages/send"), &body)?
+        net::json_request(
+            Method::POST,
+            &format!("{API}/messages/send"),
+            &raw_message(&raw, thread_id.as_deref()),
+        )?
     } else {
         upload(raw, thread_id.as_deref(), entropy)?
     };
     let response = session.send(request)?;
-    let sent: RawMessage = net::parse_json(&response, "Gmail messages.send")?;
+    sent(&response)
+}
+
+/// A `Message` resource carrying `raw` (base64url) and the thread.
+pub fn raw_message(raw: &[u8], thread_id: Option<&str>) -> serde_json::Value {
+    let mut body = json!({ "raw": URL_SAFE_NO_PAD.encode(raw) });
+    if let Some(thread) = thread_id {
+        body["threadId"] = json!(thread);
+    }
+    body
+}
+
+/// The sent message's ids, from the `Message` Gmail answers with.
+pub fn sent(response: &net::Response) -> Result<Sent, Error> {
+    let sent: RawMessage = net::parse_json(response, "Gmail message")?;
     Ok(Sent {
         id: sent.id,
         thread_id: sent.thread_id,
@@ -197,16 +233,11 @@ fn original(
     let url = format!("{API}/messages/{}?format=raw", urlencode(id));
     let resource: RawMessage = session
         .get_json(&url, "Gmail message")
-        .map_err(provider::original_not_found)?;
+        .map_err(|e| provider::not_found(e, "original.message-id"))?;
     let raw = resource
         .raw
         .as_deref()
-        .and_then(|data| {
-            URL_SAFE_NO_PAD
-                .decode(data.trim_end_matches('='))
-                .or_else(|_| URL_SAFE.decode(data))
-                .ok()
-        })
+        .and_then(message::decode_data)
         .and_then(|bytes| mime::whole(&bytes))
         .ok_or_else(|| {
             Error::malformed(Some(200), "the original's raw message could not be read")

@@ -1,5 +1,6 @@
 //! Graph `message` resources, normalized into a [`Message`].
 
+use crate::mime;
 use crate::types::{AttachmentInfo, MailboxAddress, Message};
 use serde::Deserialize;
 
@@ -55,6 +56,18 @@ pub struct GraphMessage {
     /// Whether the message has attachments (their metadata is listed separately).
     #[serde(default)]
     pub has_attachments: Option<bool>,
+    /// The Internet headers, when selected (`get-message`; delta does not return them).
+    #[serde(default)]
+    internet_message_headers: Vec<InternetHeader>,
+}
+
+/// One `internetMessageHeader`.
+#[derive(Debug, Deserialize)]
+struct InternetHeader {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    value: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -132,14 +145,24 @@ pub fn normalize(message: GraphMessage, attachments: Vec<GraphAttachment>) -> Me
         }
         _ => (None, None),
     };
+    let threading = mime::envelope(
+        message
+            .internet_message_headers
+            .iter()
+            .filter(|h| {
+                h.name.eq_ignore_ascii_case("in-reply-to")
+                    || h.name.eq_ignore_ascii_case("references")
+            })
+            .map(|h| (h.name.as_str(), h.value.as_str())),
+    );
     Message {
         id: message.id,
         thread_id: message.conversation_id,
         message_id: message
             .internet_message_id
             .map(|id| id.trim().trim_matches(['<', '>']).to_owned()),
-        in_reply_to: None,
-        references: Vec::new(),
+        in_reply_to: threading.in_reply_to,
+        references: threading.references,
         from: message.from.and_then(address),
         sender: message.sender.and_then(address),
         to: addresses(message.to_recipients),
@@ -210,5 +233,21 @@ mod tests {
         assert!(message.unread && message.starred && !message.draft);
         assert_eq!(message.labels, ["AQMkADAw-inbox"]);
         assert_eq!(message.attachments[0].filename.as_deref(), Some("menu.txt"));
+        assert!(message.in_reply_to.is_none() && message.references.is_empty());
+    }
+
+    #[test]
+    fn internet_headers_give_the_thread_headers() {
+        let row = serde_json::json!({
+            "id": "m2",
+            "internetMessageHeaders": [
+                {"name": "Received", "value": "from x"},
+                {"name": "In-Reply-To", "value": "<m1@example.com>"},
+                {"name": "References", "value": "<m0@example.com> <m1@example.com>"}
+            ]
+        });
+        let message = normalize(serde_json::from_value(row).unwrap(), vec![]);
+        assert_eq!(message.in_reply_to.as_deref(), Some("m1@example.com"));
+        assert_eq!(message.references, ["m0@example.com", "m1@example.com"]);
     }
 }

@@ -1,5 +1,8 @@
 //! Microsoft: the identity platform (v2.0 endpoints) and Outlook mail through Microsoft Graph.
 
+mod drafts;
+mod folders;
+mod manage;
 mod message;
 mod send;
 mod sync;
@@ -8,8 +11,12 @@ use super::{Endpoints, Identity, MailProvider};
 use crate::Error;
 use crate::compose::SendLimits;
 use crate::net::{self, Response};
-use crate::session::Session;
-use crate::types::{Outgoing, Provider, ProviderKind, SendAs, Sent, SyncRequest};
+use crate::session::{self, Session};
+use crate::types::{
+    AttachmentData, Folder, Message, ModifyAction, Outgoing, Provider, ProviderKind, SavedDraft,
+    SendAs, Sent, SyncRequest,
+};
+use message::{GraphAttachment, GraphMessage};
 use serde::Deserialize;
 
 /// Microsoft work, school and personal accounts, and Outlook mail through Graph.
@@ -25,6 +32,72 @@ const API: &str = "https://graph.microsoft.com/v1.0/me";
 /// A path segment, percent-encoded.
 fn segment(id: &str) -> String {
     url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
+}
+
+/// A page of a Graph collection (or of a delta query).
+#[derive(Deserialize)]
+struct Collection<T> {
+    #[serde(default = "Vec::new")]
+    value: Vec<T>,
+    #[serde(rename = "@odata.nextLink", default)]
+    next_link: Option<String>,
+    #[serde(rename = "@odata.deltaLink", default)]
+    delta_link: Option<String>,
+}
+
+/// A link from Graph, refused unless it stays on Graph's host over HTTPS.
+fn trusted(link: String) -> Result<String, Error> {
+    let url = url::Url::parse(&link)
+        .map_err(|_| Error::malformed(Some(200), "Graph sent an unusable link"))?;
+    if url.scheme() == "https"
+        && url.host_str() == Some("graph.microsoft.com")
+        && url.port().is_none()
+    {
+        Ok(link)
+    } else {
+        Err(Error::Provider {
+            status: None,
+            code: Some("untrusted_url".to_owned()),
+            message: format!(
+                "Graph sent a link to {:?}; only graph.microsoft.com is followed",
+                url.host_str().unwrap_or_default()
+            ),
+        })
+    }
+}
+
+/// Normalizes messages, listing the attachments of those that have any.
+fn with_attachments(
+    session: &mut Session<'_>,
+    found: Vec<GraphMessage>,
+) -> Result<Vec<crate::types::Message>, Error> {
+    let wanted: Vec<usize> = (0..found.len())
+        .filter(|&i| found[i].has_attachments == Some(true))
+        .collect();
+    let requests = wanted
+        .iter()
+        .map(|&i| {
+            net::json_get(&format!(
+                "{API}/messages/{}/attachments?$select={}",
+                segment(&found[i].id),
+                message::ATTACHMENT_SELECT
+            ))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut lists: Vec<Vec<GraphAttachment>> = (0..found.len()).map(|_| Vec::new()).collect();
+    for (&index, response) in wanted.iter().zip(session.send_all(requests)?) {
+        if response.status() == http::StatusCode::NOT_FOUND {
+            continue; // deleted since; the next round says so
+        }
+        let page: Collection<GraphAttachment> =
+            net::parse_json(&session::check(response)?, "Graph attachments")?;
+        lists[index] = page.value;
+    }
+    Ok(found
+        .into_iter()
+        .zip(lists)
+        .map(|(m, a)| message::normalize(m, a))
+        .collect())
 }
 
 /// `request` asking Graph for immutable ids (`Prefer: IdType="ImmutableId"`), which stay the
@@ -154,6 +227,55 @@ impl MailProvider for Microsoft {
 
     fn send_as(&self, _session: &mut Session<'_>) -> Result<Vec<SendAs>, Error> {
         Err(send::aliases_unsupported())
+    }
+
+    fn list_folders(&self, session: &mut Session<'_>) -> Result<Vec<Folder>, Error> {
+        manage::list_folders(session)
+    }
+
+    fn get_message(&self, session: &mut Session<'_>, id: &str) -> Result<Message, Error> {
+        manage::get_message(session, id)
+    }
+
+    fn get_thread(&self, session: &mut Session<'_>, id: &str) -> Result<Vec<Message>, Error> {
+        manage::get_thread(session, id)
+    }
+
+    fn get_attachment(
+        &self,
+        session: &mut Session<'_>,
+        message_id: &str,
+        attachment_id: &str,
+        max_bytes: u64,
+    ) -> Result<AttachmentData, Error> {
+        manage::get_attachment(session, message_id, attachment_id, max_bytes)
+    }
+
+    fn modify(
+        &self,
+        session: &mut Session<'_>,
+        ids: &[String],
+        action: &ModifyAction,
+    ) -> Result<Vec<Result<(), Error>>, Error> {
+        manage::modify(session, ids, action)
+    }
+
+    fn save_draft(
+        &self,
+        session: &mut Session<'_>,
+        id: Option<&str>,
+        message: &Outgoing,
+        _entropy: &[u8],
+    ) -> Result<SavedDraft, Error> {
+        drafts::save(session, id, message)
+    }
+
+    fn delete_draft(&self, session: &mut Session<'_>, id: &str) -> Result<(), Error> {
+        drafts::delete(session, id)
+    }
+
+    fn send_draft(&self, session: &mut Session<'_>, id: &str) -> Result<Sent, Error> {
+        drafts::send(session, id)
     }
 }
 

@@ -12,7 +12,7 @@ use super::message::{self, GraphMessage};
 use super::{API, immutable_ids, segment};
 use crate::Error;
 use crate::compose::{SendLimits, reply, same_address};
-use crate::net::{self, Request};
+use crate::net;
 use crate::provider;
 use crate::session::{self, Session};
 use crate::types::{Attachment, MailboxAddress, Message, Outgoing, Reference, ReplyMode, Sent};
@@ -60,21 +60,9 @@ pub fn aliases_unsupported() -> Error {
 
 /// Sends `message`.
 pub fn send(session: &mut Session<'_>, message: &Outgoing) -> Result<Sent, Error> {
-    let account = session.account().clone();
-    if message
-        .from
-        .as_ref()
-        .is_some_and(|from| !same_address(&from.address, &account.email))
-    {
-        return Err(aliases_unsupported());
-    }
-    let draft = match &message.original {
-        None => create(session, message)?,
-        Some(original) => answer(session, message, original, &account.email)?,
-    };
-    attach(session, &draft.id, &message.attachments)?;
+    let draft = compose(session, message)?;
     let url = format!("{API}/messages/{}/send", segment(&draft.id));
-    session.send(immutable_ids(empty_post(&url)?))?;
+    session.send(immutable_ids(net::bodyless(Method::POST, &url)?))?;
     Ok(Sent {
         id: draft.id,
         thread_id: draft.thread_id,
@@ -82,21 +70,49 @@ pub fn send(session: &mut Session<'_>, message: &Outgoing) -> Result<Sent, Error
     })
 }
 
+/// `message` as a complete draft, files attached: new, or made from the original for a reply
+/// or forward.
+pub fn compose(session: &mut Session<'_>, message: &Outgoing) -> Result<Message, Error> {
+    let email = session.account().email.clone();
+    if message
+        .from
+        .as_ref()
+        .is_some_and(|from| !same_address(&from.address, &email))
+    {
+        return Err(aliases_unsupported());
+    }
+    let draft = match &message.original {
+        None => create(session, message)?,
+        Some(original) => answer(session, message, original, &email)?,
+    };
+    attach(session, &draft.id, &message.attachments)?;
+    Ok(draft)
+}
+
 /// A new message as a draft, with everything but its files.
 fn create(session: &mut Session<'_>, message: &Outgoing) -> Result<Message, Error> {
+    draft(
+        session,
+        Method::POST,
+        &format!("{API}/messages"),
+        &fields(message),
+    )
+}
+
+/// The message properties of a new message (or of a plain draft being updated).
+pub fn fields(message: &Outgoing) -> Value {
     let (content_type, content) = match (&message.html_body, &message.text_body) {
         (Some(html), _) => ("html", html.clone()),
         (None, text) => ("text", text.clone().unwrap_or_default()),
     };
-    let body = json!({
+    json!({
         "subject": message.subject,
         "body": { "contentType": content_type, "content": content },
         "toRecipients": recipients(&message.to),
         "ccRecipients": recipients(&message.cc),
         "bccRecipients": recipients(&message.bcc),
         "replyTo": recipients(&message.reply_to),
-    });
-    draft(session, Method::POST, &format!("{API}/messages"), &body)
+    })
 }
 
 /// A reply, reply all or forward draft made by Graph from the original, then updated with the
@@ -114,8 +130,8 @@ fn answer(
         ReplyMode::Forward => "createForward",
     };
     let url = format!("{API}/messages/{}/{action}", segment(&original.message_id));
-    let made =
-        draft(session, Method::POST, &url, &json!({})).map_err(provider::original_not_found)?;
+    let made = draft(session, Method::POST, &url, &json!({}))
+        .map_err(|e| provider::not_found(e, "original.message-id"))?;
 
     let mut update = serde_json::Map::new();
     let ours_html = message
@@ -169,7 +185,7 @@ fn answer(
 }
 
 /// Sends a request whose answer is a message, and reads it.
-fn draft(
+pub fn draft(
     session: &mut Session<'_>,
     method: Method,
     url: &str,
@@ -182,7 +198,7 @@ fn draft(
 
 /// Attaches `files` to draft `id`: the small ones in one request each, all at once; the big
 /// ones through upload sessions, one after the other.
-fn attach(session: &mut Session<'_>, id: &str, files: &[Attachment]) -> Result<(), Error> {
+pub fn attach(session: &mut Session<'_>, id: &str, files: &[Attachment]) -> Result<(), Error> {
     let url = format!("{API}/messages/{}/attachments", segment(id));
     let (small, big): (Vec<&Attachment>, Vec<&Attachment>) =
         files.iter().partition(|f| f.content.len() < INLINE_MAX);
@@ -287,16 +303,6 @@ fn recipients(list: &[MailboxAddress]) -> Value {
             })
             .collect(),
     )
-}
-
-/// A `POST` without a body (Graph's `send` action takes none).
-fn empty_post(url: &str) -> Result<Request, Error> {
-    http::Request::builder()
-        .method(Method::POST)
-        .uri(url)
-        .header(http::header::CONTENT_LENGTH, "0")
-        .body(Vec::new())
-        .map_err(|e| Error::Transport(format!("cannot build a request: {e}")))
 }
 
 #[cfg(test)]

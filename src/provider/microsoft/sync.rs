@@ -5,8 +5,9 @@
 //! `@odata.deltaLink`, which the next round follows to get only what changed. Next and delta
 //! links are followed only on Graph's own host.
 
-use super::message::{self, GraphAttachment, GraphMessage};
-use super::{API, immutable_ids, segment};
+use super::folders;
+use super::message::{self, GraphMessage};
+use super::{API, Collection, immutable_ids, segment, trusted, with_attachments};
 use crate::Error;
 use crate::net::{self, Request};
 use crate::session::{self, Session};
@@ -37,24 +38,6 @@ struct Folder {
     pending: bool,
     /// Whether the folder is in its first round (no delta link yet).
     initial: bool,
-}
-
-#[derive(Deserialize)]
-struct Collection<T> {
-    #[serde(default = "Vec::new")]
-    value: Vec<T>,
-    #[serde(rename = "@odata.nextLink", default)]
-    next_link: Option<String>,
-    #[serde(rename = "@odata.deltaLink", default)]
-    delta_link: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MailFolder {
-    id: String,
-    #[serde(default)]
-    child_folder_count: Option<u32>,
 }
 
 /// One row of a delta page: a message, or the id of one removed from the folder.
@@ -187,27 +170,6 @@ fn delta_request(state: &State, folder: &Folder, page_size: u32) -> Result<Reque
     Ok(request)
 }
 
-/// A link from Graph, refused unless it stays on Graph's host over HTTPS.
-fn trusted(link: String) -> Result<String, Error> {
-    let url = url::Url::parse(&link)
-        .map_err(|_| Error::malformed(Some(200), "Graph sent an unusable link"))?;
-    if url.scheme() == "https"
-        && url.host_str() == Some("graph.microsoft.com")
-        && url.port().is_none()
-    {
-        Ok(link)
-    } else {
-        Err(Error::Provider {
-            status: None,
-            code: Some("untrusted_url".to_owned()),
-            message: format!(
-                "Graph sent a link to {:?}; only graph.microsoft.com is followed",
-                url.host_str().unwrap_or_default()
-            ),
-        })
-    }
-}
-
 /// Whether Graph says the folder's sync state is gone (410, `syncStateNotFound`,
 /// `resyncRequired`).
 fn needs_resync(response: &net::Response) -> bool {
@@ -232,60 +194,13 @@ fn needs_resync(response: &net::Response) -> bool {
 /// their subfolders), found through the folder tree.
 fn discover(session: &mut Session<'_>, asked: &[String]) -> Result<Vec<String>, Error> {
     if !asked.is_empty() {
-        return folder_ids(session, asked);
+        return folders::ids(session, asked, "folders");
     }
-    let excluded = folder_ids(session, &EXCLUDED.map(str::to_owned))?;
-    let mut found = Vec::new();
-    let mut parents = vec![format!(
-        "{API}/mailFolders?$top=100&$select=id,childFolderCount"
-    )];
-    while !parents.is_empty() {
-        let requests = parents
-            .iter()
-            .map(|url| net::json_get(url))
-            .collect::<Result<Vec<_>, _>>()?;
-        parents = Vec::new();
-        for response in session.send_all(requests)? {
-            let page: Collection<MailFolder> =
-                net::parse_json(&session::check(response)?, "Graph mail folders")?;
-            if let Some(next) = page.next_link {
-                parents.push(trusted(next)?);
-            }
-            for folder in page.value {
-                if excluded.contains(&folder.id) {
-                    continue;
-                }
-                if folder.child_folder_count.unwrap_or(0) > 0 {
-                    parents.push(format!(
-                        "{API}/mailFolders/{}/childFolders?$top=100&$select=id,childFolderCount",
-                        segment(&folder.id)
-                    ));
-                }
-                found.push(folder.id);
-            }
-        }
-    }
-    Ok(found)
-}
-
-/// The ids of folders given by id or well-known name.
-fn folder_ids(session: &mut Session<'_>, folders: &[String]) -> Result<Vec<String>, Error> {
-    let requests = folders
-        .iter()
-        .map(|folder| net::json_get(&format!("{API}/mailFolders/{}?$select=id", segment(folder))))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut ids = Vec::with_capacity(folders.len());
-    for (folder, response) in folders.iter().zip(session.send_all(requests)?) {
-        if response.status() == http::StatusCode::NOT_FOUND {
-            return Err(Error::invalid(
-                "folders",
-                format!("names no mail folder: {folder:?}"),
-            ));
-        }
-        let found: MailFolder = net::parse_json(&session::check(response)?, "Graph mail folder")?;
-        ids.push(found.id);
-    }
-    Ok(ids)
+    let excluded = folders::ids(session, &EXCLUDED.map(str::to_owned), "folders")?;
+    Ok(folders::tree(session, "id,childFolderCount", &excluded)?
+        .into_iter()
+        .map(|f| f.id)
+        .collect())
 }
 
 /// Sorts out rows removed from a folder: a message that still exists in a synced folder was
@@ -325,40 +240,6 @@ fn settle_removed(
         }
     }
     Ok(moved)
-}
-
-/// Normalizes messages, listing the attachments of those that have any.
-fn with_attachments(
-    session: &mut Session<'_>,
-    found: Vec<GraphMessage>,
-) -> Result<Vec<crate::types::Message>, Error> {
-    let wanted: Vec<usize> = (0..found.len())
-        .filter(|&i| found[i].has_attachments == Some(true))
-        .collect();
-    let requests = wanted
-        .iter()
-        .map(|&i| {
-            net::json_get(&format!(
-                "{API}/messages/{}/attachments?$select={}",
-                segment(&found[i].id),
-                message::ATTACHMENT_SELECT
-            ))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut lists: Vec<Vec<GraphAttachment>> = (0..found.len()).map(|_| Vec::new()).collect();
-    for (&index, response) in wanted.iter().zip(session.send_all(requests)?) {
-        if response.status() == http::StatusCode::NOT_FOUND {
-            continue; // deleted since; the next round says so
-        }
-        let page: Collection<GraphAttachment> =
-            net::parse_json(&session::check(response)?, "Graph attachments")?;
-        lists[index] = page.value;
-    }
-    Ok(found
-        .into_iter()
-        .zip(lists)
-        .map(|(m, a)| message::normalize(m, a))
-        .collect())
 }
 
 #[cfg(test)]

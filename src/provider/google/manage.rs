@@ -1,0 +1,315 @@
+//! Gmail mailbox management: labels with their counts, one message or thread on demand,
+//! attachment bytes within a bound, and label changes, trash and deletion in batches.
+
+use super::message::{self, GmailMessage};
+use super::{API, urlencode};
+use crate::Error;
+use crate::manage;
+use crate::net::{self, Request};
+use crate::provider;
+use crate::session::{self, Session};
+use crate::types::{AttachmentData, Folder, FolderRole, Message, ModifyAction};
+use http::Method;
+use serde::Deserialize;
+use serde_json::json;
+
+/// `batchModify` and `batchDelete` take at most 1,000 ids.
+const BATCH: usize = 1000;
+
+/// A `Label`, as `labels.get` gives it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Label {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    messages_total: Option<u32>,
+    #[serde(default)]
+    messages_unread: Option<u32>,
+}
+
+/// `labels.list`.
+#[derive(Deserialize)]
+struct Labels {
+    #[serde(default)]
+    labels: Vec<Label>,
+}
+
+/// A `Thread` with its messages.
+#[derive(Deserialize)]
+struct Thread {
+    #[serde(default)]
+    messages: Vec<GmailMessage>,
+}
+
+/// `users.messages.attachments.get`.
+#[derive(Deserialize)]
+struct AttachmentBody {
+    #[serde(default)]
+    data: Option<String>,
+}
+
+/// Every label but `UNREAD` (a state, not a place), with its counts (`labels.list` has none,
+/// so each label is read with `labels.get`, several at once).
+pub fn list_folders(session: &mut Session<'_>) -> Result<Vec<Folder>, Error> {
+    let list: Labels = session.get_json(&format!("{API}/labels"), "Gmail labels")?;
+    let requests = list
+        .labels
+        .iter()
+        .filter(|l| l.id != message::UNREAD)
+        .map(|l| net::json_get(&format!("{API}/labels/{}", urlencode(&l.id))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut labels = Vec::with_capacity(requests.len());
+    for response in session.send_all(requests)? {
+        labels.push(net::parse_json::<Label>(
+            &session::check(response)?,
+            "Gmail label",
+        )?);
+    }
+    let by_name: Vec<(String, String)> = labels
+        .iter()
+        .map(|l| (l.name.clone().unwrap_or_else(|| l.id.clone()), l.id.clone()))
+        .collect();
+    let mut folders: Vec<(usize, Folder)> = labels
+        .into_iter()
+        .map(|label| {
+            let full = label.name.clone().unwrap_or_else(|| label.id.clone());
+            let user = label.kind.as_deref() == Some("user");
+            let (parent, name) = match full.rsplit_once('/') {
+                Some((parent, name)) if user => (Some(parent), name.to_owned()),
+                _ => (None, full.clone()),
+            };
+            let folder = Folder {
+                role: role(&label.id, label.kind.as_deref()),
+                parent_id: parent.and_then(|p| {
+                    by_name
+                        .iter()
+                        .find(|(n, _)| n == p)
+                        .map(|(_, id)| id.clone())
+                }),
+                unread: label.messages_unread,
+                total: label.messages_total,
+                id: label.id,
+                name,
+            };
+            (full.matches('/').count(), folder)
+        })
+        .collect();
+    // System labels first, then user labels, parents before their children.
+    folders.sort_by_key(|(depth, f)| (f.role == FolderRole::User, *depth));
+    Ok(folders.into_iter().map(|(_, folder)| folder).collect())
+}
+
+/// What a Gmail label is for.
+fn role(id: &str, kind: Option<&str>) -> FolderRole {
+    match id {
+        "INBOX" => FolderRole::Inbox,
+        "SENT" => FolderRole::Sent,
+        message::DRAFT => FolderRole::Drafts,
+        "TRASH" => FolderRole::Trash,
+        "SPAM" => FolderRole::Junk,
+        message::STARRED => FolderRole::Starred,
+        "IMPORTANT" => FolderRole::Important,
+        _ if kind == Some("user") => FolderRole::User,
+        _ => FolderRole::System,
+    }
+}
+
+/// One message in full.
+pub fn get_message(session: &mut Session<'_>, id: &str) -> Result<Message, Error> {
+    let resource: GmailMessage = session
+        .get_json(
+            &format!("{API}/messages/{}?format=full", urlencode(id)),
+            "Gmail message",
+        )
+        .map_err(|e| provider::not_found(e, "id"))?;
+    Ok(message::normalize(resource))
+}
+
+/// A thread's messages in full.
+pub fn get_thread(session: &mut Session<'_>, id: &str) -> Result<Vec<Message>, Error> {
+    let thread: Thread = session
+        .get_json(
+            &format!("{API}/threads/{}?format=full", urlencode(id)),
+            "Gmail thread",
+        )
+        .map_err(|e| provider::not_found(e, "thread-id"))?;
+    Ok(thread
+        .messages
+        .into_iter()
+        .map(message::normalize)
+        .collect())
+}
+
+/// The bytes of the part `attachment_id` (its part id) of message `message_id`: the message is
+/// read first, for the part's size, and the bytes are fetched only within `max_bytes`.
+pub fn get_attachment(
+    session: &mut Session<'_>,
+    message_id: &str,
+    attachment_id: &str,
+    max_bytes: u64,
+) -> Result<AttachmentData, Error> {
+    let resource: GmailMessage = session
+        .get_json(
+            &format!("{API}/messages/{}?format=full", urlencode(message_id)),
+            "Gmail message",
+        )
+        .map_err(|e| provider::not_found(e, "message-id"))?;
+    let part = message::find_part(&resource, attachment_id)
+        .ok_or_else(|| Error::invalid("attachment-id", "names no part of this message"))?;
+    manage::check_attachment_size(part.size, max_bytes)?;
+    let content = match (part.data, &part.attachment_id) {
+        (Some(data), _) => data,
+        (None, Some(id)) => {
+            let url = format!(
+                "{API}/messages/{}/attachments/{}",
+                urlencode(message_id),
+                urlencode(id)
+            );
+            let body: AttachmentBody = session.get_json(&url, "Gmail attachment")?;
+            body.data
+                .as_deref()
+                .and_then(message::decode_data)
+                .ok_or_else(|| Error::malformed(Some(200), "the attachment has no data"))?
+        }
+        (None, None) => Vec::new(),
+    };
+    manage::check_attachment_size(content.len() as u64, max_bytes)?;
+    Ok(AttachmentData {
+        filename: part.filename,
+        mime_type: part.mime_type,
+        content,
+        account: None,
+    })
+}
+
+/// Applies `action` to `ids`: label changes through `batchModify` (1,000 ids a request),
+/// trash and restore one request per message (several at once), deletion through
+/// `batchDelete`. A batch Gmail refuses as a whole (one unknown id fails it) is retried one
+/// message at a time, so that each id gets its own outcome.
+pub fn modify(
+    session: &mut Session<'_>,
+    ids: &[String],
+    action: &ModifyAction,
+) -> Result<Vec<Result<(), Error>>, Error> {
+    let (add, remove): (Vec<String>, Vec<String>) = match action {
+        ModifyAction::MarkRead => (vec![], vec![message::UNREAD.into()]),
+        ModifyAction::MarkUnread => (vec![message::UNREAD.into()], vec![]),
+        ModifyAction::Star => (vec![message::STARRED.into()], vec![]),
+        ModifyAction::Unstar => (vec![], vec![message::STARRED.into()]),
+        ModifyAction::AddLabels(labels) => (labels.clone(), vec![]),
+        ModifyAction::RemoveLabels(labels) => (vec![], labels.clone()),
+        ModifyAction::MoveTo(label) => (vec![label.clone()], vec!["INBOX".into()]),
+        ModifyAction::Archive => (vec![], vec!["INBOX".into()]),
+        ModifyAction::Trash => return each(session, ids, |id| action_request(id, "trash")),
+        ModifyAction::Restore => return each(session, ids, |id| action_request(id, "untrash")),
+        ModifyAction::DeleteForever => {
+            return batched(
+                session,
+                ids,
+                |batch| {
+                    net::json_request(
+                        Method::POST,
+                        &format!("{API}/messages/batchDelete"),
+                        &json!({ "ids": batch }),
+                    )
+                },
+                delete_request,
+            );
+        }
+    };
+    let labels = json!({ "addLabelIds": add, "removeLabelIds": remove });
+    batched(
+        session,
+        ids,
+        |batch| {
+            let mut body = labels.clone();
+            body["ids"] = json!(batch);
+            net::json_request(Method::POST, &format!("{API}/messages/batchModify"), &body)
+        },
+        |id| {
+            net::json_request(
+                Method::POST,
+                &format!("{API}/messages/{}/modify", urlencode(id)),
+                &labels,
+            )
+        },
+    )
+}
+
+/// Batches of `ids` through `whole`; a refused batch again through `single`, one per id.
+fn batched(
+    session: &mut Session<'_>,
+    ids: &[String],
+    whole: impl Fn(&[String]) -> Result<Request, Error>,
+    single: impl Fn(&str) -> Result<Request, Error>,
+) -> Result<Vec<Result<(), Error>>, Error> {
+    let mut outcomes = Vec::with_capacity(ids.len());
+    for batch in manage::batches(ids, BATCH) {
+        let response = session
+            .send_all(vec![whole(batch)?])?
+            .pop()
+            .ok_or_else(|| Error::Transport("no response".to_owned()))?;
+        match session::check(response) {
+            Ok(_) => outcomes.extend(batch.iter().map(|_| Ok(()))),
+            Err(Error::Provider {
+                status: Some(400 | 404),
+                ..
+            }) if batch.len() > 1 => {
+                outcomes.extend(each(session, batch, &single)?);
+            }
+            Err(error) if matches!(error, Error::Provider { .. }) => {
+                outcomes.extend(manage::all_failed(batch, &error));
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(outcomes)
+}
+
+/// One request per id, several at once; each id's outcome.
+fn each(
+    session: &mut Session<'_>,
+    ids: &[String],
+    single: impl Fn(&str) -> Result<Request, Error>,
+) -> Result<Vec<Result<(), Error>>, Error> {
+    let requests = ids
+        .iter()
+        .map(|id| single(id))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(session
+        .send_all(requests)?
+        .into_iter()
+        .map(|response| session::check(response).map(|_| ()))
+        .collect())
+}
+
+/// `POST messages/{id}/{action}` (trash, untrash).
+fn action_request(id: &str, action: &str) -> Result<Request, Error> {
+    net::json_request(
+        Method::POST,
+        &format!("{API}/messages/{}/{action}", urlencode(id)),
+        &json!({}),
+    )
+}
+
+/// `DELETE messages/{id}`.
+fn delete_request(id: &str) -> Result<Request, Error> {
+    net::bodyless(Method::DELETE, &format!("{API}/messages/{}", urlencode(id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_of_gmail_labels() {
+        assert_eq!(role("INBOX", Some("system")), FolderRole::Inbox);
+        assert_eq!(role("SPAM", Some("system")), FolderRole::Junk);
+        assert_eq!(role("CATEGORY_SOCIAL", Some("system")), FolderRole::System);
+        assert_eq!(role("Label_1", Some("user")), FolderRole::User);
+    }
+}

@@ -1,0 +1,294 @@
+//! Outlook mailbox management through Graph: the folder tree with counts and roles, one
+//! message (with its threading headers) or conversation on demand, attachment bytes within a
+//! bound, and changes to many messages through JSON batching (`$batch`, 20 requests each).
+
+use super::folders::{self, MailFolder};
+use super::message::{self, GraphMessage};
+use super::{API, Collection, immutable_ids, segment, trusted, with_attachments};
+use crate::Error;
+use crate::manage;
+use crate::net::{self, Response};
+use crate::provider;
+use crate::session::Session;
+use crate::types::{AttachmentData, Folder, FolderRole, Message, ModifyAction};
+use http::Method;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The well-known folder names and what they are for.
+const WELL_KNOWN: [(&str, FolderRole); 7] = [
+    ("inbox", FolderRole::Inbox),
+    ("sentitems", FolderRole::Sent),
+    ("drafts", FolderRole::Drafts),
+    ("deleteditems", FolderRole::Trash),
+    ("junkemail", FolderRole::Junk),
+    ("archive", FolderRole::Archive),
+    ("outbox", FolderRole::Outbox),
+];
+
+/// The folder properties a folder list reads.
+const FOLDER_SELECT: &str =
+    "id,displayName,parentFolderId,childFolderCount,unreadItemCount,totalItemCount";
+
+/// A JSON batch holds at most 20 requests.
+const BATCH: usize = 20;
+
+/// Where JSON batches go.
+const BATCH_URL: &str = "https://graph.microsoft.com/v1.0/$batch";
+
+/// An attachment's metadata, read before its bytes.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AttachmentMeta {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    content_type: Option<String>,
+    #[serde(default)]
+    size: Option<u64>,
+}
+
+/// The answer to a JSON batch.
+#[derive(Deserialize)]
+struct BatchAnswer {
+    #[serde(default)]
+    responses: Vec<BatchResponse>,
+}
+
+/// One response of a JSON batch.
+#[derive(Deserialize)]
+struct BatchResponse {
+    id: String,
+    status: u16,
+    #[serde(default)]
+    headers: serde_json::Map<String, Value>,
+    #[serde(default)]
+    body: Value,
+}
+
+/// Every folder of the tree, parents first, with the well-known ones given their roles.
+pub fn list_folders(session: &mut Session<'_>) -> Result<Vec<Folder>, Error> {
+    let names: Vec<String> = WELL_KNOWN
+        .iter()
+        .map(|(name, _)| (*name).to_owned())
+        .collect();
+    let known = folders::resolve(session, &names)?;
+    let tree = folders::tree(session, FOLDER_SELECT, &[])?;
+    let ids: Vec<String> = tree.iter().map(|f| f.id.clone()).collect();
+    Ok(tree
+        .into_iter()
+        .map(|folder: MailFolder| {
+            let role = known
+                .iter()
+                .zip(WELL_KNOWN)
+                .find(|(id, _)| id.as_deref() == Some(folder.id.as_str()))
+                .map_or(FolderRole::User, |(_, (_, role))| role);
+            Folder {
+                name: folder.display_name.unwrap_or_else(|| folder.id.clone()),
+                parent_id: folder.parent_folder_id.filter(|p| ids.contains(p)),
+                unread: folder.unread_item_count,
+                total: folder.total_item_count,
+                role,
+                id: folder.id,
+            }
+        })
+        .collect())
+}
+
+/// One message in full, with In-Reply-To and References from its Internet headers.
+pub fn get_message(session: &mut Session<'_>, id: &str) -> Result<Message, Error> {
+    let url = format!(
+        "{API}/messages/{}?$select={},internetMessageHeaders",
+        segment(id),
+        message::SELECT
+    );
+    let response = session
+        .send(immutable_ids(net::json_get(&url)?))
+        .map_err(|e| provider::not_found(e, "id"))?;
+    let found: GraphMessage = net::parse_json(&response, "Graph message")?;
+    with_attachments(session, vec![found])?
+        .pop()
+        .ok_or_else(|| Error::malformed(Some(200), "Graph returned no message"))
+}
+
+/// The messages of conversation `id`, from every folder.
+pub fn get_thread(session: &mut Session<'_>, id: &str) -> Result<Vec<Message>, Error> {
+    let mut url = url::Url::parse(&format!("{API}/messages"))
+        .map_err(|e| Error::Transport(format!("cannot build a URL: {e}")))?;
+    url.query_pairs_mut()
+        .append_pair(
+            "$filter",
+            &format!("conversationId eq '{}'", id.replace('\'', "''")),
+        )
+        .append_pair(
+            "$select",
+            &format!("{},internetMessageHeaders", message::SELECT),
+        )
+        .append_pair("$top", "50");
+    let mut next = Some(String::from(url));
+    let mut found: Vec<GraphMessage> = Vec::new();
+    while let Some(link) = next {
+        let response = session.send(immutable_ids(net::json_get(&link)?))?;
+        let page: Collection<GraphMessage> = net::parse_json(&response, "Graph messages")?;
+        found.extend(page.value);
+        next = page.next_link.map(trusted).transpose()?;
+    }
+    if found.is_empty() {
+        return Err(Error::invalid(
+            "thread-id",
+            "names no conversation in this mailbox",
+        ));
+    }
+    with_attachments(session, found)
+}
+
+/// The bytes of attachment `attachment_id`: its size is read first, and the bytes (`$value`)
+/// are fetched only within `max_bytes`.
+pub fn get_attachment(
+    session: &mut Session<'_>,
+    message_id: &str,
+    attachment_id: &str,
+    max_bytes: u64,
+) -> Result<AttachmentData, Error> {
+    let url = format!(
+        "{API}/messages/{}/attachments/{}",
+        segment(message_id),
+        segment(attachment_id)
+    );
+    let meta: AttachmentMeta = session
+        .get_json(
+            &format!("{url}?$select=id,name,contentType,size,isInline"),
+            "Graph attachment",
+        )
+        .map_err(|e| provider::not_found(e, "attachment-id"))?;
+    manage::check_attachment_size(meta.size.unwrap_or_default(), max_bytes)?;
+    let response = session.send(net::bodyless(Method::GET, &format!("{url}/$value"))?)?;
+    let content = response.into_body();
+    manage::check_attachment_size(content.len() as u64, max_bytes)?;
+    Ok(AttachmentData {
+        filename: meta.name,
+        mime_type: meta
+            .content_type
+            .unwrap_or_else(|| "application/octet-stream".to_owned())
+            .to_ascii_lowercase(),
+        content,
+        account: None,
+    })
+}
+
+/// Applies `action` to `ids` through JSON batches of 20, one batch at a time (Outlook allows
+/// four requests at once per mailbox, and a batch's requests count among them). Labels are
+/// Gmail's: Outlook has folders (`move-to`).
+pub fn modify(
+    session: &mut Session<'_>,
+    ids: &[String],
+    action: &ModifyAction,
+) -> Result<Vec<Result<(), Error>>, Error> {
+    let (method, suffix, body): (&str, &str, Option<Value>) = match action {
+        ModifyAction::MarkRead => ("PATCH", "", Some(json!({ "isRead": true }))),
+        ModifyAction::MarkUnread => ("PATCH", "", Some(json!({ "isRead": false }))),
+        ModifyAction::Star => (
+            "PATCH",
+            "",
+            Some(json!({ "flag": { "flagStatus": "flagged" } })),
+        ),
+        ModifyAction::Unstar => (
+            "PATCH",
+            "",
+            Some(json!({ "flag": { "flagStatus": "notFlagged" } })),
+        ),
+        ModifyAction::MoveTo(folder) => ("POST", "/move", Some(json!({ "destinationId": folder }))),
+        ModifyAction::Archive => ("POST", "/move", Some(json!({ "destinationId": "archive" }))),
+        ModifyAction::Trash => (
+            "POST",
+            "/move",
+            Some(json!({ "destinationId": "deleteditems" })),
+        ),
+        ModifyAction::Restore => ("POST", "/move", Some(json!({ "destinationId": "inbox" }))),
+        ModifyAction::DeleteForever => ("DELETE", "", None),
+        ModifyAction::AddLabels(_) | ModifyAction::RemoveLabels(_) => {
+            return Err(Error::Unsupported(
+                "Outlook has folders, not labels: use move-to with a folder id".to_owned(),
+            ));
+        }
+    };
+    let mut outcomes = Vec::with_capacity(ids.len());
+    for batch in manage::batches(ids, BATCH) {
+        let requests: Vec<Value> = batch
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let mut request = json!({
+                    "id": i.to_string(),
+                    "method": method,
+                    "url": format!("/me/messages/{}{suffix}", segment(id)),
+                    "headers": { "Prefer": "IdType=\"ImmutableId\"" },
+                });
+                if let Some(body) = &body {
+                    request["body"] = body.clone();
+                    request["headers"]["Content-Type"] = json!("application/json");
+                }
+                request
+            })
+            .collect();
+        let response = session.send(net::json_request(
+            Method::POST,
+            BATCH_URL,
+            &json!({ "requests": requests }),
+        )?)?;
+        let answer: BatchAnswer = net::parse_json(&response, "Graph batch")?;
+        outcomes.extend((0..batch.len()).map(|i| outcome(&answer, i)));
+    }
+    Ok(outcomes)
+}
+
+/// The outcome of request `index` of a batch, from its response.
+fn outcome(answer: &BatchAnswer, index: usize) -> Result<(), Error> {
+    let Some(found) = answer.responses.iter().find(|r| r.id == index.to_string()) else {
+        return Err(Error::malformed(
+            Some(200),
+            "the Graph batch answer lacks a response",
+        ));
+    };
+    if (200..300).contains(&found.status) {
+        return Ok(());
+    }
+    let mut response = http::Response::builder().status(found.status);
+    for (name, value) in &found.headers {
+        if let Some(value) = value.as_str() {
+            response = response.header(name.as_str(), value);
+        }
+    }
+    let response: Response = response
+        .body(serde_json::to_vec(&found.body).unwrap_or_default())
+        .map_err(|_| Error::malformed(Some(200), "a Graph batch response is not HTTP"))?;
+    Err(provider::api_error(&response))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_outcomes_keep_each_status() {
+        let answer: BatchAnswer = serde_json::from_value(json!({"responses": [
+            {"id": "1", "status": 404, "body": {"error": {"code": "ErrorItemNotFound", "message": "The specified object was not found in the store."}}},
+            {"id": "0", "status": 200, "body": {}},
+            {"id": "2", "status": 429, "headers": {"Retry-After": "9"}, "body": {"error": {"code": "TooManyRequests", "message": "slow"}}}
+        ]}))
+        .unwrap();
+        assert!(outcome(&answer, 0).is_ok());
+        assert!(matches!(
+            outcome(&answer, 1),
+            Err(Error::Provider { status: Some(404), code: Some(c), .. }) if c == "ErrorItemNotFound"
+        ));
+        assert!(matches!(
+            outcome(&answer, 2),
+            Err(Error::RetryLater {
+                retry_after_seconds: Some(9),
+                ..
+            })
+        ));
+        assert!(outcome(&answer, 3).is_err());
+    }
+}

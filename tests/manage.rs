@@ -503,7 +503,10 @@ fn gmail_labels_go_on_and_off() {
     );
     let seen1 = seen(synced.next(&world));
     assert_eq!(seen1.changes[&target].len(), 1);
-    assert_eq!(seen1.changes[&target][0].labels_added, std::slice::from_ref(&label));
+    assert_eq!(
+        seen1.changes[&target][0].labels_added,
+        std::slice::from_ref(&label)
+    );
     assert!(
         synced.modify(
             &world,

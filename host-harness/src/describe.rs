@@ -122,3 +122,34 @@ pub fn message(message: &Message) -> String {
     out.push('\n');
     out
 }
+
+/// A message on one line: flags, date, sender, subject and id.
+pub fn summary(message: &Message) -> String {
+    let flags = format!(
+        "{}{}{}",
+        if message.unread { 'U' } else { ' ' },
+        if message.starred { '*' } else { ' ' },
+        if message.attachments.iter().any(|a| !a.inline) {
+            '@'
+        } else {
+            ' '
+        }
+    );
+    let from = message
+        .from
+        .as_ref()
+        .map(|f| f.name.clone().unwrap_or_else(|| f.address.clone()))
+        .unwrap_or_default();
+    format!(
+        "{flags} {:<20} {:<24.24} {}  [{}]",
+        message
+            .date
+            .as_deref()
+            .unwrap_or("")
+            .get(..16)
+            .unwrap_or(""),
+        from,
+        message.subject.as_deref().unwrap_or("(no subject)"),
+        message.id
+    )
+}

@@ -11,17 +11,21 @@
 //! - [`inspect`]: the WIT a built component imports and exports.
 //! - [`sandboxed`]: connecting accounts against the sandbox providers.
 //! - [`outgoing`]: outgoing messages from command-line input (addresses, files).
+//! - [`store`]: the SQLite store (settings, accounts, cursors, messages, folders), secrets
+//!   sealed at rest; [`files`]: owner-only files.
 //! - [`bench`]: the first-sync benchmark behind `email-harness bench-sync`.
 //! - The sandbox providers live in the `email-sandbox` crate, re-exported as [`sandbox`].
 
 pub mod bench;
 pub mod bindings;
 pub mod describe;
+pub mod files;
 pub mod inspect;
 pub mod outgoing;
 pub mod policy;
 pub mod runtime;
 pub mod sandboxed;
+pub mod store;
 
 pub use bindings::email::manager::types;
 pub use email_sandbox as sandbox;

@@ -7,13 +7,12 @@
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use email_harness::sandbox::{MailboxSpec, Provider as SandboxKind, Sandbox, SandboxConfig};
+use email_harness::store::{Key, Store};
 use email_harness::types::{
     Account, AuthOptions, Folder, Message, ModifyAction, ModifyRequest, Outgoing, Provider,
     ProviderConfig, ProviderKind, Reference, ReplyMode, SyncPage, SyncRequest,
 };
 use email_harness::{HttpPolicy, Runtime, describe, inspect, outgoing};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -35,6 +34,9 @@ struct Cli {
         default_value = ".email-harness"
     )]
     store: PathBuf,
+    /// Print results as JSON, for scripts.
+    #[arg(long, global = true)]
+    json: bool,
     /// Send all provider traffic to a sandbox at this base URL (see `email-harness sandbox`).
     #[arg(long, global = true, env = "EMAIL_HARNESS_SANDBOX_URL")]
     sandbox_url: Option<String>,
@@ -122,6 +124,24 @@ enum Command {
         /// A folder or label id to sync (repeat for several; default: all but spam and trash).
         #[arg(long = "folder")]
         folders: Vec<String>,
+        /// Keep syncing, every --interval seconds, until interrupted.
+        #[arg(long)]
+        watch: bool,
+        /// With --watch: seconds between syncs.
+        #[arg(long, default_value_t = 60)]
+        interval: u64,
+    },
+    /// List the stored messages of a mailbox, newest first.
+    List {
+        /// google or microsoft.
+        #[arg(long)]
+        provider: Kind,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Unread ones only.
+        #[arg(long)]
+        unread: bool,
     },
     /// Send a new message.
     Send {
@@ -474,12 +494,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 scopes: (!scopes.is_empty()).then(|| scopes.clone()),
             };
             let setting = harness.configure_provider(&config)?;
-            let mut store = FileStore::open(&cli.store)?;
+            let store = Local::open(&cli.store)?;
             println!("configured {}", describe::provider(&setting));
-            store
-                .providers
-                .insert(describe::kind(setting.kind).to_owned(), setting);
-            store.save(&cli.store)
+            store.db.put_provider(&setting)
         }
         Command::Connect {
             provider,
@@ -489,8 +506,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             consent,
         } => {
             let harness = load_runtime(&cli)?.harness(policy(&cli)?);
-            let mut store = FileStore::open(&cli.store)?;
-            let setting = store.provider(provider)?.clone();
+            let store = Local::open(&cli.store)?;
+            let setting = store.provider(provider)?;
             let pending = harness.begin_auth(
                 &setting,
                 &AuthOptions {
@@ -520,10 +537,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let account = harness.complete_auth(&setting, &pending, &callback_url)?;
             println!("connected {}", describe::account(&account));
-            store
-                .accounts
-                .insert(describe::kind(account.provider).to_owned(), account);
-            store.save(&cli.store)
+            store.db.put_account(&account)
         }
         Command::Sync {
             provider,
@@ -531,6 +545,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             max_messages,
             newer_than,
             ref folders,
+            watch,
+            interval,
         } => {
             let harness = load_runtime(&cli)?.harness(policy(&cli)?);
             let request = SyncRequest {
@@ -540,7 +556,41 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 max_messages,
                 page_size,
             };
-            sync_mailbox(&harness, &cli.store, provider, request)
+            loop {
+                let wait = match sync_mailbox(&harness, &cli, provider, &request) {
+                    Ok(()) => interval,
+                    Err(error) if watch => {
+                        eprintln!("email-harness: {error:#}");
+                        retry_after(&error).unwrap_or(interval)
+                    }
+                    Err(error) => return Err(error),
+                };
+                if !watch {
+                    return Ok(());
+                }
+                std::thread::sleep(std::time::Duration::from_secs(wait));
+            }
+        }
+        Command::List {
+            provider,
+            limit,
+            unread,
+        } => {
+            let store = Local::open(&cli.store)?;
+            let messages: Vec<Message> = store
+                .db
+                .messages(provider.wit())?
+                .into_iter()
+                .filter(|m| !unread || m.unread)
+                .take(limit)
+                .collect();
+            if cli.json {
+                return print_json(&messages);
+            }
+            for message in &messages {
+                println!("{}", describe::summary(message));
+            }
+            Ok(())
         }
         Command::Send {
             provider,
@@ -575,8 +625,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             send(&cli, provider, compose.outgoing(Some(original))?)
         }
         Command::Folders { provider } => {
-            let (harness, mut store, setting) = connected(&cli, provider)?;
-            let list = harness.list_folders(&setting, store.account(provider)?)?;
+            let (harness, store, setting) = connected(&cli, provider)?;
+            let list = harness.list_folders(&setting, &store.account(provider)?)?;
+            store.keep_account(list.account.clone())?;
+            if cli.json {
+                return print_json(&list.folders);
+            }
             for folder in &list.folders {
                 let depth = depth(&list.folders, folder);
                 let counts = match (folder.unread, folder.total) {
@@ -591,28 +645,36 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     folder.role
                 );
             }
-            store.keep_account(list.account, &cli.store)
+            Ok(())
         }
         Command::Show {
             provider,
             ref message,
         } => {
-            let (harness, mut store, setting) = connected(&cli, provider)?;
-            let fetched = harness.get_message(&setting, store.account(provider)?, message)?;
+            let (harness, store, setting) = connected(&cli, provider)?;
+            let fetched = harness.get_message(&setting, &store.account(provider)?, message)?;
+            store.keep_account(fetched.account.clone())?;
+            if cli.json {
+                return print_json(&fetched.message);
+            }
             print!("{}", describe::message(&fetched.message));
-            store.keep_account(fetched.account, &cli.store)
+            Ok(())
         }
         Command::Thread {
             provider,
             ref thread,
         } => {
-            let (harness, mut store, setting) = connected(&cli, provider)?;
-            let found = harness.get_thread(&setting, store.account(provider)?, thread)?;
+            let (harness, store, setting) = connected(&cli, provider)?;
+            let found = harness.get_thread(&setting, &store.account(provider)?, thread)?;
+            store.keep_account(found.account.clone())?;
+            if cli.json {
+                return print_json(&found.messages);
+            }
             println!("thread {}: {} messages\n", found.id, found.messages.len());
             for message in &found.messages {
                 println!("{}", describe::message(message));
             }
-            store.keep_account(found.account, &cli.store)
+            Ok(())
         }
         Command::Attachment {
             provider,
@@ -621,10 +683,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             ref output,
             max_bytes,
         } => {
-            let (harness, mut store, setting) = connected(&cli, provider)?;
+            let (harness, store, setting) = connected(&cli, provider)?;
             let data = harness.get_attachment(
                 &setting,
-                store.account(provider)?,
+                &store.account(provider)?,
                 message,
                 attachment,
                 max_bytes,
@@ -638,7 +700,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 data.content.len(),
                 output.display()
             );
-            store.keep_account(data.account, &cli.store)
+            store.keep_account(data.account)
         }
         Command::Modify {
             provider,
@@ -646,23 +708,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             ref messages,
             ref labels,
         } => {
-            let (harness, mut store, setting) = connected(&cli, provider)?;
+            let (harness, store, setting) = connected(&cli, provider)?;
             let request = ModifyRequest {
                 ids: messages.clone(),
                 action: action.wit(labels)?,
             };
-            let result = harness.modify(&setting, store.account(provider)?, &request)?;
+            let result = harness.modify(&setting, &store.account(provider)?, &request)?;
+            store.keep_account(result.account.clone())?;
+            if cli.json {
+                print_json(&result.outcomes)?;
+            }
             let mut failed = 0;
             for outcome in &result.outcomes {
                 match &outcome.failure {
-                    None => println!("{}: done", outcome.id),
+                    None if !cli.json => println!("{}: done", outcome.id),
+                    None => {}
                     Some(error) => {
                         failed += 1;
-                        println!("{}: {}", outcome.id, describe::error(error));
+                        if !cli.json {
+                            println!("{}: {}", outcome.id, describe::error(error));
+                        }
                     }
                 }
             }
-            store.keep_account(result.account, &cli.store)?;
+
             if failed > 0 {
                 bail!(
                     "{failed} of {} messages were not changed",
@@ -675,8 +744,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             provider,
             ref action,
         } => {
-            let (harness, mut store, setting) = connected(&cli, provider)?;
-            let account = store.account(provider)?.clone();
+            let (harness, store, setting) = connected(&cli, provider)?;
+            let account = store.account(provider)?;
             let refreshed = match action {
                 DraftAction::Save {
                     id,
@@ -707,13 +776,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     sent.account
                 }
             };
-            store.keep_account(refreshed, &cli.store)
+            store.keep_account(refreshed)
         }
         Command::SendAs { provider } => {
             let harness = load_runtime(&cli)?.harness(policy(&cli)?);
-            let mut store = FileStore::open(&cli.store)?;
-            let setting = store.provider(provider)?.clone();
-            let list = harness.list_send_as(&setting, store.account(provider)?)?;
+            let store = Local::open(&cli.store)?;
+            let setting = store.provider(provider)?;
+            let list = harness.list_send_as(&setting, &store.account(provider)?)?;
             for address in &list.addresses {
                 let name = address.display_name.as_deref().unwrap_or("");
                 let role = match (address.primary, address.default) {
@@ -724,19 +793,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 };
                 println!("{name} <{}>{role}", address.address);
             }
-            store.keep_account(list.account, &cli.store)
+            store.keep_account(list.account)
         }
         Command::Refresh { provider } => {
             let harness = load_runtime(&cli)?.harness(policy(&cli)?);
-            let mut store = FileStore::open(&cli.store)?;
-            let setting = store.provider(provider)?.clone();
+            let store = Local::open(&cli.store)?;
+            let setting = store.provider(provider)?;
             let account = store.account(provider)?;
-            let fresh = harness.refresh(&setting, account)?;
+            let fresh = harness.refresh(&setting, &account)?;
             println!("refreshed {}", describe::account(&fresh));
-            store
-                .accounts
-                .insert(describe::kind(fresh.provider).to_owned(), fresh);
-            store.save(&cli.store)
+            store.db.put_account(&fresh)
         }
     }
 }
@@ -745,10 +811,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 fn connected(
     cli: &Cli,
     provider: Kind,
-) -> anyhow::Result<(email_harness::Harness, FileStore, Provider)> {
+) -> anyhow::Result<(email_harness::Harness, Local, Provider)> {
     let harness = load_runtime(cli)?.harness(policy(cli)?);
-    let store = FileStore::open(&cli.store)?;
-    let setting = store.provider(provider)?.clone();
+    let store = Local::open(&cli.store)?;
+    let setting = store.provider(provider)?;
     Ok((harness, store, setting))
 }
 
@@ -770,14 +836,18 @@ fn depth(folders: &[Folder], folder: &Folder) -> usize {
 /// refreshed.
 fn send(cli: &Cli, provider: Kind, message: Outgoing) -> anyhow::Result<()> {
     let harness = load_runtime(cli)?.harness(policy(cli)?);
-    let mut store = FileStore::open(&cli.store)?;
-    let setting = store.provider(provider)?.clone();
-    let sent = harness.send(&setting, store.account(provider)?, &message)?;
+    let store = Local::open(&cli.store)?;
+    let setting = store.provider(provider)?;
+    let sent = harness.send(&setting, &store.account(provider)?, &message)?;
+    store.keep_account(sent.account.clone())?;
+    if cli.json {
+        return print_json(&serde_json::json!({ "id": sent.id, "thread_id": sent.thread_id }));
+    }
     match &sent.thread_id {
         Some(thread) => println!("sent {} in thread {thread}", sent.id),
         None => println!("sent {}", sent.id),
     }
-    store.keep_account(sent.account, &cli.store)
+    Ok(())
 }
 
 fn load_runtime(cli: &Cli) -> anyhow::Result<Runtime> {
@@ -796,178 +866,167 @@ fn policy(cli: &Cli) -> anyhow::Result<HttpPolicy> {
     }
 }
 
-/// What the command line keeps between runs: provider settings and accounts, by provider name.
-///
-/// The file holds client secrets and tokens in the clear and is written readable by its owner
-/// only.
-#[derive(Default, Serialize, Deserialize)]
-struct FileStore {
-    providers: BTreeMap<String, Provider>,
-    accounts: BTreeMap<String, Account>,
+/// The command line's store: the SQLite database `store.db` in the store folder, sealed with
+/// the key in `EMAIL_HARNESS_KEY`, else in the folder's `key` file (made on first use).
+struct Local {
+    db: Store,
 }
 
-impl FileStore {
-    const FILE: &'static str = "store.json";
-
+impl Local {
     fn open(dir: &Path) -> anyhow::Result<Self> {
-        let path = dir.join(Self::FILE);
-        match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .with_context(|| format!("{} is damaged", path.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-        }
+        let key = Key::from_env_or_file(&dir.join("key"))?;
+        Ok(Self {
+            db: Store::open(&dir.join("store.db"), &key)?,
+        })
     }
 
-    fn save(&self, dir: &Path) -> anyhow::Result<()> {
-        write_private(&dir.join(Self::FILE), &serde_json::to_vec_pretty(self)?)
+    /// A store in memory, for the demo.
+    fn in_memory() -> anyhow::Result<Self> {
+        Ok(Self {
+            db: Store::in_memory(&Key::random()?)?,
+        })
     }
 
-    fn provider(&self, kind: Kind) -> anyhow::Result<&Provider> {
+    fn provider(&self, kind: Kind) -> anyhow::Result<Provider> {
         let name = describe::kind(kind.wit());
-        self.providers
-            .get(name)
-            .with_context(|| format!("no {name} provider configured: run `email-harness configure --provider {name}` first"))
+        self.db.provider(kind.wit())?.with_context(|| {
+            format!("no {name} provider configured: run `email-harness configure --provider {name}` first")
+        })
     }
 
-    /// Stores `account` when a call refreshed its tokens.
-    fn keep_account(&mut self, account: Option<Account>, dir: &Path) -> anyhow::Result<()> {
-        let Some(account) = account else {
-            return Ok(());
-        };
-        self.accounts
-            .insert(describe::kind(account.provider).to_owned(), account);
-        self.save(dir)
-    }
-
-    fn account(&self, kind: Kind) -> anyhow::Result<&Account> {
+    fn account(&self, kind: Kind) -> anyhow::Result<Account> {
         let name = describe::kind(kind.wit());
-        self.accounts.get(name).with_context(|| {
+        self.db.account(kind.wit())?.with_context(|| {
             format!(
                 "no {name} account connected: run `email-harness connect --provider {name}` first"
             )
         })
     }
-}
 
-/// A synced mailbox as the command line keeps it: the cursor and the messages, written together
-/// after every page so that an interrupted sync resumes where the last page ended.
-#[derive(Default, Serialize, Deserialize)]
-struct MailboxFile {
-    cursor: Option<String>,
-    messages: BTreeMap<String, Message>,
-}
-
-impl MailboxFile {
-    fn path(dir: &Path, kind: Kind) -> PathBuf {
-        dir.join(format!("mailbox-{}.json", describe::kind(kind.wit())))
-    }
-
-    fn open(dir: &Path, kind: Kind) -> anyhow::Result<Self> {
-        match std::fs::read(Self::path(dir, kind)) {
-            Ok(bytes) => Ok(serde_json::from_slice(&bytes)?),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(e.into()),
+    /// Stores `account` when a call refreshed its tokens.
+    fn keep_account(&self, account: Option<Account>) -> anyhow::Result<()> {
+        match account {
+            Some(account) => self.db.put_account(&account),
+            None => Ok(()),
         }
-    }
-
-    /// Applies one page: upserts, deletions and state changes, and the page's cursor.
-    fn apply(&mut self, page: &SyncPage) {
-        for message in &page.messages {
-            self.messages.insert(message.id.clone(), message.clone());
-        }
-        for id in &page.deleted {
-            self.messages.remove(id);
-        }
-        for change in &page.changes {
-            if let Some(message) = self.messages.get_mut(&change.id) {
-                message.unread = change.unread.unwrap_or(message.unread);
-                message.starred = change.starred.unwrap_or(message.starred);
-                message
-                    .labels
-                    .retain(|l| !change.labels_removed.contains(l));
-                message.labels.extend(change.labels_added.iter().cloned());
-            }
-        }
-        self.cursor = Some(page.cursor.clone());
-    }
-
-    fn save(&self, dir: &Path, kind: Kind) -> anyhow::Result<()> {
-        write_private(&Self::path(dir, kind), &serde_json::to_vec(self)?)
     }
 }
 
-/// Syncs until no more pages are ready, with a progress bar; each page is stored with its
-/// cursor before the next call.
+/// What a run of sync pages brought.
+#[derive(Default)]
+struct Tally {
+    pages: usize,
+    messages: usize,
+    deleted: usize,
+    changes: usize,
+}
+
+/// Syncs `kind` until no more pages are ready, committing each page with its cursor (and the
+/// refreshed account) before the next call; `progress` hears of every page.
+fn sync_to_end(
+    harness: &email_harness::Harness,
+    store: &mut Local,
+    kind: Kind,
+    request: &SyncRequest,
+    mut progress: impl FnMut(&SyncPage, &Tally),
+) -> anyhow::Result<Tally> {
+    let setting = store.provider(kind)?;
+    let mut account = store.account(kind)?;
+    let mut tally = Tally::default();
+    loop {
+        let asked = SyncRequest {
+            cursor: store.db.cursor(kind.wit())?,
+            ..request.clone()
+        };
+        let page = harness.sync(&setting, &account, &asked)?;
+        store.db.apply_page(kind.wit(), &page, unix_now())?;
+        if let Some(fresh) = &page.account {
+            account = fresh.clone();
+        }
+        tally.pages += 1;
+        tally.messages += page.messages.len();
+        tally.deleted += page.deleted.len();
+        tally.changes += page.changes.len();
+        progress(&page, &tally);
+        if !page.more {
+            return Ok(tally);
+        }
+    }
+}
+
+/// `value` as JSON on standard output.
+fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// The wait a `retry-later` error asks for.
+fn retry_after(error: &anyhow::Error) -> Option<u64> {
+    match error.downcast_ref::<email_harness::CallError>()? {
+        email_harness::CallError::Component(email_harness::types::Error::RetryLater(r)) => {
+            r.retry_after_seconds.map(u64::from)
+        }
+        _ => None,
+    }
+}
+
+/// Now, in seconds since the Unix epoch.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Syncs until no more pages are ready, with a progress bar (on a terminal).
 fn sync_mailbox(
     harness: &email_harness::Harness,
-    dir: &Path,
+    cli: &Cli,
     kind: Kind,
-    mut request: SyncRequest,
+    request: &SyncRequest,
 ) -> anyhow::Result<()> {
-    let mut store = FileStore::open(dir)?;
-    let setting = store.provider(kind)?.clone();
-    let mut account = store.account(kind)?.clone();
-    let mut mailbox = MailboxFile::open(dir, kind)?;
-    let bar = indicatif::ProgressBar::new_spinner();
+    let mut store = Local::open(&cli.store)?;
+    let bar = if cli.json {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new_spinner()
+    };
     bar.set_style(indicatif::ProgressStyle::with_template(
         "{spinner} {elapsed} {msg}",
     )?);
-    let (mut pages, mut received, mut deleted, mut changed) = (0u64, 0u64, 0u64, 0u64);
-    loop {
-        request.cursor = mailbox.cursor.clone();
-        let page = harness.sync(&setting, &account, &request)?;
-        if let Some(fresh) = &page.account {
-            account = fresh.clone();
-            store
-                .accounts
-                .insert(describe::kind(account.provider).to_owned(), account.clone());
-            store.save(dir)?;
-        }
+    let tally = sync_to_end(harness, &mut store, kind, request, |page, tally| {
         if let Some(reason) = &page.full_resync {
             bar.println(format!("full resync: {reason}"));
         }
         for warning in &page.warnings {
             bar.println(format!("warning: {warning}"));
         }
-        mailbox.apply(&page);
-        mailbox.save(dir, kind)?;
-        pages += 1;
-        received += page.messages.len() as u64;
-        deleted += page.deleted.len() as u64;
-        changed += page.changes.len() as u64;
         bar.set_message(format!(
-            "{pages} pages: {received} messages, {deleted} deleted, {changed} changed"
+            "{} pages: {} messages, {} deleted, {} changed",
+            tally.pages, tally.messages, tally.deleted, tally.changes
         ));
         bar.tick();
-        if !page.more {
-            break;
-        }
-    }
+    })?;
     bar.finish_and_clear();
-    println!(
-        "synced {} {}: {pages} pages, {received} messages, {deleted} deleted, {changed} changed; {} stored",
-        describe::kind(kind.wit()),
-        account.email,
-        mailbox.messages.len()
-    );
-    Ok(())
-}
-
-/// Writes `bytes` to `path` through a temporary file, readable by the owner only.
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+    if cli.json {
+        return print_json(&serde_json::json!({
+            "provider": describe::kind(kind.wit()),
+            "pages": tally.pages,
+            "messages": tally.messages,
+            "deleted": tally.deleted,
+            "changed": tally.changes,
+            "stored": store.db.count(kind.wit())?,
+        }));
     }
-    let temporary = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&temporary)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&temporary, path)?;
+    println!(
+        "synced {} {}: {} pages, {} messages, {} deleted, {} changed; {} stored",
+        describe::kind(kind.wit()),
+        store.account(kind)?.email,
+        tally.pages,
+        tally.messages,
+        tally.deleted,
+        tally.changes,
+        store.db.count(kind.wit())?
+    );
     Ok(())
 }
 
@@ -1023,21 +1082,23 @@ fn serve_sandbox() -> anyhow::Result<()> {
     }
 }
 
-/// Configures both providers against an embedded sandbox, connects one account each (the
-/// sandbox user consents), refreshes the tokens, syncs a generated mailbox, changes it at the
-/// provider (new mail, a deletion, a read and a starred message) and syncs again, then prints
-/// a summary.
+/// The path a NocoBase admin and user walk, against an embedded sandbox and an in-memory
+/// SQLite store: configure both providers, connect one account each (the sandbox user
+/// consents), a first sync of a generated mailbox with a progress bar, a reply and a forward,
+/// some messages marked read, new mail arriving, an incremental sync showing exactly those
+/// changes, and a summary.
 fn demo(runtime: &Runtime) -> anyhow::Result<()> {
     let config = SandboxConfig::default();
     let sandbox = Sandbox::start(config.clone())?;
     let harness = runtime.harness(HttpPolicy::sandbox(&sandbox.base_url())?);
+    let mut store = Local::in_memory()?;
     println!("sandbox providers at {}", sandbox.base_url());
     let mut summary = Vec::new();
     for (kind, who) in [
-        (ProviderKind::Google, SandboxKind::Google),
-        (ProviderKind::Microsoft, SandboxKind::Microsoft),
+        (Kind::Google, SandboxKind::Google),
+        (Kind::Microsoft, SandboxKind::Microsoft),
     ] {
-        let name = describe::kind(kind);
+        let name = describe::kind(kind.wit());
         sandbox.seed_mailbox(
             who,
             &MailboxSpec {
@@ -1047,51 +1108,83 @@ fn demo(runtime: &Runtime) -> anyhow::Result<()> {
             },
         );
         let (setting, account) =
-            email_harness::sandboxed::connect(&harness, &sandbox, &config, kind)?;
+            email_harness::sandboxed::connect(&harness, &sandbox, &config, kind.wit())?;
+        store.db.put_provider(&setting)?;
+        store.db.put_account(&account)?;
         println!("[{name}] configured {}", describe::provider(&setting));
         println!("[{name}] connected {}", describe::account(&account));
-        let mut account = harness.refresh(&setting, &account)?;
-        println!("[{name}] refreshed the access token");
 
-        let mut mailbox = MailboxFile::default();
-        let first = sync_to_end(&harness, &setting, &mut account, &mut mailbox)?;
+        let request = SyncRequest {
+            cursor: None,
+            folders: vec![],
+            newer_than: None,
+            max_messages: None,
+            page_size: Some(50),
+        };
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg}")?);
+        let first = sync_to_end(&harness, &mut store, kind, &request, |_, tally| {
+            bar.set_message(format!("[{name}] first sync: {} messages", tally.messages));
+            bar.tick();
+        })?;
+        bar.finish_and_clear();
         println!(
             "[{name}] first sync: {} messages in {} pages",
             first.messages, first.pages
         );
 
-        let (reply, forward) = demo_answers(&harness, &setting, &account, &mailbox)?;
+        let messages = store.db.messages(kind.wit())?;
+        let (reply, forward) = demo_answers(&harness, &setting, &account, &messages)?;
+        println!("[{name}] replied to {:?}", reply.subject);
         println!(
-            "[{name}] replied to {:?} and forwarded {:?}",
-            reply.subject, forward.subject
+            "[{name}] forwarded {:?} to colleague@example.com",
+            forward.subject
         );
+        let unread: Vec<String> = messages
+            .iter()
+            .filter(|m| m.unread && !m.draft)
+            .take(3)
+            .map(|m| m.id.clone())
+            .collect();
+        let marked = harness.modify(
+            &setting,
+            &account,
+            &ModifyRequest {
+                ids: unread.clone(),
+                action: ModifyAction::MarkRead,
+            },
+        )?;
+        let marked_ok = marked
+            .outcomes
+            .iter()
+            .filter(|o| o.failure.is_none())
+            .count();
+        println!("[{name}] marked {marked_ok} messages read");
+        let arrived = sandbox.deliver(who, 2);
+        println!("[{name}] meanwhile, 2 new messages arrive");
 
-        let ids: Vec<String> = mailbox.messages.keys().cloned().collect();
-        let new = sandbox.deliver(who, 3);
-        sandbox.delete(who, &ids[0]);
-        sandbox.set_unread(who, &ids[1], false);
-        sandbox.set_starred(who, &ids[2], true);
-        println!("[{name}] at the provider: 3 new messages, 1 deleted, 1 read, 1 starred");
-        let next = sync_to_end(&harness, &setting, &mut account, &mut mailbox)?;
+        let next = sync_to_end(&harness, &mut store, kind, &request, |_, _| {})?;
         println!(
             "[{name}] incremental sync: {} new or changed messages, {} deleted, {} state changes",
             next.messages, next.deleted, next.changes
         );
-        let arrived = new
-            .iter()
-            .filter(|id| mailbox.messages.contains_key(*id))
-            .count();
-        let threaded = mailbox
-            .messages
-            .get(&reply.sent.id)
+        let stored = store.db.messages(kind.wit())?;
+        let find = |id: &str| stored.iter().find(|m| m.id == id);
+        let threaded = find(&reply.sent.id)
             .is_some_and(|m| m.thread_id.is_some() && m.thread_id == reply.thread_id);
+        let read_now = unread
+            .iter()
+            .filter(|id| find(id).is_some_and(|m| !m.unread))
+            .count();
+        let new_in = arrived.iter().filter(|id| find(id).is_some()).count();
         summary.push(format!(
-            "{name}: {} connected; first sync {} messages; reply and forward sent (reply {} the original's thread); incremental: {arrived}/3 new arrived, deletion {}, {} messages stored",
+            "{name}: {} connected; first sync {} messages; reply {} the original's thread, forward {}; {read_now}/{} marked read; {new_in}/2 new arrived; {} messages stored",
             account.email,
             first.messages,
             if threaded { "in" } else { "NOT in" },
-            if mailbox.messages.contains_key(&ids[0]) { "missed" } else { "applied" },
-            mailbox.messages.len()
+            if find(&forward.sent.id).is_some() { "stored" } else { "missing" },
+            unread.len(),
+            stored.len()
         ));
     }
     let requests = harness.policy().requests();
@@ -1118,12 +1211,12 @@ struct Answer {
     thread_id: Option<String>,
 }
 
-/// Replies to one received message of `mailbox` and forwards another that has files.
+/// Replies to one received message of `messages` and forwards another that has files.
 fn demo_answers(
     harness: &email_harness::Harness,
     setting: &Provider,
     account: &Account,
-    mailbox: &MailboxFile,
+    messages: &[Message],
 ) -> anyhow::Result<(Answer, Answer)> {
     let received = |m: &&Message| {
         !m.draft
@@ -1154,14 +1247,12 @@ fn demo_answers(
             thread_id: original.thread_id.clone(),
         })
     };
-    let first = mailbox
-        .messages
-        .values()
+    let first = messages
+        .iter()
         .find(received)
         .context("the mailbox holds no received message to reply to")?;
-    let with_files = mailbox
-        .messages
-        .values()
+    let with_files = messages
+        .iter()
         .filter(received)
         .find(|m| m.id != first.id && m.attachments.iter().any(|a| !a.inline))
         .context("the mailbox holds no message with files to forward")?;
@@ -1173,47 +1264,4 @@ fn demo_answers(
         "For your files.",
     )?;
     Ok((reply, forward))
-}
-
-/// What a run of sync pages brought.
-#[derive(Default)]
-struct Tally {
-    pages: usize,
-    messages: usize,
-    deleted: usize,
-    changes: usize,
-}
-
-/// Syncs until no more pages are ready, applying each page to `mailbox`.
-fn sync_to_end(
-    harness: &email_harness::Harness,
-    setting: &Provider,
-    account: &mut Account,
-    mailbox: &mut MailboxFile,
-) -> anyhow::Result<Tally> {
-    let mut tally = Tally::default();
-    loop {
-        let page = harness.sync(
-            setting,
-            account,
-            &SyncRequest {
-                cursor: mailbox.cursor.clone(),
-                folders: vec![],
-                newer_than: None,
-                max_messages: None,
-                page_size: Some(100),
-            },
-        )?;
-        if let Some(fresh) = &page.account {
-            *account = fresh.clone();
-        }
-        tally.pages += 1;
-        tally.messages += page.messages.len();
-        tally.deleted += page.deleted.len();
-        tally.changes += page.changes.len();
-        mailbox.apply(&page);
-        if !page.more {
-            return Ok(tally);
-        }
-    }
 }

@@ -3,7 +3,9 @@
 //! anything it prints.
 
 use email_harness::sandbox::{Provider, Sandbox, SandboxConfig};
-use std::path::PathBuf;
+use email_harness::store::{Key, Store};
+use email_harness::types::ProviderKind;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// A fresh store folder for one test.
@@ -27,6 +29,12 @@ fn run(store: &PathBuf, sandbox: &Sandbox, args: &[&str], secret: Option<&str>) 
         command.env("EMAIL_HARNESS_CLIENT_SECRET", secret);
     }
     command.output().expect("the CLI runs")
+}
+
+/// The CLI's store in `dir`, opened with its key file.
+fn open_store(dir: &Path) -> Store {
+    let key = Key::from_env_or_file(&dir.join("key")).expect("the key file");
+    Store::open(&dir.join("store.db"), &key).expect("the store opens")
 }
 
 /// Configures the sandbox app of `name` and connects its user (the sandbox consents).
@@ -134,26 +142,31 @@ fn configure_connect_refresh_for_both_providers() {
         }
     }
 
-    // The store holds the secrets; nothing printed does.
-    let stored: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("store.json")).unwrap()).unwrap();
+    // The store holds the secrets, sealed; nothing printed holds them, nor the database file.
+    let db = open_store(&dir);
     let mut secrets: Vec<String> = Vec::new();
-    for account in stored["accounts"].as_object().unwrap().values() {
-        secrets.push(account["access_token"].as_str().unwrap().to_owned());
-        secrets.push(account["refresh_token"].as_str().unwrap().to_owned());
+    for kind in [ProviderKind::Google, ProviderKind::Microsoft] {
+        let account = db.account(kind).unwrap().unwrap();
+        secrets.push(account.access_token);
+        secrets.extend(account.refresh_token);
     }
     secrets.extend([
         config.google_clients[0].client_secret.clone(),
         config.microsoft_clients[0].client_secret.clone(),
     ]);
     assert_eq!(secrets.len(), 6);
+    let file = String::from_utf8_lossy(&std::fs::read(dir.join("store.db")).unwrap()).into_owned();
     for secret in &secrets {
         assert!(!printed.contains(secret.as_str()), "a secret was printed");
+        assert!(
+            !file.contains(secret.as_str()),
+            "a secret is in the clear in the database"
+        );
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.join("store.json"))
+        let mode = std::fs::metadata(dir.join("store.db"))
             .unwrap()
             .permissions()
             .mode();
@@ -229,10 +242,14 @@ fn sync_stores_every_message_with_its_cursor() {
     let stdout = String::from_utf8_lossy(&sync.stdout);
     assert!(stdout.contains(&format!("{in_scope} stored")), "{stdout}");
 
-    let stored: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("mailbox-google.json")).unwrap()).unwrap();
-    assert_eq!(stored["messages"].as_object().unwrap().len(), in_scope);
-    assert!(stored["cursor"].as_str().unwrap().starts_with("em1."));
+    let db = open_store(&dir);
+    assert_eq!(db.messages(ProviderKind::Google).unwrap().len(), in_scope);
+    assert!(
+        db.cursor(ProviderKind::Google)
+            .unwrap()
+            .unwrap()
+            .starts_with("em1.")
+    );
 
     // New mail: the next run brings just that.
     sandbox.deliver(Provider::Google, 2);
@@ -254,9 +271,9 @@ fn send_reply_and_forward_from_the_command_line() {
     let config = SandboxConfig::default();
     let sandbox = Sandbox::start(config.clone()).unwrap();
     let dir = store("send");
-    for (name, provider) in [
-        ("google", Provider::Google),
-        ("microsoft", Provider::Microsoft),
+    for (name, provider, kind) in [
+        ("google", Provider::Google, ProviderKind::Google),
+        ("microsoft", Provider::Microsoft, ProviderKind::Microsoft),
     ] {
         sandbox.seed_mailbox(provider, &MailboxSpec::default());
         connected(&dir, &sandbox, &config, name);
@@ -295,17 +312,12 @@ fn send_reply_and_forward_from_the_command_line() {
         assert_eq!(sent.attachments[0].content, b"ligne 1\n");
 
         // Reply to a synced message: its id from the stored mailbox.
-        let stored: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(dir.join(format!("mailbox-{name}.json"))).unwrap(),
-        )
-        .unwrap();
-        let original = stored["messages"]
-            .as_object()
-            .unwrap()
-            .values()
-            .find(|m| m["message_id"].is_string() && !m["draft"].as_bool().unwrap())
+        let stored = open_store(&dir).messages(kind).unwrap();
+        let original = stored
+            .iter()
+            .find(|m| m.message_id.is_some() && !m.draft)
             .unwrap();
-        let id = original["id"].as_str().unwrap();
+        let id = original.id.as_str();
         let reply = run(
             &dir,
             &sandbox,
@@ -325,7 +337,7 @@ fn send_reply_and_forward_from_the_command_line() {
         let answer = sandbox.sent(provider).pop().unwrap();
         assert_eq!(
             answer.in_reply_to.as_deref(),
-            original["message_id"].as_str()
+            original.message_id.as_deref()
         );
 
         let forward = run(
@@ -387,9 +399,9 @@ fn folders_show_attachment_modify_and_drafts_from_the_command_line() {
     let config = SandboxConfig::default();
     let sandbox = Sandbox::start(config.clone()).unwrap();
     let dir = store("manage");
-    for (name, provider) in [
-        ("google", Provider::Google),
-        ("microsoft", Provider::Microsoft),
+    for (name, provider, kind) in [
+        ("google", Provider::Google, ProviderKind::Google),
+        ("microsoft", Provider::Microsoft, ProviderKind::Microsoft),
     ] {
         sandbox.seed_mailbox(provider, &MailboxSpec::default());
         connected(&dir, &sandbox, &config, name);
@@ -404,16 +416,9 @@ fn folders_show_attachment_modify_and_drafts_from_the_command_line() {
             text(&folders)
         );
 
-        let stored: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(dir.join(format!("mailbox-{name}.json"))).unwrap(),
-        )
-        .unwrap();
-        let messages = stored["messages"].as_object().unwrap();
-        let with_file = messages
-            .values()
-            .find(|m| m["attachments"].as_array().is_some_and(|a| !a.is_empty()))
-            .unwrap();
-        let id = with_file["id"].as_str().unwrap();
+        let stored = open_store(&dir).messages(kind).unwrap();
+        let with_file = stored.iter().find(|m| !m.attachments.is_empty()).unwrap();
+        let id = with_file.id.as_str();
         let show = run(
             &dir,
             &sandbox,
@@ -421,14 +426,14 @@ fn folders_show_attachment_modify_and_drafts_from_the_command_line() {
             None,
         );
         assert!(show.status.success(), "{}", text(&show));
-        let subject = with_file["subject"].as_str().unwrap_or_default();
+        let subject = with_file.subject.as_deref().unwrap_or_default();
         assert!(
             String::from_utf8_lossy(&show.stdout).contains(subject),
             "{}",
             text(&show)
         );
 
-        let attachment = with_file["attachments"][0]["id"].as_str().unwrap();
+        let attachment = with_file.attachments[0].id.as_str();
         let output = dir.join("file.bin");
         let too_big = run(
             &dir,
@@ -509,5 +514,140 @@ fn folders_show_attachment_modify_and_drafts_from_the_command_line() {
             Some("Brouillon")
         );
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_demo_walks_the_whole_path_and_sums_it_up() {
+    let output = Command::new(env!("CARGO_BIN_EXE_email-harness"))
+        .arg("demo")
+        .output()
+        .expect("the demo runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output));
+    let summary = stdout.split("summary:").nth(1).expect("a summary");
+    for name in ["google", "microsoft"] {
+        let line = summary
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name}:")))
+            .unwrap_or_else(|| panic!("no {name} line in {summary}"));
+        for expected in [
+            "connected",
+            "first sync ",
+            "reply in the original's thread",
+            "forward stored",
+            "3/3 marked read",
+            "2/2 new arrived",
+        ] {
+            assert!(
+                line.contains(expected),
+                "{name}: {expected:?} not in {line}"
+            );
+        }
+    }
+    assert!(
+        summary.contains("routed to the sandbox, 0 denied"),
+        "{summary}"
+    );
+    assert!(stdout.contains("incremental sync: "), "{stdout}");
+}
+
+#[test]
+fn a_sync_killed_between_pages_loses_and_repeats_nothing() {
+    use email_harness::sandbox::MailboxSpec;
+    let config = SandboxConfig::default();
+    let sandbox = Sandbox::start(config.clone()).unwrap();
+    sandbox.seed_mailbox(
+        Provider::Google,
+        &MailboxSpec {
+            messages: 400,
+            seed: 9,
+            ..MailboxSpec::default()
+        },
+    );
+    let dir = store("kill");
+    connected(&dir, &sandbox, &config, "google");
+    sandbox.set_latency(std::time::Duration::from_millis(40));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_email-harness"))
+        .arg("--store")
+        .arg(&dir)
+        .arg("--sandbox-url")
+        .arg(sandbox.base_url())
+        .args(["sync", "--provider", "google", "--page-size", "25"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the CLI starts");
+    // Wait for the first committed page, then kill the harness in the middle of the next ones.
+    let watcher = rusqlite::Connection::open(dir.join("store.db")).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let committed: i64 = watcher
+            .query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))
+            .unwrap_or(0);
+        if committed >= 50 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no page was committed"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the sync ended before it was killed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    sandbox.set_latency(std::time::Duration::ZERO);
+
+    // The store is intact: a whole number of pages, with the cursor that goes with them.
+    let check: String = watcher
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let db = open_store(&dir);
+    let before = db.messages(ProviderKind::Google).unwrap().len();
+    let in_scope = sandbox.message_ids(Provider::Google);
+    assert!(
+        before >= 50 && before < in_scope.len(),
+        "{before} stored before the kill"
+    );
+    assert_eq!(before % 25, 0, "only whole pages are committed: {before}");
+    assert!(db.cursor(ProviderKind::Google).unwrap().is_some());
+
+    // The next sync completes: every message once, none fetched twice.
+    let resumed = run(
+        &dir,
+        &sandbox,
+        &[
+            "--json",
+            "sync",
+            "--provider",
+            "google",
+            "--page-size",
+            "25",
+        ],
+        None,
+    );
+    assert!(resumed.status.success(), "{}", text(&resumed));
+    let report: serde_json::Value = serde_json::from_slice(&resumed.stdout).unwrap();
+    assert_eq!(
+        report["messages"].as_u64().unwrap() as usize + before,
+        in_scope.len(),
+        "{report}"
+    );
+    let mut stored: Vec<String> = open_store(&dir)
+        .messages(ProviderKind::Google)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    stored.sort();
+    let mut expected = in_scope.clone();
+    expected.sort();
+    assert_eq!(stored, expected);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,0 +1,543 @@
+//! The harness host's storage: one SQLite database (bundled, embedded) with the provider
+//! settings, accounts, sync cursors, messages and folders, per provider.
+//!
+//! - A sync page and its cursor are committed in one transaction ([`Store::apply_page`]), so a
+//!   crash between pages loses and repeats nothing: the next sync starts from the last
+//!   committed cursor.
+//! - Provider settings (client secrets) and accounts (tokens) are sealed with
+//!   XChaCha20-Poly1305 under a [`Key`] from the environment or a key file; they are never
+//!   stored or printed in the clear.
+//! - The schema is versioned (`PRAGMA user_version`) and brought up to date by [`MIGRATIONS`]
+//!   when the database is opened.
+
+use crate::types::{Account, Folder, Message, Provider, ProviderKind, SyncPage};
+use anyhow::{Context, bail};
+use base64::Engine as _;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+
+/// The environment variable that holds the key (64 hex digits, or 32 bytes in base64).
+pub const KEY_ENV: &str = "EMAIL_HARNESS_KEY";
+
+/// The schema, one step per version; version N is the first N steps applied.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: settings, accounts, cursors, messages, folders.
+    "CREATE TABLE providers (kind TEXT PRIMARY KEY, sealed BLOB NOT NULL);
+     CREATE TABLE accounts (kind TEXT PRIMARY KEY, email TEXT NOT NULL, sealed BLOB NOT NULL);
+     CREATE TABLE cursors (kind TEXT PRIMARY KEY, cursor TEXT NOT NULL);
+     CREATE TABLE messages (
+         kind TEXT NOT NULL, id TEXT NOT NULL, thread_id TEXT, date TEXT, json TEXT NOT NULL,
+         PRIMARY KEY (kind, id));
+     CREATE INDEX messages_by_thread ON messages (kind, thread_id);
+     CREATE TABLE folders (kind TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,
+         PRIMARY KEY (kind, id));",
+    // 2: when each page was committed, for `sync --watch` and for inspection.
+    "ALTER TABLE cursors ADD COLUMN committed_at INTEGER NOT NULL DEFAULT 0;",
+];
+
+/// The key that seals secrets at rest.
+pub struct Key([u8; 32]);
+
+impl Key {
+    /// The key from `EMAIL_HARNESS_KEY` when set, else from `file`, which is created (readable
+    /// by its owner only) with a random key when it does not exist.
+    pub fn from_env_or_file(file: &Path) -> anyhow::Result<Key> {
+        if let Ok(text) = std::env::var(KEY_ENV) {
+            return Key::parse(&text).with_context(|| format!("{KEY_ENV} is not a key"));
+        }
+        match std::fs::read_to_string(file) {
+            Ok(text) => {
+                Key::parse(&text).with_context(|| format!("{} is not a key", file.display()))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = Key::random()?;
+                crate::files::write_private(file, hex(&key.0).as_bytes())?;
+                Ok(key)
+            }
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", file.display())),
+        }
+    }
+
+    /// A fresh random key.
+    pub fn random() -> anyhow::Result<Key> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        Ok(Key(bytes))
+    }
+
+    /// 64 hex digits, or 32 bytes in base64.
+    pub fn parse(text: &str) -> anyhow::Result<Key> {
+        let text = text.trim();
+        let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            (0..32)
+                .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16))
+                .collect::<Result<Vec<u8>, _>>()?
+        } else {
+            base64::engine::general_purpose::STANDARD.decode(text)?
+        };
+        let bytes: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("a key is 32 bytes (64 hex digits)"))?;
+        Ok(Key(bytes))
+    }
+}
+
+/// Lower-case hex.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The database.
+pub struct Store {
+    db: Connection,
+    cipher: XChaCha20Poly1305,
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path`, sealing secrets with `key`, and migrates
+    /// it to the current schema.
+    pub fn open(path: &Path, key: &Key) -> anyhow::Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let db =
+            Connection::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        crate::files::restrict(path)?;
+        Store::with(db, key)
+    }
+
+    /// A database in memory (for the demo and tests).
+    pub fn in_memory(key: &Key) -> anyhow::Result<Store> {
+        Store::with(Connection::open_in_memory()?, key)
+    }
+
+    fn with(mut db: Connection, key: &Key) -> anyhow::Result<Store> {
+        db.pragma_update(None, "journal_mode", "WAL")?;
+        db.pragma_update(None, "synchronous", "FULL")?;
+        db.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut db)?;
+        Ok(Store {
+            db,
+            cipher: XChaCha20Poly1305::new(&key.0.into()),
+        })
+    }
+
+    /// The schema version of the database.
+    pub fn version(&self) -> anyhow::Result<usize> {
+        Ok(self
+            .db
+            .pragma_query_value(None, "user_version", |row| row.get(0))?)
+    }
+
+    /// Stores a provider setting (sealed).
+    pub fn put_provider(&self, setting: &Provider) -> anyhow::Result<()> {
+        let kind = kind_name(setting.kind);
+        let sealed = self.seal("providers", kind, &serde_json::to_vec(setting)?)?;
+        self.db.execute(
+            "INSERT INTO providers (kind, sealed) VALUES (?1, ?2)
+             ON CONFLICT (kind) DO UPDATE SET sealed = excluded.sealed",
+            params![kind, sealed],
+        )?;
+        Ok(())
+    }
+
+    /// The provider setting of `kind`, if configured.
+    pub fn provider(&self, kind: ProviderKind) -> anyhow::Result<Option<Provider>> {
+        let name = kind_name(kind);
+        let sealed: Option<Vec<u8>> = self
+            .db
+            .query_row(
+                "SELECT sealed FROM providers WHERE kind = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        sealed
+            .map(|s| {
+                Ok(serde_json::from_slice(&self.open_sealed(
+                    "providers",
+                    name,
+                    &s,
+                )?)?)
+            })
+            .transpose()
+    }
+
+    /// Stores an account (sealed); the address stays readable for listings.
+    pub fn put_account(&self, account: &Account) -> anyhow::Result<()> {
+        put_account(&self.db, &self.cipher, account)
+    }
+
+    /// The account of `kind`, if connected.
+    pub fn account(&self, kind: ProviderKind) -> anyhow::Result<Option<Account>> {
+        let name = kind_name(kind);
+        let sealed: Option<Vec<u8>> = self
+            .db
+            .query_row("SELECT sealed FROM accounts WHERE kind = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        sealed
+            .map(|s| {
+                Ok(serde_json::from_slice(
+                    &self.open_sealed("accounts", name, &s)?,
+                )?)
+            })
+            .transpose()
+    }
+
+    /// The cursor of the last committed sync page of `kind`.
+    pub fn cursor(&self, kind: ProviderKind) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .db
+            .query_row(
+                "SELECT cursor FROM cursors WHERE kind = ?1",
+                [kind_name(kind)],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Applies one sync page of `kind` and stores its cursor (and the refreshed account, when
+    /// the page carries one), all in one transaction: upserts, deletions, state changes.
+    pub fn apply_page(
+        &mut self,
+        kind: ProviderKind,
+        page: &SyncPage,
+        now: u64,
+    ) -> anyhow::Result<()> {
+        let name = kind_name(kind);
+        let tx = self.db.transaction()?;
+        for message in &page.messages {
+            upsert(&tx, name, message)?;
+        }
+        for id in &page.deleted {
+            tx.execute(
+                "DELETE FROM messages WHERE kind = ?1 AND id = ?2",
+                params![name, id],
+            )?;
+        }
+        for change in &page.changes {
+            let json: Option<String> = tx
+                .query_row(
+                    "SELECT json FROM messages WHERE kind = ?1 AND id = ?2",
+                    params![name, change.id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(json) = json else { continue };
+            let mut message: Message = serde_json::from_str(&json)?;
+            message.unread = change.unread.unwrap_or(message.unread);
+            message.starred = change.starred.unwrap_or(message.starred);
+            message
+                .labels
+                .retain(|l| !change.labels_removed.contains(l));
+            for label in &change.labels_added {
+                if !message.labels.contains(label) {
+                    message.labels.push(label.clone());
+                }
+            }
+            upsert(&tx, name, &message)?;
+        }
+        if let Some(account) = &page.account {
+            put_account(&tx, &self.cipher, account)?;
+        }
+        tx.execute(
+            "INSERT INTO cursors (kind, cursor, committed_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (kind) DO UPDATE SET cursor = excluded.cursor, committed_at = excluded.committed_at",
+            params![name, page.cursor, now as i64],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The stored messages of `kind`, newest first.
+    pub fn messages(&self, kind: ProviderKind) -> anyhow::Result<Vec<Message>> {
+        let mut query = self
+            .db
+            .prepare("SELECT json FROM messages WHERE kind = ?1 ORDER BY date DESC, id")?;
+        let rows = query.query_map([kind_name(kind)], |r| r.get::<_, String>(0))?;
+        rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
+    }
+
+    /// How many messages of `kind` are stored.
+    pub fn count(&self, kind: ProviderKind) -> anyhow::Result<usize> {
+        Ok(self.db.query_row(
+            "SELECT COUNT(*) FROM messages WHERE kind = ?1",
+            [kind_name(kind)],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Replaces the folders of `kind`.
+    pub fn put_folders(&mut self, kind: ProviderKind, folders: &[Folder]) -> anyhow::Result<()> {
+        let name = kind_name(kind);
+        let tx = self.db.transaction()?;
+        tx.execute("DELETE FROM folders WHERE kind = ?1", [name])?;
+        for folder in folders {
+            tx.execute(
+                "INSERT INTO folders (kind, id, json) VALUES (?1, ?2, ?3)",
+                params![name, folder.id, serde_json::to_string(folder)?],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The stored folders of `kind`.
+    pub fn folders(&self, kind: ProviderKind) -> anyhow::Result<Vec<Folder>> {
+        let mut query = self
+            .db
+            .prepare("SELECT json FROM folders WHERE kind = ?1")?;
+        let rows = query.query_map([kind_name(kind)], |r| r.get::<_, String>(0))?;
+        rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
+    }
+
+    fn seal(&self, table: &str, kind: &str, plain: &[u8]) -> anyhow::Result<Vec<u8>> {
+        seal(&self.cipher, table, kind, plain)
+    }
+
+    fn open_sealed(&self, table: &str, kind: &str, sealed: &[u8]) -> anyhow::Result<Vec<u8>> {
+        if sealed.len() < 24 {
+            bail!("a sealed {table} row is damaged");
+        }
+        let (nonce, body) = sealed.split_at(24);
+        let aad = format!("{table}/{kind}");
+        self.cipher
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: body, aad: aad.as_bytes() })
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "cannot open the stored {table} of {kind}: wrong key (set {KEY_ENV} or the key file the store was made with)"
+                )
+            })
+    }
+}
+
+/// Migrates `db` to the last version of [`MIGRATIONS`].
+fn migrate(db: &mut Connection) -> anyhow::Result<()> {
+    let version: usize = db.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if version > MIGRATIONS.len() {
+        bail!(
+            "the database has schema version {version}, newer than this harness knows ({})",
+            MIGRATIONS.len()
+        );
+    }
+    for (step, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = db.transaction()?;
+        tx.execute_batch(sql)
+            .with_context(|| format!("migrating the store to version {}", step + 1))?;
+        tx.pragma_update(None, "user_version", step + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Seals `plain` for row `kind` of `table`: a random nonce, then the ciphertext, bound to the
+/// row by the associated data.
+fn seal(
+    cipher: &XChaCha20Poly1305,
+    table: &str,
+    kind: &str,
+    plain: &[u8],
+) -> anyhow::Result<Vec<u8>> {
+    let mut nonce = [0u8; 24];
+    getrandom::fill(&mut nonce).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let aad = format!("{table}/{kind}");
+    let body = cipher
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: plain,
+                aad: aad.as_bytes(),
+            },
+        )
+        .map_err(|_| anyhow::anyhow!("cannot seal the {table} row"))?;
+    Ok([nonce.as_slice(), &body].concat())
+}
+
+fn put_account(
+    db: &Connection,
+    cipher: &XChaCha20Poly1305,
+    account: &Account,
+) -> anyhow::Result<()> {
+    let kind = kind_name(account.provider);
+    let sealed = seal(cipher, "accounts", kind, &serde_json::to_vec(account)?)?;
+    db.execute(
+        "INSERT INTO accounts (kind, email, sealed) VALUES (?1, ?2, ?3)
+         ON CONFLICT (kind) DO UPDATE SET email = excluded.email, sealed = excluded.sealed",
+        params![kind, account.email, sealed],
+    )?;
+    Ok(())
+}
+
+fn upsert(db: &Connection, kind: &str, message: &Message) -> anyhow::Result<()> {
+    db.execute(
+        "INSERT INTO messages (kind, id, thread_id, date, json) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (kind, id) DO UPDATE SET thread_id = excluded.thread_id,
+             date = excluded.date, json = excluded.json",
+        params![
+            kind,
+            message.id,
+            message.thread_id,
+            message.date,
+            serde_json::to_string(message)?
+        ],
+    )?;
+    Ok(())
+}
+
+/// The row key of a provider kind.
+fn kind_name(kind: ProviderKind) -> &'static str {
+    crate::describe::kind(kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{MessageChange, ProviderKind};
+
+    fn account(token: &str) -> Account {
+        Account {
+            provider: ProviderKind::Google,
+            email: "ann@example.com".into(),
+            display_name: None,
+            access_token: token.into(),
+            refresh_token: Some("1//refresh-secret".into()),
+            expires_at: 1,
+            scopes: vec![],
+        }
+    }
+
+    fn message(id: &str) -> Message {
+        Message {
+            id: id.into(),
+            thread_id: Some("t".into()),
+            message_id: None,
+            in_reply_to: None,
+            references: vec![],
+            from: None,
+            sender: None,
+            to: vec![],
+            cc: vec![],
+            bcc: vec![],
+            reply_to: vec![],
+            subject: Some(format!("subject {id}")),
+            date: Some(format!("2026-01-0{id}T00:00:00Z")),
+            snippet: None,
+            text_body: None,
+            html_body: None,
+            attachments: vec![],
+            labels: vec!["INBOX".into()],
+            unread: true,
+            starred: false,
+            draft: false,
+        }
+    }
+
+    fn page(
+        messages: Vec<Message>,
+        deleted: Vec<&str>,
+        changes: Vec<MessageChange>,
+        cursor: &str,
+    ) -> SyncPage {
+        SyncPage {
+            messages,
+            deleted: deleted.into_iter().map(str::to_owned).collect(),
+            changes,
+            cursor: cursor.into(),
+            more: false,
+            full_resync: None,
+            account: None,
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn pages_apply_with_their_cursor_and_secrets_are_sealed() {
+        let dir = std::env::temp_dir().join(format!("email-harness-store-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("store.db");
+        let key = Key::random().unwrap();
+        let mut store = Store::open(&path, &key).unwrap();
+        assert_eq!(store.version().unwrap(), MIGRATIONS.len());
+        store.put_account(&account("ya29.access-secret")).unwrap();
+        store
+            .apply_page(
+                ProviderKind::Google,
+                &page(vec![message("1"), message("2")], vec![], vec![], "c1"),
+                5,
+            )
+            .unwrap();
+        let change = MessageChange {
+            id: "1".into(),
+            unread: Some(false),
+            starred: Some(true),
+            labels_added: vec!["Label_1".into()],
+            labels_removed: vec!["INBOX".into()],
+        };
+        store
+            .apply_page(
+                ProviderKind::Google,
+                &page(vec![message("3")], vec!["2"], vec![change], "c2"),
+                6,
+            )
+            .unwrap();
+        assert_eq!(
+            store.cursor(ProviderKind::Google).unwrap().as_deref(),
+            Some("c2")
+        );
+        let stored = store.messages(ProviderKind::Google).unwrap();
+        let ids: Vec<&str> = stored.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["3", "1"]);
+        let one = &stored[1];
+        assert!(!one.unread && one.starred);
+        assert_eq!(one.labels, ["Label_1"]);
+        drop(store);
+
+        // Secrets are not in the file; the wrong key cannot open them; the right one can.
+        let bytes = std::fs::read(&path).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("ya29.access-secret") && !text.contains("refresh-secret"));
+        let wrong = Store::open(&path, &Key::random().unwrap()).unwrap();
+        let err = wrong.account(ProviderKind::Google).unwrap_err().to_string();
+        assert!(err.contains("wrong key"), "{err}");
+        let again = Store::open(&path, &key).unwrap();
+        assert_eq!(
+            again
+                .account(ProviderKind::Google)
+                .unwrap()
+                .unwrap()
+                .access_token,
+            "ya29.access-secret"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn older_schemas_migrate_and_newer_ones_are_refused() {
+        let key = Key::random().unwrap();
+        let mut db = Connection::open_in_memory().unwrap();
+        db.execute_batch(MIGRATIONS[0]).unwrap();
+        db.pragma_update(None, "user_version", 1).unwrap();
+        migrate(&mut db).unwrap();
+        let version: usize = db
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len());
+        db.pragma_update(None, "user_version", 99).unwrap();
+        let store = Store::with(db, &key);
+        assert!(store.is_err());
+    }
+
+    #[test]
+    fn keys_parse_from_hex_and_base64() {
+        let hex_key = "00".repeat(31) + "ff";
+        assert_eq!(Key::parse(&hex_key).unwrap().0[31], 0xff);
+        let b64 = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        assert_eq!(Key::parse(&b64).unwrap().0[0], 7);
+        assert!(Key::parse("short").is_err());
+    }
+}

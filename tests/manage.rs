@@ -11,7 +11,7 @@ use email_harness::CallError;
 use email_harness::sandbox::{MailboxSpec, Provider as SandboxProvider};
 use email_harness::types::{
     Account, Error, FolderRole, MailboxAddress, Message, ModifyAction, ModifyRequest, Outgoing,
-    Provider, ProviderKind, SyncPage, SyncRequest,
+    Provider, ProviderKind, SyncPage,
 };
 use std::collections::BTreeMap;
 
@@ -58,27 +58,11 @@ impl Synced {
 
     /// Every page from `cursor` (or from the start) until no more; the cursor moves on.
     fn sync(&mut self, world: &World, cursor: Option<String>) -> Vec<SyncPage> {
-        let mut request = SyncRequest {
-            cursor,
-            folders: vec![],
-            newer_than: None,
-            max_messages: None,
-            page_size: Some(200),
-        };
-        let mut pages = Vec::new();
-        loop {
-            let page = world
-                .harness
-                .sync(&self.provider, &self.account, &request)
-                .expect("sync");
-            request.cursor = Some(page.cursor.clone());
-            let more = page.more;
-            pages.push(page);
-            if !more {
-                self.cursor = request.cursor.unwrap_or_default();
-                return pages;
-            }
+        let pages = world.sync_pages(&self.provider, &self.account, cursor);
+        if let Some(last) = pages.last() {
+            self.cursor = last.cursor.clone();
         }
+        pages
     }
 
     /// The pages of the next incremental sync.

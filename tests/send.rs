@@ -12,7 +12,7 @@ use email_harness::CallError;
 use email_harness::sandbox::{MailboxSpec, Provider as SandboxProvider, SendRoute, SentMessage};
 use email_harness::types::{
     Account, Attachment, Error, MailboxAddress, Message, Outgoing, Provider, ProviderKind,
-    Reference, ReplyMode, SyncRequest,
+    Reference, ReplyMode,
 };
 
 fn sandbox_kind(kind: ProviderKind) -> SandboxProvider {
@@ -82,25 +82,9 @@ fn sync_all(
     account: &Account,
     cursor: Option<String>,
 ) -> (Vec<Message>, String) {
-    let mut request = SyncRequest {
-        cursor,
-        folders: vec![],
-        newer_than: None,
-        max_messages: None,
-        page_size: Some(200),
-    };
-    let mut messages = Vec::new();
-    loop {
-        let page = world
-            .harness
-            .sync(provider, account, &request)
-            .expect("sync");
-        messages.extend(page.messages);
-        request.cursor = Some(page.cursor);
-        if !page.more {
-            return (messages, request.cursor.unwrap_or_default());
-        }
-    }
+    let pages = world.sync_pages(provider, account, cursor);
+    let cursor = pages.last().map(|p| p.cursor.clone()).unwrap_or_default();
+    (pages.into_iter().flat_map(|p| p.messages).collect(), cursor)
 }
 
 fn invalid_field(result: Result<email_harness::types::Sent, CallError>) -> String {

@@ -183,7 +183,7 @@ enum Command {
         #[arg(long)]
         provider: Kind,
     },
-    /// List the labels (Gmail) or folders (Outlook), with their counts.
+    /// List the labels (Gmail) or folders (Outlook), with their counts, and store them.
     Folders {
         /// google or microsoft.
         #[arg(long)]
@@ -625,9 +625,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             send(&cli, provider, compose.outgoing(Some(original))?)
         }
         Command::Folders { provider } => {
-            let (harness, store, setting) = connected(&cli, provider)?;
+            let (harness, mut store, setting) = connected(&cli, provider)?;
             let list = harness.list_folders(&setting, &store.account(provider)?)?;
             store.keep_account(list.account.clone())?;
+            store.db.put_folders(provider.wit(), &list.folders)?;
             if cli.json {
                 return print_json(&list.folders);
             }

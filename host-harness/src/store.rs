@@ -517,6 +517,33 @@ mod tests {
     }
 
     #[test]
+    fn folders_are_replaced_as_a_whole() {
+        let mut store = Store::in_memory(&Key::random().unwrap()).unwrap();
+        let folder = |id: &str| Folder {
+            id: id.into(),
+            name: id.into(),
+            role: crate::types::FolderRole::User,
+            parent_id: None,
+            unread: Some(1),
+            total: Some(2),
+        };
+        store
+            .put_folders(ProviderKind::Microsoft, &[folder("a"), folder("b")])
+            .unwrap();
+        store
+            .put_folders(ProviderKind::Microsoft, &[folder("c")])
+            .unwrap();
+        let ids: Vec<String> = store
+            .folders(ProviderKind::Microsoft)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.id)
+            .collect();
+        assert_eq!(ids, ["c"]);
+        assert!(store.folders(ProviderKind::Google).unwrap().is_empty());
+    }
+
+    #[test]
     fn older_schemas_migrate_and_newer_ones_are_refused() {
         let key = Key::random().unwrap();
         let mut db = Connection::open_in_memory().unwrap();

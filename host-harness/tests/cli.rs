@@ -67,6 +67,26 @@ fn connected(dir: &PathBuf, sandbox: &Sandbox, config: &SandboxConfig, name: &st
     assert!(connect.status.success(), "{}", text(&connect));
 }
 
+/// Both providers: the CLI name, the sandbox's and the WIT's.
+const BOTH: [(&str, Provider, ProviderKind); 2] = [
+    ("google", Provider::Google, ProviderKind::Google),
+    ("microsoft", Provider::Microsoft, ProviderKind::Microsoft),
+];
+
+/// A generated mailbox for `provider`, connected and synced through the CLI.
+fn synced(
+    dir: &PathBuf,
+    sandbox: &Sandbox,
+    config: &SandboxConfig,
+    name: &str,
+    provider: Provider,
+) {
+    sandbox.seed_mailbox(provider, &email_harness::sandbox::MailboxSpec::default());
+    connected(dir, sandbox, config, name);
+    let synced = run(dir, sandbox, &["sync", "--provider", name], None);
+    assert!(synced.status.success(), "{}", text(&synced));
+}
+
 fn text(output: &Output) -> String {
     format!(
         "{}{}",
@@ -267,18 +287,11 @@ fn sync_stores_every_message_with_its_cursor() {
 
 #[test]
 fn send_reply_and_forward_from_the_command_line() {
-    use email_harness::sandbox::MailboxSpec;
     let config = SandboxConfig::default();
     let sandbox = Sandbox::start(config.clone()).unwrap();
     let dir = store("send");
-    for (name, provider, kind) in [
-        ("google", Provider::Google, ProviderKind::Google),
-        ("microsoft", Provider::Microsoft, ProviderKind::Microsoft),
-    ] {
-        sandbox.seed_mailbox(provider, &MailboxSpec::default());
-        connected(&dir, &sandbox, &config, name);
-        let synced = run(&dir, &sandbox, &["sync", "--provider", name], None);
-        assert!(synced.status.success(), "{}", text(&synced));
+    for (name, provider, kind) in BOTH {
+        synced(&dir, &sandbox, &config, name, provider);
 
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("notes ✓.txt");
@@ -395,18 +408,11 @@ fn send_reply_and_forward_from_the_command_line() {
 
 #[test]
 fn folders_show_attachment_modify_and_drafts_from_the_command_line() {
-    use email_harness::sandbox::MailboxSpec;
     let config = SandboxConfig::default();
     let sandbox = Sandbox::start(config.clone()).unwrap();
     let dir = store("manage");
-    for (name, provider, kind) in [
-        ("google", Provider::Google, ProviderKind::Google),
-        ("microsoft", Provider::Microsoft, ProviderKind::Microsoft),
-    ] {
-        sandbox.seed_mailbox(provider, &MailboxSpec::default());
-        connected(&dir, &sandbox, &config, name);
-        let synced = run(&dir, &sandbox, &["sync", "--provider", name], None);
-        assert!(synced.status.success(), "{}", text(&synced));
+    for (name, provider, kind) in BOTH {
+        synced(&dir, &sandbox, &config, name, provider);
 
         let folders = run(&dir, &sandbox, &["folders", "--provider", name], None);
         assert!(folders.status.success(), "{}", text(&folders));
@@ -414,6 +420,10 @@ fn folders_show_attachment_modify_and_drafts_from_the_command_line() {
             String::from_utf8_lossy(&folders.stdout).contains("Inbox"),
             "{}",
             text(&folders)
+        );
+        assert!(
+            !open_store(&dir).folders(kind).unwrap().is_empty(),
+            "folders are stored"
         );
 
         let stored = open_store(&dir).messages(kind).unwrap();

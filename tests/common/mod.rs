@@ -5,7 +5,8 @@
 
 use email_harness::sandbox::{ClientApp, Sandbox, SandboxConfig};
 use email_harness::types::{
-    Account, AuthOptions, PendingAuth, Provider, ProviderConfig, ProviderKind,
+    Account, AuthOptions, PendingAuth, Provider, ProviderConfig, ProviderKind, SyncPage,
+    SyncRequest,
 };
 use email_harness::{Harness, HttpPolicy, Runtime};
 use std::sync::OnceLock;
@@ -73,6 +74,35 @@ impl World {
             .consent(&pending.authorization_url)
             .expect("the sandbox consents");
         (pending, callback)
+    }
+
+    /// Every page from `cursor` (a first sync when absent) until `more` is unset, 200 a page.
+    pub fn sync_pages(
+        &self,
+        provider: &Provider,
+        account: &Account,
+        cursor: Option<String>,
+    ) -> Vec<SyncPage> {
+        let mut request = SyncRequest {
+            cursor,
+            folders: vec![],
+            newer_than: None,
+            max_messages: None,
+            page_size: Some(200),
+        };
+        let mut pages = Vec::new();
+        loop {
+            let page = self
+                .harness
+                .sync(provider, account, &request)
+                .expect("sync");
+            request.cursor = Some(page.cursor.clone());
+            let more = page.more;
+            pages.push(page);
+            if !more {
+                return pages;
+            }
+        }
     }
 
     /// The whole connect flow.

@@ -3,7 +3,7 @@
 //! bound, and changes to many messages through JSON batching (`$batch`, 20 requests each).
 
 use super::folders::{self, MailFolder};
-use super::message::{self, GraphMessage};
+use super::message::{self, GraphAttachment, GraphMessage};
 use super::{API, Collection, immutable_ids, segment, trusted, with_attachments};
 use crate::Error;
 use crate::manage;
@@ -35,18 +35,6 @@ const BATCH: usize = 20;
 
 /// Where JSON batches go.
 const BATCH_URL: &str = "https://graph.microsoft.com/v1.0/$batch";
-
-/// An attachment's metadata, read before its bytes.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AttachmentMeta {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    content_type: Option<String>,
-    #[serde(default)]
-    size: Option<u64>,
-}
 
 /// The answer to a JSON batch.
 #[derive(Deserialize)]
@@ -155,9 +143,9 @@ pub fn get_attachment(
         segment(message_id),
         segment(attachment_id)
     );
-    let meta: AttachmentMeta = session
+    let meta: GraphAttachment = session
         .get_json(
-            &format!("{url}?$select=id,name,contentType,size,isInline"),
+            &format!("{url}?$select={}", message::ATTACHMENT_SELECT),
             "Graph attachment",
         )
         .map_err(|e| provider::not_found(e, "attachment-id"))?;

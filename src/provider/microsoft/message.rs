@@ -106,12 +106,15 @@ struct Flag {
 #[serde(rename_all = "camelCase")]
 pub struct GraphAttachment {
     id: String,
+    /// The file name.
     #[serde(default)]
-    name: Option<String>,
+    pub name: Option<String>,
+    /// The MIME type.
     #[serde(default)]
-    content_type: Option<String>,
+    pub content_type: Option<String>,
+    /// The size in bytes.
     #[serde(default)]
-    size: Option<u64>,
+    pub size: Option<u64>,
     #[serde(default)]
     is_inline: Option<bool>,
     #[serde(default)]

@@ -73,6 +73,22 @@ const BOTH: [(&str, Provider, ProviderKind); 2] = [
     ("microsoft", Provider::Microsoft, ProviderKind::Microsoft),
 ];
 
+/// A sandbox whose Google mailbox holds `messages` generated from `seed`, and a store folder
+/// `name` where the CLI has configured and connected it.
+fn google_mailbox(messages: usize, seed: u64, name: &str) -> (Sandbox, PathBuf) {
+    let config = SandboxConfig::default();
+    let sandbox = Sandbox::start(config.clone()).unwrap();
+    let spec = email_harness::sandbox::MailboxSpec {
+        messages,
+        seed,
+        ..Default::default()
+    };
+    sandbox.seed_mailbox(Provider::Google, &spec);
+    let dir = store(name);
+    connected(&dir, &sandbox, &config, "google");
+    (sandbox, dir)
+}
+
 /// A generated mailbox for `provider`, connected and synced through the CLI.
 fn synced(
     dir: &PathBuf,
@@ -238,19 +254,7 @@ fn wit_prints_the_exports_and_the_http_import() {
 
 #[test]
 fn sync_stores_every_message_with_its_cursor() {
-    use email_harness::sandbox::MailboxSpec;
-    let config = SandboxConfig::default();
-    let sandbox = Sandbox::start(config.clone()).unwrap();
-    sandbox.seed_mailbox(
-        Provider::Google,
-        &MailboxSpec {
-            messages: 120,
-            seed: 5,
-            ..MailboxSpec::default()
-        },
-    );
-    let dir = store("sync");
-    connected(&dir, &sandbox, &config, "google");
+    let (sandbox, dir) = google_mailbox(120, 5, "sync");
     let sync = run(
         &dir,
         &sandbox,
@@ -564,19 +568,7 @@ fn the_demo_walks_the_whole_path_and_sums_it_up() {
 
 #[test]
 fn a_sync_killed_between_pages_loses_and_repeats_nothing() {
-    use email_harness::sandbox::MailboxSpec;
-    let config = SandboxConfig::default();
-    let sandbox = Sandbox::start(config.clone()).unwrap();
-    sandbox.seed_mailbox(
-        Provider::Google,
-        &MailboxSpec {
-            messages: 400,
-            seed: 9,
-            ..MailboxSpec::default()
-        },
-    );
-    let dir = store("kill");
-    connected(&dir, &sandbox, &config, "google");
+    let (sandbox, dir) = google_mailbox(400, 9, "kill");
     sandbox.set_latency(std::time::Duration::from_millis(40));
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_email-harness"))

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
 use super::support::*;
-use crate::{Fault, MailboxSpec, Provider, Sandbox, SendRoute};
+use crate::{Fault, Provider, Sandbox, SendRoute};
 
 const GMAIL: &str = "gmail.googleapis.com";
 const USER: &str = "/gmail/v1/users/me";
@@ -23,47 +23,10 @@ const NO_SUCH_ID: &str = "0000000000000001";
 /// A well-formed Graph message id of no mailbox of the sandbox.
 const NO_SUCH_GRAPH_ID: &str = "AAMkAGI2THVSAAA=";
 
-/// A sandbox whose `provider` mailbox holds `messages` generated messages, and a token for it.
-fn seeded(provider: Provider, messages: usize) -> (Sandbox, String) {
-    let sandbox = sandbox();
-    let spec = MailboxSpec {
-        messages,
-        seed: 21,
-        start: 1_700_000_000,
-    };
-    sandbox.seed_mailbox(provider, &spec);
-    let token = access_token(&sandbox, provider, None);
-    (sandbox, token)
-}
-
-/// A request for `target` on `host` with bearer `token`, `headers` and a JSON `body`
-/// (`Value::Null`: none).
-fn request(
-    sandbox: &Sandbox,
-    token: &str,
-    method: &str,
-    host: &str,
-    target: &str,
-    headers: &[(&str, &str)],
-    body: &Value,
-) -> Answer {
-    let bearer = format!("Bearer {token}");
-    let mut all = vec![
-        ("authorization", bearer.as_str()),
-        ("content-type", "application/json"),
-    ];
-    all.extend_from_slice(headers);
-    let body = match body {
-        Value::Null => Vec::new(),
-        body => serde_json::to_vec(body).unwrap(),
-    };
-    call(sandbox, method, host, target, &all, body)
-}
-
 /// A Gmail request for `{USER}{target}`.
 fn gmail(sandbox: &Sandbox, token: &str, method: &str, target: &str, body: &Value) -> Answer {
     let target = format!("{USER}{target}");
-    request(sandbox, token, method, GMAIL, &target, &[], body)
+    authorized(sandbox, token, method, GMAIL, &target, &[], body)
 }
 
 /// A Gmail request answered 200, as JSON.
@@ -124,7 +87,7 @@ fn summary(record: &Value) -> (Vec<(&str, &str)>, Vec<&str>, Vec<&str>) {
 
 #[test]
 fn gmail_modify_and_batch_modify_are_reported_once() {
-    let (sandbox, token) = seeded(Provider::Google, 20);
+    let (sandbox, token) = seeded(Provider::Google, 20, 21);
     let ids = sandbox.message_ids(Provider::Google);
     // Known starting states, so every change below changes something.
     sandbox.set_unread(Provider::Google, &ids[0], true);
@@ -240,7 +203,7 @@ fn gmail_modify_and_batch_modify_are_reported_once() {
 
 #[test]
 fn gmail_trash_untrash_and_delete_for_good() {
-    let (sandbox, token) = seeded(Provider::Google, 10);
+    let (sandbox, token) = seeded(Provider::Google, 10, 21);
     let ids = sandbox.message_ids(Provider::Google);
     sandbox.add_label(&ids[0], "INBOX");
     let start = history_id(&sandbox, &token);
@@ -345,7 +308,7 @@ fn gmail_trash_untrash_and_delete_for_good() {
 
 #[test]
 fn gmail_threads_oldest_first_in_each_format() {
-    let (sandbox, token) = seeded(Provider::Google, 40);
+    let (sandbox, token) = seeded(Provider::Google, 40, 21);
     let listed = gmail_ok(
         &sandbox,
         &token,
@@ -444,7 +407,7 @@ fn draft_body(raw: &str, thread: Option<&str>) -> Value {
 
 #[test]
 fn gmail_drafts_from_creation_to_sending() {
-    let (sandbox, token) = seeded(Provider::Google, 12);
+    let (sandbox, token) = seeded(Provider::Google, 12, 21);
     let inbox = gmail_ok(
         &sandbox,
         &token,
@@ -705,7 +668,7 @@ fn graph(
     body: &Value,
 ) -> Answer {
     let target = target.strip_prefix(ROOT).unwrap_or(target);
-    request(sandbox, token, method, GRAPH, target, headers, body)
+    authorized(sandbox, token, method, GRAPH, target, headers, body)
 }
 
 /// A Graph request answered `status`, as JSON.
@@ -778,7 +741,7 @@ fn counts(sandbox: &Sandbox, token: &str, folder: &str) -> (u64, u64) {
 
 #[test]
 fn graph_flags_moves_and_deletions_in_delta_and_counts() {
-    let (sandbox, token) = seeded(Provider::Microsoft, 40);
+    let (sandbox, token) = seeded(Provider::Microsoft, 40, 21);
     let (inbox, _, _) = delta(
         &sandbox,
         &token,
@@ -993,7 +956,7 @@ fn batch(sandbox: &Sandbox, token: &str, requests: &Value) -> Answer {
 
 #[test]
 fn graph_json_batches() {
-    let (sandbox, token) = seeded(Provider::Microsoft, 10);
+    let (sandbox, token) = seeded(Provider::Microsoft, 10, 21);
     let ids = sandbox.message_ids(Provider::Microsoft);
     sandbox.set_starred(Provider::Microsoft, &ids[1], false);
     let conversation = graph_ok(
@@ -1135,7 +1098,7 @@ fn graph_json_batches() {
 
 #[test]
 fn graph_conversations_headers_and_raw_attachments() {
-    let (sandbox, token) = seeded(Provider::Microsoft, 60);
+    let (sandbox, token) = seeded(Provider::Microsoft, 60, 21);
     let all = graph_ok(
         &sandbox,
         &token,

@@ -7,26 +7,13 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
 use super::support::*;
-use crate::{MailboxSpec, Provider, Sandbox, SendRoute, SentAddress};
+use crate::{Provider, Sandbox, SendRoute, SentAddress};
 
 const GMAIL: &str = "gmail.googleapis.com";
 const GRAPH: &str = "graph.microsoft.com";
 const OUTLOOK: &str = "outlook.office.com";
 /// The Microsoft user of the default configuration.
 const OWNER: &str = "AdeleV@contoso.onmicrosoft.com";
-
-/// A sandbox whose `provider` mailbox holds `messages` generated messages, and a token for it.
-fn seeded(provider: Provider, messages: usize) -> (Sandbox, String) {
-    let sandbox = sandbox();
-    let spec = MailboxSpec {
-        messages,
-        seed: 11,
-        start: 1_700_000_000,
-    };
-    sandbox.seed_mailbox(provider, &spec);
-    let token = access_token(&sandbox, provider, None);
-    (sandbox, token)
-}
 
 /// `len` bytes that are not all alike, so a mangled byte shows.
 fn noise(len: usize) -> Vec<u8> {
@@ -108,7 +95,7 @@ fn gmail(sandbox: &Sandbox, token: &str, target: &str) -> Value {
 
 #[test]
 fn gmail_json_send_round_trip() {
-    let (sandbox, token) = seeded(Provider::Google, 10);
+    let (sandbox, token) = seeded(Provider::Google, 10, 11);
     let before = gmail(&sandbox, &token, "/profile")["historyId"]
         .as_str()
         .unwrap()
@@ -190,7 +177,7 @@ fn gmail_json_send_round_trip() {
 
 #[test]
 fn gmail_uploads_take_large_messages_json_does_not() {
-    let (sandbox, token) = seeded(Provider::Google, 3);
+    let (sandbox, token) = seeded(Provider::Google, 3, 11);
     let file = noise(7_500_000);
     let raw = message(&ann_to_bob("Big file", "big@example.com"), Some(&file));
     assert!(raw.len() > 10_000_000);
@@ -279,7 +266,7 @@ fn gmail_uploads_take_large_messages_json_does_not() {
 
 #[test]
 fn gmail_threads_replies_only_when_headers_and_subject_match() {
-    let (sandbox, token) = seeded(Provider::Google, 12);
+    let (sandbox, token) = seeded(Provider::Google, 12, 11);
     let inbox = gmail(&sandbox, &token, "/messages?labelIds=INBOX&maxResults=1");
     let parent = &inbox["messages"][0];
     let thread = parent["threadId"].as_str().unwrap();
@@ -345,7 +332,7 @@ fn gmail_threads_replies_only_when_headers_and_subject_match() {
 
 #[test]
 fn gmail_from_is_the_account_unless_an_alias() {
-    let (sandbox, token) = seeded(Provider::Google, 2);
+    let (sandbox, token) = seeded(Provider::Google, 2, 11);
     let from = |address: &str| {
         let headers = format!(
             "From: Someone <{address}>\r\nTo: bob@example.org\r\nSubject: Hello\r\nMessage-ID: <{address}>"
@@ -397,7 +384,7 @@ fn gmail_from_is_the_account_unless_an_alias() {
 
 #[test]
 fn gmail_refuses_messages_it_cannot_send() {
-    let (sandbox, token) = seeded(Provider::Google, 2);
+    let (sandbox, token) = seeded(Provider::Google, 2, 11);
     let refused = |headers: &str, reason: &str, text: &str| {
         let raw = message(headers, None);
         let answer = send_json(
@@ -439,19 +426,10 @@ fn gmail_refuses_messages_it_cannot_send() {
     assert_eq!(forbidden.status, 403);
 }
 
-/// A Graph request with a JSON body (`Value::Null` for none).
+/// A Graph request with a JSON body (`Value::Null` for none), asking for immutable ids.
 fn graph(sandbox: &Sandbox, token: &str, method: &str, target: &str, body: &Value) -> Answer {
-    let bearer = format!("Bearer {token}");
-    let headers = [
-        ("authorization", bearer.as_str()),
-        ("content-type", "application/json"),
-        ("prefer", "IdType=\"ImmutableId\""),
-    ];
-    let body = match body {
-        Value::Null => Vec::new(),
-        body => serde_json::to_vec(body).unwrap(),
-    };
-    call(sandbox, method, GRAPH, target, &headers, body)
+    let prefer = [("prefer", "IdType=\"ImmutableId\"")];
+    authorized(sandbox, token, method, GRAPH, target, &prefer, body)
 }
 
 /// A Graph request answered `status`, as JSON.
@@ -517,7 +495,7 @@ fn delta_ids(sandbox: &Sandbox, token: &str, link: &str) -> (Vec<String>, Vec<St
 
 #[test]
 fn graph_reply_all_patch_send() {
-    let (sandbox, token) = seeded(Provider::Microsoft, 10);
+    let (sandbox, token) = seeded(Provider::Microsoft, 10, 11);
     let (_, _, drafts_link) = delta_ids(
         &sandbox,
         &token,
@@ -733,7 +711,7 @@ fn graph_reply_all_patch_send() {
 
 #[test]
 fn graph_reply_and_forward_drafts() {
-    let (sandbox, token) = seeded(Provider::Microsoft, 40);
+    let (sandbox, token) = seeded(Provider::Microsoft, 40, 11);
     let ids = sandbox.message_ids(Provider::Microsoft);
     let inbox = graph_ok(
         &sandbox,
@@ -877,7 +855,7 @@ fn graph_reply_and_forward_drafts() {
 
 #[test]
 fn graph_attachments_and_upload_sessions() {
-    let (sandbox, token) = seeded(Provider::Microsoft, 3);
+    let (sandbox, token) = seeded(Provider::Microsoft, 3, 11);
     let draft = graph_ok(
         &sandbox,
         &token,
@@ -1129,7 +1107,7 @@ fn graph_attachments_and_upload_sessions() {
 
 #[test]
 fn graph_refuses_what_it_cannot_send_or_change() {
-    let (sandbox, token) = seeded(Provider::Microsoft, 5);
+    let (sandbox, token) = seeded(Provider::Microsoft, 5, 11);
     let draft = graph_ok(
         &sandbox,
         &token,

@@ -268,3 +268,41 @@ pub fn get_with(
     all.extend_from_slice(headers);
     call(sandbox, "GET", host, target, &all, "")
 }
+
+/// A sandbox whose `provider` mailbox holds `messages` messages generated from `seed`, and a
+/// token for it.
+pub fn seeded(provider: Provider, messages: usize, seed: u64) -> (Sandbox, String) {
+    let sandbox = sandbox();
+    let spec = crate::MailboxSpec {
+        messages,
+        seed,
+        start: 1_700_000_000,
+    };
+    sandbox.seed_mailbox(provider, &spec);
+    let token = access_token(&sandbox, provider, None);
+    (sandbox, token)
+}
+
+/// A request for `target` on `host` with bearer `token`, `headers` and a JSON `body`
+/// (`Value::Null`: none).
+pub fn authorized(
+    sandbox: &Sandbox,
+    token: &str,
+    method: &str,
+    host: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &Value,
+) -> Answer {
+    let bearer = format!("Bearer {token}");
+    let mut all = vec![
+        ("authorization", bearer.as_str()),
+        ("content-type", "application/json"),
+    ];
+    all.extend_from_slice(headers);
+    let body = match body {
+        Value::Null => Vec::new(),
+        body => serde_json::to_vec(body).unwrap(),
+    };
+    call(sandbox, method, host, target, &all, body)
+}

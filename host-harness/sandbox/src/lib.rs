@@ -62,7 +62,7 @@ pub use mailbox::MailboxSpec;
 pub use oauth::RefreshRefusal;
 pub use sent::{SendRoute, SentAddress, SentAttachment, SentMessage};
 pub use state::Received;
-pub use traffic::Fault;
+pub use traffic::{Fault, FaultKind};
 
 /// A running sandbox server. Dropping it stops the server, closes every connection and joins its
 /// thread.

@@ -109,7 +109,7 @@ pub(super) fn list(shared: &Shared, request: &Request, user: &str) -> Response {
         Err(refused) => return *refused,
     };
     let query = Query::parse(request.query_param("q").unwrap_or_default());
-    let spam_trash = request.query_param("includeSpamTrash") == Some("true");
+    let spam_trash = super::include_spam_trash(request);
     let mut drafts: Vec<(u64, DraftJson<IdJson>)> = {
         let mailbox = shared.mail.of(Provider::Google);
         mailbox

@@ -112,6 +112,15 @@ pub(crate) fn authorize(
     Ok(grant)
 }
 
+/// Whether a list (`messages.list`, `drafts.list`) shows what is in `SPAM` and `TRASH`: only with
+/// `includeSpamTrash=true` ("Include messages from `SPAM` and `TRASH` in the results", default
+/// false: shared/specs gmail/gmail-v1-discovery.json, `users.messages.list` and
+/// `users.drafts.list`). The stricter reading: without it nothing in spam or trash is listed,
+/// even when `labelIds` or `q` name `SPAM` or `TRASH` (such a list is then empty).
+fn include_spam_trash(request: &Request) -> bool {
+    request.query_param("includeSpamTrash") == Some("true")
+}
+
 /// Whether `grant` only allows metadata (headers and labels, no bodies and no search).
 fn metadata_only(grant: &Grant) -> bool {
     !api::has_any_scope(grant, &[MAIL, MODIFY, READONLY])

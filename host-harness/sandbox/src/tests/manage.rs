@@ -230,7 +230,7 @@ fn gmail_trash_untrash_and_delete_for_good() {
         &sandbox,
         &token,
         "GET",
-        "/messages?q=in:trash",
+        "/messages?q=in:trash&includeSpamTrash=true",
         &Value::Null,
     );
     assert!(

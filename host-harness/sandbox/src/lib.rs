@@ -7,7 +7,8 @@
 //!   `gmail.googleapis.com` (`users.getProfile`, `users.messages.list`/`get`/`send` (JSON, and
 //!   media or multipart upload), `users.messages.modify`/`batchModify`/`trash`/`untrash`/
 //!   `delete`/`batchDelete`, `users.messages.attachments.get`, `users.threads.get`,
-//!   `users.drafts.create`/`list`/`get`/`update`/`delete`/`send`, `users.history.list`,
+//!   `users.drafts.create`/`list`/`get`/`update`/`delete`/`send` (`create` and `update` also
+//!   as media or multipart upload), `users.history.list`,
 //!   `users.labels.list`/`get`, `users.settings.sendAs.list`);
 //! - Microsoft: `login.microsoftonline.com` (authorization and token, any tenant),
 //!   `graph.microsoft.com` (`/v1.0/me`, `/me/mailFolders` with `childFolders`, `messages` and

@@ -146,10 +146,8 @@ fn route(shared: &Shared, request: &Request) -> Response {
         ("gmail.googleapis.com", ["gmail", "v1", "users", user, rest @ ..]) => {
             gmail::route(shared, request, user, rest)
         }
-        ("gmail.googleapis.com", ["upload", "gmail", "v1", "users", user, "messages", "send"])
-            if post =>
-        {
-            gmail::upload(shared, request, user)
+        ("gmail.googleapis.com", ["upload", "gmail", "v1", "users", user, rest @ ..]) => {
+            gmail::upload(shared, request, user, rest)
         }
         ("graph.microsoft.com", ["v1.0", batch])
             if post && wire::percent_decode(batch, false) == "$batch" =>

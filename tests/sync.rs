@@ -426,13 +426,9 @@ fn a_rate_limit_mid_page_is_retry_later_and_the_cursor_holds() {
         let (world, mut host) = seeded(kind, 60);
         let page = host.call(&world, 20).unwrap();
         host.commit(page);
-        world.sandbox.fail_next(email_harness::sandbox::Fault {
-            provider: sandbox_kind(kind),
-            path_contains: path.into(),
-            status: 429,
-            retry_after: Some(7),
-            times: 1,
-        });
+        world.sandbox.fail_next(
+            email_harness::sandbox::Fault::status(sandbox_kind(kind), path, 429).retry_after(7),
+        );
         match host.call(&world, 20) {
             Err(CallError::Component(Error::RetryLater(failure))) => {
                 assert_eq!(failure.retry_after_seconds, Some(7), "{kind:?}");

@@ -1,16 +1,15 @@
 //! What the Gmail and Graph APIs share: bearer-token checks and their error envelopes.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use http::StatusCode;
 use http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use serde_json::{Value, json};
 
-use crate::clock::Utc;
+use crate::clock::{self, Utc};
 use crate::config::Provider;
 use crate::mint;
 use crate::state::{AccessProblem, Grant, Shared};
-use crate::traffic::Fault;
 use crate::wire::{self, Request, Response};
 
 /// A request refused for its bearer token: none, or one the provider does not accept.
@@ -209,37 +208,27 @@ pub(crate) fn graph_sync_state_not_found(generation: u64, highest: u64) -> Respo
     )
 }
 
-/// The answer a fault gives: its provider's error body for its status, with `Retry-After`
-/// when it has one.
-pub(crate) fn fault(fault: &Fault) -> Response {
-    let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let response = match fault.provider {
-        Provider::Google => google_status_error(status),
+/// The answer a status fault gives: `provider`'s error body for `status`, with `Retry-After`
+/// when it has `retry_after` seconds.
+pub(crate) fn fault(provider: Provider, status: u16, retry_after: Option<u32>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let response = match provider {
+        Provider::Google => google_status_error(status, retry_after),
         Provider::Microsoft => graph_status_error(status),
     };
-    match fault.retry_after {
+    match retry_after {
         Some(seconds) => wire::with_header(response, RETRY_AFTER, &seconds.to_string()),
         None => response,
     }
 }
 
-/// What Google's APIs answer with `status` when the fault is theirs, not the request's.
-fn google_status_error(status: StatusCode) -> Response {
+/// What Google's APIs answer with `status` when the fault is theirs, not the request's; a rate
+/// limit told when to retry (`retry_after` seconds) says so in its message.
+fn google_status_error(status: StatusCode, retry_after: Option<u32>) -> Response {
     let (grpc, message, reason, detail) = match status.as_u16() {
         401 => return google_unauthenticated(Some(AccessProblem::Expired)),
         404 => return google_entity_not_found(),
-        429 => (
-            "RESOURCE_EXHAUSTED",
-            "Too many concurrent requests for user.",
-            "rateLimitExceeded",
-            "Too many concurrent requests for user.",
-        ),
-        403 => (
-            "PERMISSION_DENIED",
-            "User-rate limit exceeded.",
-            "userRateLimitExceeded",
-            "User-rate limit exceeded.",
-        ),
+        403 | 429 => return gmail_rate_limited(status, retry_after),
         400 => (
             "FAILED_PRECONDITION",
             "Precondition check failed.",
@@ -264,6 +253,47 @@ fn google_status_error(status: StatusCode) -> Response {
         grpc,
         message,
         json!({"message": detail, "domain": "global", "reason": reason}),
+    )
+}
+
+/// Gmail's rate limits, in the `usageLimits` domain
+/// (https://developers.google.com/workspace/gmail/api/guides/handle-errors): 403
+/// `userRateLimitExceeded`, 429 `rateLimitExceeded` ("Too many concurrent requests for user").
+/// Told when to retry, both name the time in their message.
+fn gmail_rate_limited(status: StatusCode, retry_after: Option<u32>) -> Response {
+    let (grpc, reason, message) = match status {
+        StatusCode::TOO_MANY_REQUESTS => (
+            "RESOURCE_EXHAUSTED",
+            "rateLimitExceeded",
+            "Too many concurrent requests for user.",
+        ),
+        _ => (
+            "PERMISSION_DENIED",
+            "userRateLimitExceeded",
+            "User-rate limit exceeded.",
+        ),
+    };
+    let message = match retry_after {
+        Some(seconds) => gmail_retry_after(seconds),
+        None => message.to_owned(),
+    };
+    let item = json!({"message": message, "domain": "usageLimits", "reason": reason});
+    google_error(status, grpc, &message, item)
+}
+
+/// Gmail's per-user rate limit message naming when to retry, `seconds` from now, to the
+/// millisecond in UTC and after two spaces, as Gmail words it:
+/// `User-rate limit exceeded.  Retry after 2023-03-07T18:03:15.961Z` (captured answers:
+/// https://github.com/taers232c/GAMADV-XTD3/issues/337 (reason `rateLimitExceeded`),
+/// https://github.com/levz0r/gmail-tester/issues/23,
+/// https://github.com/googleapis/google-api-ruby-client/issues/20544).
+fn gmail_retry_after(seconds: u32) -> String {
+    let at = SystemTime::now() + Duration::from_secs(seconds.into());
+    let instant = Utc::of(at).graph_instant();
+    let millis = clock::unix_millis(at) % 1000;
+    format!(
+        "User-rate limit exceeded.  Retry after {}.{millis:03}Z",
+        instant.trim_end_matches('Z')
     )
 }
 

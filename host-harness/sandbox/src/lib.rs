@@ -7,7 +7,8 @@
 //!   `gmail.googleapis.com` (`users.getProfile`, `users.messages.list`/`get`/`send` (JSON, and
 //!   media or multipart upload), `users.messages.modify`/`batchModify`/`trash`/`untrash`/
 //!   `delete`/`batchDelete`, `users.messages.attachments.get`, `users.threads.get`,
-//!   `users.drafts.create`/`list`/`get`/`update`/`delete`/`send`, `users.history.list`,
+//!   `users.drafts.create`/`list`/`get`/`update`/`delete`/`send` (`create` and `update` also
+//!   as media or multipart upload), `users.history.list`,
 //!   `users.labels.list`/`get`, `users.settings.sendAs.list`);
 //! - Microsoft: `login.microsoftonline.com` (authorization and token, any tenant),
 //!   `graph.microsoft.com` (`/v1.0/me`, `/me/mailFolders` with `childFolders`, `messages` and
@@ -59,9 +60,10 @@ use tokio::sync::oneshot;
 pub use config::{ClientApp, Provider, SandboxConfig, SandboxUser};
 pub use controls::MessageState;
 pub use mailbox::MailboxSpec;
+pub use oauth::RefreshRefusal;
 pub use sent::{SendRoute, SentAddress, SentAttachment, SentMessage};
 pub use state::Received;
-pub use traffic::Fault;
+pub use traffic::{Fault, FaultKind};
 
 /// A running sandbox server. Dropping it stops the server, closes every connection and joins its
 /// thread.
@@ -130,6 +132,24 @@ impl Sandbox {
     /// them answer 401 until the client refreshes.
     pub fn expire_access_tokens(&self, provider: Provider) {
         self.shared.store.expire_access_tokens(provider);
+    }
+
+    /// Makes `provider`'s refresh tokens single-use (off by default): a refresh then spends the
+    /// token used, and reusing it answers `invalid_grant`. Entra ID itself does not revoke a
+    /// refresh token by using it (it answers each refresh with a new one and the old one stays
+    /// valid: https://learn.microsoft.com/en-us/entra/identity-platform/refresh-tokens); this is a
+    /// stricter option, to catch clients that keep the old token. Google sends no new refresh
+    /// token, so its tokens are never spent.
+    pub fn set_single_use_refresh(&self, provider: Provider, on: bool) {
+        self.shared.store.set_single_use_refresh(provider, on);
+    }
+
+    /// While `refusal` is set, `provider`'s token endpoint answers refresh-token grants (those
+    /// that pass every other check) with it, as a Conditional Access policy, a missing consent or
+    /// a grant that is gone make the real one answer; `None` lifts it. The refresh token is not
+    /// spent.
+    pub fn refuse_refresh(&self, provider: Provider, refusal: Option<RefreshRefusal>) {
+        self.shared.store.refuse_refresh(provider, refusal);
     }
 
     /// Plays the browser: sends a GET for `authorization_url`'s path and query to the sandbox,

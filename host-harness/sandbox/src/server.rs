@@ -1,7 +1,6 @@
 //! The HTTP/1 server: accepts loopback connections, reads each request whole, records it and
 //! routes it by its `Host` header and path.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use http::{Method, StatusCode};
@@ -14,6 +13,7 @@ use tokio::sync::oneshot;
 
 use crate::config::Provider;
 use crate::state::{Received, Shared};
+use crate::traffic::{self, FaultKind, ResponseLost};
 use crate::wire::{self, Request, Response};
 use crate::{api, gmail, graph, oauth, profile};
 
@@ -39,11 +39,12 @@ pub(crate) async fn serve(
     }
 }
 
-/// Serves the requests of one connection.
+/// Serves the requests of one connection. A request whose answer a fault lost ends it: hyper
+/// closes the connection without writing a response when the service fails.
 async fn connection(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
     let service = service_fn(move |request| {
         let shared = Arc::clone(&shared);
-        async move { Ok::<_, Infallible>(handle(&shared, request).await) }
+        async move { handle(&shared, request).await }
     });
     // A client that goes away mid-request is not the sandbox's concern.
     let _ = hyper::server::conn::http1::Builder::new()
@@ -51,12 +52,15 @@ async fn connection(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
         .await;
 }
 
-/// Reads, records and answers one request.
-async fn handle(shared: &Shared, request: http::Request<Incoming>) -> Response {
+/// Reads, records and answers one request, or loses its answer.
+async fn handle(
+    shared: &Shared,
+    request: http::Request<Incoming>,
+) -> Result<Response, ResponseLost> {
     let (head, body) = request.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(_) => return wire::html(StatusCode::PAYLOAD_TOO_LARGE, String::new()),
+        Err(_) => return Ok(wire::html(StatusCode::PAYLOAD_TOO_LARGE, String::new())),
     };
     let request = Request::new(head, body);
     record(shared, &request, false);
@@ -68,19 +72,27 @@ async fn handle(shared: &Shared, request: http::Request<Incoming>) -> Response {
                 .serve(provider, &request.target, answer)
                 .await
         }
-        None => route(shared, &request),
+        None => Ok(route(shared, &request)),
     }
 }
 
 /// Records and answers a request that came inside another: a request of a Graph JSON batch.
-/// Faults are matched against its own path and query (the latency was the batch's).
+/// Faults are matched against its own path and query (the latency was the batch's); a lost
+/// answer is applied and loses the whole batch's answer.
 pub(crate) fn answer_inner(shared: &Shared, request: &Request) -> Response {
     record(shared, request, true);
-    match shared
+    let fault = shared
         .traffic
-        .take_fault(Provider::Microsoft, &request.target)
-    {
-        Some(fault) => api::fault(&fault),
+        .take_fault(Provider::Microsoft, &request.target);
+    match fault.map(|f| f.kind) {
+        Some(FaultKind::Status {
+            status,
+            retry_after,
+        }) => api::fault(Provider::Microsoft, status, retry_after),
+        Some(FaultKind::ResponseLost) => {
+            traffic::lose_enclosing_answer();
+            route(shared, request)
+        }
         None => route(shared, request),
     }
 }
@@ -134,10 +146,8 @@ fn route(shared: &Shared, request: &Request) -> Response {
         ("gmail.googleapis.com", ["gmail", "v1", "users", user, rest @ ..]) => {
             gmail::route(shared, request, user, rest)
         }
-        ("gmail.googleapis.com", ["upload", "gmail", "v1", "users", user, "messages", "send"])
-            if post =>
-        {
-            gmail::upload(shared, request, user)
+        ("gmail.googleapis.com", ["upload", "gmail", "v1", "users", user, rest @ ..]) => {
+            gmail::upload(shared, request, user, rest)
         }
         ("graph.microsoft.com", ["v1.0", batch])
             if post && wire::percent_decode(batch, false) == "$batch" =>

@@ -1,11 +1,12 @@
 //! What the sandbox remembers: the user's consent, issued codes and tokens, received requests.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::{Provider, SandboxConfig};
 use crate::mailbox::Mailboxes;
+use crate::oauth::RefreshRefusal;
 use crate::sent::Outbox;
 use crate::traffic::Traffic;
 use crate::{gmail, graph};
@@ -69,6 +70,8 @@ impl Shared {
                     codes: HashMap::new(),
                     refresh: HashMap::new(),
                     access: HashMap::new(),
+                    single_use: HashSet::new(),
+                    refusals: HashMap::new(),
                     received: Vec::new(),
                 }),
             },
@@ -120,7 +123,7 @@ pub(crate) enum CodeProblem {
 pub(crate) enum RefreshProblem {
     /// Never issued (by this provider).
     Unknown,
-    /// Replaced by the one issued when it was last used.
+    /// Spent: used once while refresh tokens were single-use.
     Rotated,
     /// Revoked at `revoked`; the grant dates from `issued`.
     Revoked {
@@ -150,6 +153,10 @@ struct Inner {
     codes: HashMap<String, CodeEntry>,
     refresh: HashMap<String, RefreshEntry>,
     access: HashMap<String, AccessEntry>,
+    /// The providers whose refresh tokens are spent by their first use.
+    single_use: HashSet<Provider>,
+    /// The providers refusing refresh-token grants, what they answer and since when.
+    refusals: HashMap<Provider, (RefreshRefusal, SystemTime)>,
     received: Vec<Received>,
 }
 
@@ -245,16 +252,18 @@ impl Store {
         self.lock().refresh.insert(token, entry);
     }
 
-    /// Uses refresh token `token` of `provider` when `check` accepts its grant. With `rotate_to`
-    /// the token is spent and replaced by that new one.
+    /// Uses refresh token `token` of `provider` when `check` accepts its grant. `next`, the
+    /// new refresh token the answer carries, is remembered too; the one used is spent only when
+    /// `provider`'s refresh tokens are single-use.
     pub fn use_refresh<E: From<RefreshProblem>>(
         &self,
         provider: Provider,
         token: &str,
         check: impl FnOnce(&Grant) -> Result<(), E>,
-        rotate_to: Option<String>,
+        next: Option<String>,
     ) -> Result<Grant, E> {
         let mut inner = self.lock();
+        let single_use = inner.single_use.contains(&provider);
         let entry = inner
             .refresh
             .get_mut(token)
@@ -270,8 +279,10 @@ impl Store {
         }
         check(&entry.grant)?;
         let grant = entry.grant.clone();
-        if let Some(next) = rotate_to {
-            entry.status = RefreshStatus::Rotated;
+        if let Some(next) = next {
+            if single_use {
+                entry.status = RefreshStatus::Rotated;
+            }
             let entry = RefreshEntry {
                 grant: grant.clone(),
                 status: RefreshStatus::Active,
@@ -279,6 +290,31 @@ impl Store {
             inner.refresh.insert(next, entry);
         }
         Ok(grant)
+    }
+
+    /// Sets whether `provider`'s refresh tokens are spent by their first use.
+    pub fn set_single_use_refresh(&self, provider: Provider, on: bool) {
+        let mut inner = self.lock();
+        match on {
+            true => inner.single_use.insert(provider),
+            false => inner.single_use.remove(&provider),
+        };
+    }
+
+    /// Makes `provider` refuse refresh-token grants with `refusal` from now on (`None`: stop).
+    pub fn refuse_refresh(&self, provider: Provider, refusal: Option<RefreshRefusal>) {
+        let mut inner = self.lock();
+        match refusal {
+            Some(refusal) => inner
+                .refusals
+                .insert(provider, (refusal, SystemTime::now())),
+            None => inner.refusals.remove(&provider),
+        };
+    }
+
+    /// How `provider` refuses refresh-token grants, and since when, if it does.
+    pub fn refresh_refusal(&self, provider: Provider) -> Option<(RefreshRefusal, SystemTime)> {
+        self.lock().refusals.get(&provider).copied()
     }
 
     /// Remembers access token `token` of `grant`.

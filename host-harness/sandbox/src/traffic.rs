@@ -1,6 +1,7 @@
 //! What the sandbox does to mail API traffic besides answering it: added latency, injected
 //! faults, redirected links, and counting requests in flight.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use crate::config::Provider;
 use crate::wire::Response;
 
-/// An answer to give instead of the real one, to the next requests that match.
+/// What to do instead of answering the next requests that match.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fault {
     /// Whose API: requests to `gmail.googleapis.com`, or to `graph.microsoft.com` and the
@@ -17,12 +18,102 @@ pub struct Fault {
     /// A text the request's path and query must contain (`""` matches every request). The
     /// requests inside a Graph JSON batch are matched by their own paths, after the batch.
     pub path_contains: String,
-    /// The status to answer, with that provider's error body for it.
-    pub status: u16,
-    /// The `Retry-After` header to send, in seconds.
-    pub retry_after: Option<u32>,
+    /// What happens to a matching request.
+    pub kind: FaultKind,
     /// How many matching requests get the fault.
     pub times: usize,
+}
+
+/// What a [`Fault`] does to a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// Answer with this status and that provider's error body for it (the request is not
+    /// applied), with a `Retry-After` header of `retry_after` seconds when given (and, for
+    /// Gmail's rate limits, the time to retry after in the message).
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The seconds to wait before retrying.
+        retry_after: Option<u32>,
+    },
+    /// Apply the request, then close the connection without answering: the client sees a
+    /// connection error though the change was made. Inside a Graph JSON batch, the whole batch
+    /// answer is lost (every request in it applied).
+    ResponseLost,
+}
+
+impl Fault {
+    /// The next request to `provider`'s API whose path and query contain `path_contains` is
+    /// answered with `status` (once, no `Retry-After`).
+    pub fn status(provider: Provider, path_contains: &str, status: u16) -> Fault {
+        Fault {
+            provider,
+            path_contains: path_contains.to_owned(),
+            kind: FaultKind::Status {
+                status,
+                retry_after: None,
+            },
+            times: 1,
+        }
+    }
+
+    /// The next matching request is applied and its answer lost (once).
+    pub fn lost(provider: Provider, path_contains: &str) -> Fault {
+        Fault {
+            provider,
+            path_contains: path_contains.to_owned(),
+            kind: FaultKind::ResponseLost,
+            times: 1,
+        }
+    }
+
+    /// This fault with a `Retry-After` of `seconds` (for a status fault; a lost answer has
+    /// none).
+    pub fn retry_after(mut self, seconds: u32) -> Fault {
+        if let FaultKind::Status { retry_after, .. } = &mut self.kind {
+            *retry_after = Some(seconds);
+        }
+        self
+    }
+
+    /// This fault for the next `times` matching requests.
+    pub fn times(mut self, times: usize) -> Fault {
+        self.times = times;
+        self
+    }
+}
+
+/// The error a request's service returns when a [`FaultKind::ResponseLost`] fault took its
+/// answer: the server then closes the connection without writing a response.
+#[derive(Debug)]
+pub(crate) struct ResponseLost;
+
+impl std::fmt::Display for ResponseLost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the answer was lost by an injected fault")
+    }
+}
+
+impl std::error::Error for ResponseLost {}
+
+thread_local! {
+    /// Whether a request answered inside the one being served on this thread (a request of a
+    /// Graph batch) lost its answer, which loses the enclosing answer too. Requests inside a
+    /// batch are answered synchronously on the thread serving the batch.
+    static INNER_LOST: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `answer` and tells whether a request inside it lost its answer.
+fn answer_watching(answer: impl FnOnce() -> Response) -> (Response, bool) {
+    INNER_LOST.with(|lost| lost.set(false));
+    let response = answer();
+    (response, INNER_LOST.with(|lost| lost.replace(false)))
+}
+
+/// Marks the answer of the request being served on this thread as lost (a request inside it
+/// lost its own).
+pub(crate) fn lose_enclosing_answer() {
+    INNER_LOST.with(|lost| lost.set(true));
 }
 
 /// The traffic settings and counters, shared by the server and the controls.
@@ -50,7 +141,7 @@ impl Traffic {
         self.lock().latency = latency;
     }
 
-    /// Queues `fault` after those already waiting.
+    /// Queues `fault` after those already waiting (none when it is for no request).
     pub fn fail_next(&self, fault: Fault) {
         if fault.times > 0 {
             self.lock().faults.push(fault);
@@ -74,21 +165,36 @@ impl Traffic {
 
     /// Serves a request to `provider`'s API for `target` (path and query): counts it in
     /// flight, waits the latency (without holding up other requests), then answers with the
-    /// first matching fault, or with `answer`.
+    /// first matching fault, or with `answer`. A lost answer (the fault's, or one inside the
+    /// request) is [`ResponseLost`].
     pub async fn serve(
         &self,
         provider: Provider,
         target: &str,
         answer: impl FnOnce() -> Response,
-    ) -> Response {
+    ) -> Result<Response, ResponseLost> {
         let _flight = InFlight::enter(self, provider);
         let latency = self.lock().latency;
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
         }
         match self.take_fault(provider, target) {
-            Some(fault) => crate::api::fault(&fault),
-            None => answer(),
+            Some(Fault {
+                kind:
+                    FaultKind::Status {
+                        status,
+                        retry_after,
+                    },
+                ..
+            }) => Ok(crate::api::fault(provider, status, retry_after)),
+            Some(_lost) => {
+                answer_watching(answer);
+                Err(ResponseLost)
+            }
+            None => match answer_watching(answer) {
+                (_, true) => Err(ResponseLost),
+                (response, false) => Ok(response),
+            },
         }
     }
 

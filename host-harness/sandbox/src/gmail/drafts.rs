@@ -1,5 +1,6 @@
 //! `users.drafts`: `create`, `list`, `get`, `update`, `delete` and `send`, with the JSON body
-//! (`{"message": {"raw", "threadId"}}`). A draft is a container with a stable id around a
+//! (`{"message": {"raw", "threadId"}}`), and `create` and `update` also on the media upload URLs
+//! (the message as `message/rfc822`, alone or after the `Draft` metadata). A draft is a container with a stable id around a
 //! message labelled `DRAFT`; saving it again replaces that message with a new one (a new message
 //! id: the old message is logged deleted and the new one added), and sending it deletes it and
 //! sends its message as `messages.send` does.
@@ -14,6 +15,7 @@ use super::body::Fields;
 use super::messages::{self, FORMATS, Format};
 use super::query::Query;
 use super::send::{self, MESSAGE_FIELDS, Metadata};
+use super::upload::{self, Upload};
 use super::{COMPOSE, IdJson, MAIL, MODIFY, READONLY};
 use crate::api;
 use crate::config::Provider;
@@ -51,28 +53,69 @@ struct ListJson {
     result_size_estimate: usize,
 }
 
-/// `POST …/drafts` with `{"message": {"raw", "threadId"}}`: `200` with the new draft, its
-/// message labelled `DRAFT`.
-pub(super) fn create(shared: &Shared, request: &Request, user: &str) -> Response {
-    let result = super::authorize(shared, request, user, &WRITE_SCOPES).and_then(|_| {
-        let message = required(read_message(request)?)?;
-        save(shared, &message, None)
-    });
+/// What a draft is saved from: the message and the thread it asks to join.
+pub(super) struct Content {
+    /// The message.
+    raw: Vec<u8>,
+    /// The request's `message.threadId`.
+    thread_id: Option<String>,
+}
+
+/// How a request carries its draft: [`from_json`] or [`from_upload`].
+pub(super) type Read = fn(&Request) -> Result<Content, Refusal>;
+
+/// The draft of a JSON `Draft` body (`{"message": {"raw", "threadId"}}`), within the JSON size
+/// limit `messages.send` has.
+pub(super) fn from_json(request: &Request) -> Result<Content, Refusal> {
+    let message = required(read_message(request)?)?;
+    Ok(Content {
+        raw: message.bytes()?,
+        thread_id: message.thread_id,
+    })
+}
+
+/// The draft of an upload: the message is the media; the multipart metadata is a `Draft` whose
+/// `message.threadId` counts (its `raw` does not: the media is the message).
+pub(super) fn from_upload(request: &Request) -> Result<Content, Refusal> {
+    let Upload {
+        metadata, media, ..
+    } = upload::read(request)?;
+    let fields = Fields::read(&metadata, "draft", &DRAFT_FIELDS)?;
+    let message = fields
+        .nested("message", &MESSAGE_FIELDS)?
+        .map(|m| Metadata::of(&m))
+        .transpose()?;
+    Ok(Content {
+        raw: media,
+        thread_id: message.and_then(|m| m.thread_id),
+    })
+}
+
+/// `POST …/drafts` (the draft read by `read`): `200` with the new draft, its message labelled
+/// `DRAFT`.
+pub(super) fn create(shared: &Shared, request: &Request, user: &str, read: Read) -> Response {
+    let result = super::authorize(shared, request, user, &WRITE_SCOPES)
+        .and_then(|_| save(shared, read(request)?, None));
     answer(result)
 }
 
-/// `PUT …/drafts/{id}` with `{"message": {"raw", "threadId"}}`: the draft keeps its id, its
-/// message is replaced by a new one (threaded by the request's `threadId` alone, as a new
-/// draft's is).
-pub(super) fn update(shared: &Shared, request: &Request, user: &str, id: &str) -> Response {
+/// `PUT …/drafts/{id}` (the draft read by `read`): the draft keeps its id, its message is
+/// replaced by a new one (threaded by the request's `threadId` alone, as a new draft's is).
+pub(super) fn update(
+    shared: &Shared,
+    request: &Request,
+    user: &str,
+    id: &str,
+    read: Read,
+) -> Response {
     let result = super::authorize(shared, request, user, &WRITE_SCOPES).and_then(|_| {
-        let message = required(read_message(request)?)?;
+        let content = read(request)?;
         let draft = {
             let mailbox = shared.mail.of(Provider::Google);
             let found = locate(&mailbox, id)?;
             (found.draft.unwrap_or(found.id.key), found.id.key)
         };
-        save(shared, &message, Some(draft))
+        save(shared, content, Some(draft))
     });
     answer(result)
 }
@@ -109,7 +152,7 @@ pub(super) fn list(shared: &Shared, request: &Request, user: &str) -> Response {
         Err(refused) => return *refused,
     };
     let query = Query::parse(request.query_param("q").unwrap_or_default());
-    let spam_trash = request.query_param("includeSpamTrash") == Some("true");
+    let spam_trash = super::include_spam_trash(request);
     let mut drafts: Vec<(u64, DraftJson<IdJson>)> = {
         let mailbox = shared.mail.of(Provider::Google);
         mailbox
@@ -208,16 +251,16 @@ fn required(message: Option<Metadata>) -> Result<Metadata, Refusal> {
     })
 }
 
-/// Saves `message` as a draft: a new one, or `draft` (its number and its current message's
+/// Saves `content` as a draft: a new one, or `draft` (its number and its current message's
 /// key) whose message it replaces. The bytes are read as `messages.send` reads them (address
 /// headers checked, though no recipient is needed yet; `From`, `Date` and `Message-ID` set as
 /// Gmail sets them) and join the thread `threadId` names when Gmail's threading rule lets them.
 fn save(
     shared: &Shared,
-    message: &Metadata,
+    content: Content,
     draft: Option<(u64, u64)>,
 ) -> Result<DraftJson<IdJson>, Refusal> {
-    let raw = message.bytes()?;
+    let Content { raw, thread_id } = content;
     let (from, _) = send::addresses(&raw)?;
     let raw = send::with_gmail_headers(shared, raw, from.as_deref());
     let mut mailbox = shared.mail.of(Provider::Google);
@@ -226,8 +269,7 @@ fn save(
     {
         return Err(Box::new(api::google_entity_not_found()));
     }
-    let thread = message
-        .thread_id
+    let thread = thread_id
         .as_deref()
         .and_then(|t| send::joined_thread(&mailbox, t, &raw));
     let tags = BTreeSet::from([DRAFT.to_owned()]);

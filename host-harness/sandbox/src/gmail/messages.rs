@@ -28,7 +28,8 @@ pub(crate) const INLINE_LIMIT: usize = 16 * 1024;
 /// What every attachment id starts with (as Gmail's do).
 const ATTACHMENT_PREFIX: &str = "ANGjdJ";
 
-/// `GET …/messages`: the messages matching `q` and `labelIds`, newest first.
+/// `GET …/messages`: the messages matching `q` and `labelIds`, newest first; those in spam or
+/// trash only with `includeSpamTrash=true`.
 pub(super) fn list(shared: &Shared, request: &Request, user: &str) -> Response {
     let grant = match super::authorize(shared, request, user, &SCOPES) {
         Ok(grant) => grant,
@@ -53,9 +54,7 @@ pub(super) fn list(shared: &Shared, request: &Request, user: &str) -> Response {
     };
     let query = Query::parse(q);
     let label_ids: Vec<&str> = request.query_all("labelIds");
-    let spam_trash = request.query_param("includeSpamTrash") == Some("true")
-        || query.names_spam_or_trash()
-        || label_ids.iter().any(|l| *l == "SPAM" || *l == "TRASH");
+    let spam_trash = super::include_spam_trash(request);
     let mut matching: Vec<(u64, IdJson)> = {
         let mailbox = shared.mail.of(Provider::Google);
         mailbox

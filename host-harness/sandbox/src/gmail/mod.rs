@@ -68,10 +68,10 @@ pub(crate) fn route(shared: &Shared, request: &Request, user: &str, rest: &[&str
         }
         ["threads", id] if get => threads::get(shared, request, user, id),
         ["drafts"] if get => drafts::list(shared, request, user),
-        ["drafts"] if post => drafts::create(shared, request, user),
+        ["drafts"] if post => drafts::create(shared, request, user, drafts::from_json),
         ["drafts", "send"] if post => drafts::send(shared, request, user),
         ["drafts", id] if get => drafts::get(shared, request, user, id),
-        ["drafts", id] if put => drafts::update(shared, request, user, id),
+        ["drafts", id] if put => drafts::update(shared, request, user, id, drafts::from_json),
         ["drafts", id] if delete => drafts::delete(shared, request, user, id),
         ["history"] if get => history::list(shared, request, user),
         ["labels"] if get => labels::list(shared, request, user),
@@ -81,9 +81,21 @@ pub(crate) fn route(shared: &Shared, request: &Request, user: &str, rest: &[&str
     }
 }
 
-/// Answers a POST to `/upload/gmail/v1/users/{user}/messages/send`.
-pub(crate) fn upload(shared: &Shared, request: &Request, user: &str) -> Response {
-    send::upload(shared, request, user)
+/// Answers a request under `/upload/gmail/v1/users/{user}/`, `rest` being the segments after
+/// `user`: the media upload URLs of `messages.send` (`POST messages/send`), `drafts.create`
+/// (`POST drafts`) and `drafts.update` (`PUT drafts/{id}`) (shared/specs
+/// gmail/gmail-v1-discovery.json, `mediaUpload.protocols.simple.path`).
+pub(crate) fn upload(shared: &Shared, request: &Request, user: &str, rest: &[&str]) -> Response {
+    let (post, put) = (
+        request.method == Method::POST,
+        request.method == Method::PUT,
+    );
+    match rest {
+        ["messages", "send"] if post => send::upload(shared, request, user),
+        ["drafts"] if post => drafts::create(shared, request, user, drafts::from_upload),
+        ["drafts", id] if put => drafts::update(shared, request, user, id, drafts::from_upload),
+        _ => api::google_not_found(&request.path),
+    }
 }
 
 /// Checks the bearer token, that it holds one of `scopes`, and that `user` (`me` or an
@@ -110,6 +122,15 @@ pub(crate) fn authorize(
         )));
     }
     Ok(grant)
+}
+
+/// Whether a list (`messages.list`, `drafts.list`) shows what is in `SPAM` and `TRASH`: only with
+/// `includeSpamTrash=true` ("Include messages from `SPAM` and `TRASH` in the results", default
+/// false: shared/specs gmail/gmail-v1-discovery.json, `users.messages.list` and
+/// `users.drafts.list`). The stricter reading: without it nothing in spam or trash is listed,
+/// even when `labelIds` or `q` name `SPAM` or `TRASH` (such a list is then empty).
+fn include_spam_trash(request: &Request) -> bool {
+    request.query_param("includeSpamTrash") == Some("true")
 }
 
 /// Whether `grant` only allows metadata (headers and labels, no bodies and no search).

@@ -17,7 +17,7 @@ enum Term {
     Before(u64),
     /// Carries this label id (`None`: a label that does not exist, which nothing carries).
     Label(Option<String>),
-    /// `in:anywhere`: everything, spam and trash included.
+    /// `in:anywhere`: everything (spam and trash only where the list includes them).
     Anywhere,
     /// Has a file attached.
     Attachment,
@@ -53,19 +53,6 @@ impl Query {
             })
             .collect();
         Query { terms }
-    }
-
-    /// Whether the query asks for messages in spam or trash by name (which lists them even
-    /// without `includeSpamTrash`).
-    pub fn names_spam_or_trash(&self) -> bool {
-        self.terms.iter().any(|(negated, term)| {
-            !negated
-                && match term {
-                    Term::Anywhere => true,
-                    Term::Label(Some(id)) => id == "SPAM" || id == "TRASH",
-                    _ => false,
-                }
-        })
     }
 
     /// Whether `message`, labelled `labels`, matches every term.
@@ -185,8 +172,6 @@ mod tests {
                 (true, Term::Label(Some("UNREAD".into()))),
             ]
         );
-        assert!(Query::parse("in:trash").names_spam_or_trash());
-        assert!(!Query::parse("-in:spam").names_spam_or_trash());
         assert_eq!(
             Query::parse("label:projects-alpha").terms[0].1,
             Term::Label(Some("Label_3".into()))

@@ -31,8 +31,6 @@ const SCOPES: [&str; 4] = [MAIL, MODIFY, COMPOSE, SEND];
 /// The largest JSON request body Google's front end reads (5 MB); bigger messages go to the
 /// upload URL.
 const JSON_LIMIT: usize = 5 * 1024 * 1024;
-/// The largest message the upload URL takes: `mediaUpload.maxSize` of `messages.send` (35 MB).
-const UPLOAD_LIMIT: usize = 36_700_160;
 /// The members of a `Message` resource, which a send request may carry (Gmail reads `raw` and
 /// `threadId`).
 pub(super) const MESSAGE_FIELDS: [&str; 10] = [
@@ -87,11 +85,6 @@ pub(super) fn upload(shared: &Shared, request: &Request, user: &str) -> Response
             media,
             route,
         } = upload;
-        if media.len() > UPLOAD_LIMIT {
-            return Err(Box::new(api::google_too_large(&format!(
-                "Media is too large. Limit: {UPLOAD_LIMIT} bytes."
-            ))));
-        }
         Ok((media, Metadata::read(&metadata)?.thread_id, route))
     });
     match result {

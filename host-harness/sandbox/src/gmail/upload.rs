@@ -1,10 +1,16 @@
-//! The media upload protocols of `messages.send` (`/upload/gmail/v1/…`): the message as the
-//! whole body (`uploadType=media`), or as the second part of a `multipart/related` body whose
-//! first part is the JSON `Message` metadata (`uploadType=multipart`).
+//! The media upload protocols of `messages.send`, `drafts.create` and `drafts.update`
+//! (`/upload/gmail/v1/…`): the message as the whole body (`uploadType=media`), or as the second
+//! part of a `multipart/related` body whose first part is the JSON metadata, the resource the
+//! method takes (`uploadType=multipart`).
 
 use crate::api;
 use crate::sent::SendRoute;
 use crate::wire::{Refusal, Request};
+
+/// The largest message the upload URLs take: `mediaUpload.maxSize` of `messages.send`,
+/// `drafts.create` and `drafts.update` (36,700,160 bytes: shared/specs
+/// gmail/gmail-v1-discovery.json).
+const MAX_SIZE: usize = 36_700_160;
 
 /// What an upload request carries.
 pub(super) struct Upload {
@@ -17,7 +23,8 @@ pub(super) struct Upload {
 }
 
 /// Reads the upload in `request`; Google's 400 for a missing or unknown `uploadType`, a
-/// multipart body without two parts, or media that is not a message.
+/// multipart body without two parts, or media that is not a message, and its 413 for a message
+/// over [`MAX_SIZE`].
 pub(super) fn read(request: &Request) -> Result<Upload, Refusal> {
     let upload = match request.query_param("uploadType") {
         Some("media") => {
@@ -34,6 +41,11 @@ pub(super) fn read(request: &Request) -> Result<Upload, Refusal> {
             return Err(Box::new(api::google_rejected("wrongUrlForUpload", message)));
         }
     };
+    if upload.media.len() > MAX_SIZE {
+        return Err(Box::new(api::google_too_large(&format!(
+            "Media is too large. Limit: {MAX_SIZE} bytes."
+        ))));
+    }
     Ok(upload)
 }
 
@@ -61,7 +73,8 @@ fn multipart(request: &Request) -> Result<Upload, Refusal> {
     })
 }
 
-/// Google's 400 unless `media_type` is one `messages.send` accepts (`message/*`).
+/// Google's 400 unless `media_type` is one the methods accept (`mediaUpload.accept`:
+/// `message/*`).
 fn accept(media_type: &str) -> Result<(), Refusal> {
     match media_type.starts_with("message/") {
         true => Ok(()),

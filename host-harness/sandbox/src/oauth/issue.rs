@@ -149,6 +149,10 @@ fn id_token(grant: &Grant, user: &SandboxUser, now: SystemTime) -> String {
     let map = claims.as_object_mut().expect("claims are an object");
     let mut add = |name: &str, value: Value| map.insert(name.to_owned(), value);
     match grant.provider {
+        // Google's ID token claims: `email` and `email_verified` "provided when the request scope
+        // included the string `email`", `name` possibly provided with `profile`:
+        // https://developers.google.com/identity/openid-connect/openid-connect#an-id-tokens-payload
+        // (the stricter reading: never without it).
         Provider::Google => {
             if scope::holds(&grant.scopes, scope::GOOGLE_EMAIL) {
                 add("email", json!(user.email));

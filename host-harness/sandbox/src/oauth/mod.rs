@@ -20,6 +20,22 @@ use crate::mint;
 use crate::state::{Grant, PendingCode, Shared};
 use crate::wire::{self, Request, Response};
 
+/// How the token endpoint refuses refresh-token grants while [`crate::Sandbox::refuse_refresh`]
+/// holds one: the answers Entra ID gives when a policy or a missing consent stops a silent
+/// refresh, and the answer for a grant that is no longer good. Google has neither of the first
+/// two; it answers `invalid_grant` to all three.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RefreshRefusal {
+    /// Conditional Access demands multifactor authentication: Entra's `interaction_required`
+    /// (AADSTS50076).
+    InteractionRequired,
+    /// The user or an administrator has not consented (or no longer consents) to what the app
+    /// asks: Entra's `invalid_grant` with `suberror` `consent_required` (AADSTS65001).
+    ConsentRequired,
+    /// The grant is gone (revoked, expired): `invalid_grant`, as after [`crate::Sandbox::revoke`].
+    InvalidGrant,
+}
+
 /// Whether revoking `provider`'s grants also ends its access tokens.
 pub(crate) fn revocation_ends_access(provider: Provider) -> bool {
     rules::of(provider).revocation_ends_access
@@ -217,7 +233,9 @@ fn redeem_code(
 }
 
 /// `grant_type=refresh_token`: Google keeps the refresh token (and sends none back); Microsoft
-/// replaces it with a new one each time.
+/// answers with a new one each time and, unless its tokens are single-use, the one used stays
+/// valid. While the provider refuses refreshes, a token that passes every other check gets that
+/// refusal (and is not spent).
 fn redeem_refresh_token(
     shared: &Shared,
     provider: Provider,
@@ -227,7 +245,8 @@ fn redeem_refresh_token(
     let token =
         field(request, "refresh_token").ok_or(TokenRefusal::MissingParameter("refresh_token"))?;
     let rules = rules::of(provider);
-    let next = rules.rotates_refresh.then(|| rules.new_refresh_token());
+    let next = rules.issues_new_refresh.then(|| rules.new_refresh_token());
+    let refused = shared.store.refresh_refusal(provider);
     let grant = shared.store.use_refresh(
         provider,
         token,
@@ -235,7 +254,11 @@ fn redeem_refresh_token(
             if grant.client_id != client.client_id {
                 return Err(TokenRefusal::RefreshOtherClient);
             }
-            check_token_scope(provider, request, grant)
+            check_token_scope(provider, request, grant)?;
+            match refused {
+                Some((refusal, since)) => Err(TokenRefusal::refused(refusal, grant, since)),
+                None => Ok(()),
+            }
         },
         next.clone(),
     )?;

@@ -9,8 +9,9 @@ pub(super) struct Rules {
     code_prefix: &'static str,
     /// What refresh tokens start with (Google `1//0…`, Entra ID `0.A…`).
     refresh_prefix: &'static str,
-    /// Every refresh returns a new refresh token and spends the one used (Microsoft).
-    pub rotates_refresh: bool,
+    /// Every refresh returns a new refresh token (Microsoft; Google keeps the one it issued and
+    /// sends none back). Whether the one used stays valid is the sandbox's single-use setting.
+    pub issues_new_refresh: bool,
     /// Revoking the grant also ends its access tokens (Google; Entra access tokens live on until
     /// they expire).
     pub revocation_ends_access: bool,
@@ -22,7 +23,7 @@ pub(super) struct Rules {
 const GOOGLE: Rules = Rules {
     code_prefix: "4/0A",
     refresh_prefix: "1//0",
-    rotates_refresh: false,
+    issues_new_refresh: false,
     revocation_ends_access: true,
     checks_token_scope: false,
 };
@@ -30,7 +31,7 @@ const GOOGLE: Rules = Rules {
 const MICROSOFT: Rules = Rules {
     code_prefix: "0.A",
     refresh_prefix: "0.A",
-    rotates_refresh: true,
+    issues_new_refresh: true,
     revocation_ends_access: false,
     checks_token_scope: true,
 };

@@ -161,13 +161,15 @@ fn list_filters_by_date_labels_and_query() {
     assert_eq!(bad.json()["error"]["status"], "INVALID_ARGUMENT");
 }
 
+/// Spam and trash are listed only with `includeSpamTrash=true` (shared/specs
+/// gmail/gmail-v1-discovery.json, `users.messages.list`), even when `labelIds` or `q` name them.
 #[test]
 fn spam_and_trash_only_when_asked() {
     let (sandbox, token) = seeded(150);
     let default = list_all(&sandbox, &token, "maxResults=500");
     let everything = list_all(&sandbox, &token, "maxResults=500&includeSpamTrash=true");
-    let spam = list_all(&sandbox, &token, "labelIds=SPAM");
-    let trash = list_all(&sandbox, &token, "q=in:trash");
+    let spam = list_all(&sandbox, &token, "labelIds=SPAM&includeSpamTrash=true");
+    let trash = list_all(&sandbox, &token, "q=in:trash&includeSpamTrash=true");
     assert!(!spam.is_empty() && !trash.is_empty());
     assert_eq!(everything.len(), default.len() + spam.len() + trash.len());
     assert!(
@@ -175,6 +177,21 @@ fn spam_and_trash_only_when_asked() {
             .chain(&trash)
             .all(|id| !default.contains(id) && everything.contains(id))
     );
+    for asked in [
+        "labelIds=SPAM",
+        "labelIds=TRASH",
+        "q=in:spam",
+        "q=in:trash",
+        "q=in:anywhere&maxResults=500",
+        "labelIds=SPAM&includeSpamTrash=false",
+    ] {
+        let listed = list_all(&sandbox, &token, asked);
+        assert!(
+            listed.iter().all(|id| default.contains(id)),
+            "{asked} listed spam or trash"
+        );
+    }
+    assert!(list_all(&sandbox, &token, "labelIds=TRASH").is_empty());
 }
 
 /// Checks part `part` of raw message `mail` (as mailparse reads it) and its descendants,

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::support::*;
-use crate::{Provider, Sandbox};
+use crate::{Provider, RefreshRefusal, Sandbox};
 
 const ACCOUNTS: &str = "accounts.google.com";
 const OAUTH2: &str = "oauth2.googleapis.com";
@@ -517,6 +517,59 @@ fn refresh_does_not_rotate() {
     assert_eq!(access_tokens.len(), 3);
     for token in &access_tokens {
         assert_eq!(get(&sandbox, GMAIL, PROFILE, Some(token)).status, 200);
+    }
+}
+
+/// Google's token endpoint has no `interaction_required` or `consent_required`: a refresh its
+/// session control stops is `invalid_grant` / `invalid_rapt`, one whose consent is gone or whose
+/// grant is gone is `invalid_grant` "Token has been expired or revoked." Lifted, the same token
+/// refreshes again; Microsoft's refusals leave Google alone.
+#[test]
+fn refused_refreshes_are_invalid_grant() {
+    let sandbox = sandbox();
+    let tokens = connect(&sandbox);
+    let token = tokens["refresh_token"].as_str().unwrap();
+    sandbox.refuse_refresh(Provider::Microsoft, Some(RefreshRefusal::InvalidGrant));
+    assert_eq!(refresh(&sandbox, token).status, 200);
+
+    sandbox.refuse_refresh(Provider::Google, Some(RefreshRefusal::InteractionRequired));
+    let reauth = refresh(&sandbox, token);
+    assert_eq!(reauth.status, 400, "{}", reauth.text);
+    assert_eq!(
+        reauth.json(),
+        json!({
+            "error": "invalid_grant",
+            "error_description": "reauth related error (invalid_rapt)",
+            "error_uri": "https://support.google.com/a/answer/9368756",
+            "error_subtype": "invalid_rapt",
+        })
+    );
+    for refusal in [
+        RefreshRefusal::ConsentRequired,
+        RefreshRefusal::InvalidGrant,
+    ] {
+        sandbox.refuse_refresh(Provider::Google, Some(refusal));
+        assert_error(
+            &refresh(&sandbox, token),
+            400,
+            "invalid_grant",
+            "Token has been expired or revoked.",
+        );
+    }
+    // Other checks come first.
+    assert_error(
+        &refresh(&sandbox, "1//0never-issued"),
+        400,
+        "invalid_grant",
+        "Bad Request",
+    );
+    // Single-use has nothing to spend at Google: it sends no new refresh token.
+    sandbox.set_single_use_refresh(Provider::Google, true);
+    sandbox.refuse_refresh(Provider::Google, None);
+    for _ in 0..2 {
+        let renewed = refresh(&sandbox, token);
+        assert_eq!(renewed.status, 200, "{}", renewed.text);
+        assert!(renewed.json().get("refresh_token").is_none());
     }
 }
 

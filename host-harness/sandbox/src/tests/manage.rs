@@ -230,7 +230,7 @@ fn gmail_trash_untrash_and_delete_for_good() {
         &sandbox,
         &token,
         "GET",
-        "/messages?q=in:trash",
+        "/messages?q=in:trash&includeSpamTrash=true",
         &Value::Null,
     );
     assert!(
@@ -1036,13 +1036,7 @@ fn graph_json_batches() {
     );
 
     // A fault meant for one request answers that request only.
-    sandbox.fail_next(Fault {
-        provider: Provider::Microsoft,
-        path_contains: ids[0].clone(),
-        status: 429,
-        retry_after: Some(3),
-        times: 1,
-    });
+    sandbox.fail_next(Fault::status(Provider::Microsoft, &ids[0], 429).retry_after(3));
     let requests = json!([
         {"id": "a", "method": "GET", "url": format!("/me/messages/{}", ids[0])},
         {"id": "b", "method": "GET", "url": format!("/me/messages/{}", ids[1])},

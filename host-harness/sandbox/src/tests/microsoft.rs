@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::support::*;
-use crate::{Provider, Sandbox};
+use crate::{Provider, RefreshRefusal, Sandbox};
 
 const LOGIN: &str = "login.microsoftonline.com";
 const GRAPH: &str = "graph.microsoft.com";
@@ -57,22 +57,36 @@ fn connect(sandbox: &Sandbox) -> Value {
     answer.json()
 }
 
-/// Checks Entra's error envelope and returns its description.
+/// Checks Entra's error envelope (without `suberror`) and returns its description.
 fn assert_entra_error(answer: &Answer, status: u16, error: &str, code: u32) -> String {
+    assert_entra_refusal(answer, status, error, code, None)
+}
+
+/// Checks Entra's error envelope, with `suberror` when given, and returns its description.
+fn assert_entra_refusal(
+    answer: &Answer,
+    status: u16,
+    error: &str,
+    code: u32,
+    suberror: Option<&str>,
+) -> String {
     assert_eq!(answer.status, status, "{}", answer.text);
     let body = answer.json();
-    assert_eq!(
-        keys(&body),
-        [
-            "correlation_id",
-            "error",
-            "error_codes",
-            "error_description",
-            "error_uri",
-            "timestamp",
-            "trace_id"
-        ]
-    );
+    let mut expected = vec![
+        "correlation_id",
+        "error",
+        "error_codes",
+        "error_description",
+        "error_uri",
+        "timestamp",
+        "trace_id",
+    ];
+    expected.extend(suberror.map(|_| "suberror"));
+    expected.sort_unstable();
+    assert_eq!(keys(&body), expected);
+    if let Some(suberror) = suberror {
+        assert_eq!(body["suberror"], suberror);
+    }
     assert_eq!(body["error"], error);
     assert_eq!(body["error_codes"], json!([code]));
     assert_eq!(
@@ -183,8 +197,10 @@ fn full_code_flow() {
     );
 }
 
+/// Entra answers each refresh with a new refresh token and does not revoke the one used
+/// (https://learn.microsoft.com/en-us/entra/identity-platform/refresh-tokens): both keep working.
 #[test]
-fn refresh_rotates_and_the_old_token_is_refused() {
+fn refresh_returns_a_new_token_and_the_old_one_stays_valid() {
     let sandbox = sandbox();
     let tokens = connect(&sandbox);
     let first = tokens["refresh_token"].as_str().unwrap();
@@ -197,6 +213,29 @@ fn refresh_rotates_and_the_old_token_is_refused() {
     let me = get(&sandbox, GRAPH, ME_SELECT, renewed["access_token"].as_str());
     assert_eq!(me.status, 200);
 
+    for token in [first, first, second] {
+        let again = refresh(&sandbox, token, MICROSOFT_SCOPES);
+        assert_eq!(again.status, 200, "{}", again.text);
+        assert_ne!(again.json()["refresh_token"], token);
+    }
+    assert_entra_error(
+        &refresh(&sandbox, "0.Anever-issued", MICROSOFT_SCOPES),
+        400,
+        "invalid_grant",
+        9002313,
+    );
+}
+
+/// The stricter option: with single-use refresh tokens a refresh spends the token used.
+#[test]
+fn single_use_refresh_spends_the_old_token() {
+    let sandbox = sandbox();
+    let tokens = connect(&sandbox);
+    sandbox.set_single_use_refresh(Provider::Microsoft, true);
+    let first = tokens["refresh_token"].as_str().unwrap();
+    let answer = refresh(&sandbox, first, MICROSOFT_SCOPES);
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let second = answer.json()["refresh_token"].as_str().unwrap().to_owned();
     for _ in 0..2 {
         let description = assert_entra_error(
             &refresh(&sandbox, first, MICROSOFT_SCOPES),
@@ -206,14 +245,73 @@ fn refresh_rotates_and_the_old_token_is_refused() {
         );
         assert!(description.contains("'refresh_token' or 'assertion' is not valid"));
     }
-    let third = refresh(&sandbox, second, MICROSOFT_SCOPES);
+    let third = refresh(&sandbox, &second, MICROSOFT_SCOPES);
     assert_eq!(third.status, 200, "{}", third.text);
+
+    // Switched off again, tokens issued since stay valid after use.
+    sandbox.set_single_use_refresh(Provider::Microsoft, false);
+    let fourth = third.json()["refresh_token"].as_str().unwrap().to_owned();
+    for _ in 0..2 {
+        assert_eq!(refresh(&sandbox, &fourth, MICROSOFT_SCOPES).status, 200);
+    }
+}
+
+/// Conditional Access demanding MFA (AADSTS50076, `interaction_required`), a missing consent
+/// (AADSTS65001, `invalid_grant` with `suberror` `consent_required`) and a grant that is gone
+/// (AADSTS50173), each while set; the refresh token survives them.
+#[test]
+fn refused_refreshes_answer_as_entra() {
+    let sandbox = sandbox();
+    let tokens = connect(&sandbox);
+    let token = tokens["refresh_token"].as_str().unwrap();
+    sandbox.set_single_use_refresh(Provider::Microsoft, true);
+
+    sandbox.refuse_refresh(
+        Provider::Microsoft,
+        Some(RefreshRefusal::InteractionRequired),
+    );
+    let description = assert_entra_error(
+        &refresh(&sandbox, token, MICROSOFT_SCOPES),
+        400,
+        "interaction_required",
+        50076,
+    );
+    assert!(description.starts_with(
+        "AADSTS50076: Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '00000003-0000-0000-c000-000000000000'.\r\n"
+    ));
+    // Other checks come first: an unknown token is still that.
     assert_entra_error(
         &refresh(&sandbox, "0.Anever-issued", MICROSOFT_SCOPES),
         400,
         "invalid_grant",
         9002313,
     );
+
+    sandbox.refuse_refresh(Provider::Microsoft, Some(RefreshRefusal::ConsentRequired));
+    let description = assert_entra_refusal(
+        &refresh(&sandbox, token, MICROSOFT_SCOPES),
+        400,
+        "invalid_grant",
+        65001,
+        Some("consent_required"),
+    );
+    assert!(description.starts_with(
+        "AADSTS65001: The user or administrator has not consented to use the application with ID 'sandbox-microsoft-client'"
+    ));
+
+    sandbox.refuse_refresh(Provider::Microsoft, Some(RefreshRefusal::InvalidGrant));
+    let description = assert_entra_error(
+        &refresh(&sandbox, token, MICROSOFT_SCOPES),
+        400,
+        "invalid_grant",
+        50173,
+    );
+    assert!(description.contains("The grant was issued on '"));
+
+    // Lifted, the same (single-use) token refreshes: refusals did not spend it.
+    sandbox.refuse_refresh(Provider::Microsoft, None);
+    let renewed = refresh(&sandbox, token, MICROSOFT_SCOPES);
+    assert_eq!(renewed.status, 200, "{}", renewed.text);
 }
 
 #[test]
@@ -256,11 +354,12 @@ fn token_scope_beyond_consent() {
     let sandbox = sandbox();
     let tokens = connect(&sandbox);
     let refresh_token = tokens["refresh_token"].as_str().unwrap();
-    assert_entra_error(
+    assert_entra_refusal(
         &refresh(&sandbox, refresh_token, "offline_access Calendars.Read"),
         400,
         "invalid_grant",
         65001,
+        Some("consent_required"),
     );
     let description = assert_entra_error(
         &refresh(
@@ -680,7 +779,13 @@ fn graph_refusals() {
     let code = authorize_code(&sandbox, &request);
     let tokens = exchange(&sandbox, "common", &code, Some(&verifier));
     // The component's scope field asks for more than this consent: refused.
-    assert_entra_error(&tokens, 400, "invalid_grant", 65001);
+    assert_entra_refusal(
+        &tokens,
+        400,
+        "invalid_grant",
+        65001,
+        Some("consent_required"),
+    );
     let code = authorize_code(&sandbox, &request);
     let answer = post_form(
         &sandbox,

@@ -1,5 +1,6 @@
 //! End-to-end tests: every request goes over loopback HTTP to a running sandbox.
 
+mod drafts_upload;
 mod generator;
 mod gmail;
 mod google;

@@ -80,6 +80,7 @@ pub(super) fn token_error(refusal: &TokenRefusal) -> Response {
         trace_id: trace.trace_id.clone(),
         correlation_id: trace.correlation_id.clone(),
         error_uri: format!("https://login.microsoftonline.com/error?code={code}"),
+        suberror: suberror(refusal),
     };
     wire::json(status, &body)
 }
@@ -94,6 +95,24 @@ struct EntraError {
     trace_id: String,
     correlation_id: String,
     error_uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suberror: Option<&'static str>,
+}
+
+/// The `suberror` Entra adds to some refusals to say what the user must do: `consent_required`
+/// with AADSTS65001, as Entra answers a refresh the user has not consented to, e.g.
+/// `{"error":"invalid_grant","error_description":"AADSTS65001: …","error_codes":[65001],…,
+/// "suberror":"consent_required"}` (captured answers of the v2.0 token endpoint to refresh-token
+/// grants: https://github.com/O365/python-o365/issues/323,
+/// https://github.com/stevenmaguire/oauth2-microsoft/issues/31). Entra's AADSTS50076 answers
+/// carry no documented `suberror`, so the sandbox sends none with them.
+fn suberror(refusal: &TokenRefusal) -> Option<&'static str> {
+    match refusal {
+        TokenRefusal::ScopeNotConsented { .. } | TokenRefusal::ConsentRequired { .. } => {
+            Some("consent_required")
+        }
+        _ => None,
+    }
 }
 
 /// Entra's status, `error`, AADSTS code and message.
@@ -173,9 +192,9 @@ fn status_and_words(refusal: &TokenRefusal) -> (StatusCode, &'static str, u32, S
             "The Code_Verifier does not match the code_challenge supplied in the authorization request.".to_owned(),
         ),
         R::Refresh(RefreshProblem::Unknown) => (bad, "invalid_grant", 9002313, malformed()),
-        // Entra documents no error for reusing a refresh token it has replaced (it usually still
-        // honours old ones); the sandbox refuses them, with the error Entra gives a refresh token
-        // it no longer accepts, so that clients which keep the old token are caught.
+        // Entra does not revoke a refresh token by using it, so it documents no error for reusing
+        // one; with single-use refresh tokens (the sandbox's stricter option) the sandbox refuses
+        // a spent one with the error Entra gives a refresh token it no longer accepts.
         R::Refresh(RefreshProblem::Rotated) | R::RefreshOtherClient => {
             (bad, "invalid_grant", 70000, not_valid())
         }
@@ -190,15 +209,39 @@ fn status_and_words(refusal: &TokenRefusal) -> (StatusCode, &'static str, u32, S
             ),
         ),
         R::InvalidScope(scope) => (bad, "invalid_scope", 70011, invalid_scope(scope)),
-        R::ScopeNotConsented { client_id } => (
+        R::ScopeNotConsented { client_id } | R::ConsentRequired { client_id } => {
+            (bad, "invalid_grant", 65001, not_consented(client_id))
+        }
+        // AADSTS50076 (UserStrongAuthClientAuthNRequired): a Conditional Access policy (or
+        // per-user enforcement) demands multifactor authentication the refresh token does not
+        // carry; the app must send a new interactive authorization request. Entra answers it at
+        // the token endpoint with `interaction_required`, which it lists among its token
+        // endpoint errors ("the request requires user interaction, for example an additional
+        // authentication step"): https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes
+        // and https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow#error-codes-for-token-endpoint-errors.
+        // AADSTS50079 (UserStrongAuthEnrollmentRequired) is for a user who has yet to register
+        // for multifactor authentication, not the case of a signed-in user asked for it again.
+        // Message as Entra words it: https://github.com/Azure/ms-rest-nodeauth/issues/93,
+        // https://github.com/microsoft/Partner-Center-PowerShell/issues/259 (a refresh).
+        R::InteractionRequired => (
             bad,
-            "invalid_grant",
-            65001,
+            "interaction_required",
+            50076,
             format!(
-                "The user or administrator has not consented to use the application with ID '{client_id}' named '{client_id}'. Send an interactive authorization request for this user and resource."
+                "Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '{GRAPH_APP_ID}'."
             ),
         ),
     }
+}
+
+/// The application ID of Microsoft Graph, the resource the sandbox's tokens are for.
+const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
+
+/// AADSTS65001's message (DelegationDoesNotExist): the consent for `client_id` is missing.
+fn not_consented(client_id: &str) -> String {
+    format!(
+        "The user or administrator has not consented to use the application with ID '{client_id}' named '{client_id}'. Send an interactive authorization request for this user and resource."
+    )
 }
 
 /// AADSTS900144's message.

@@ -44,20 +44,42 @@ pub(super) fn redirect_params(refusal: &RedirectRefusal) -> Vec<(&'static str, S
 /// Google's token error answer.
 pub(super) fn token_error(refusal: &TokenRefusal) -> Response {
     let (status, error, error_description) = status_and_words(refusal);
+    let reauth = matches!(refusal, TokenRefusal::InteractionRequired);
     wire::json(
         status,
         &GoogleError {
             error,
             error_description,
+            error_uri: reauth.then_some(REAUTH_HELP),
+            error_subtype: reauth.then_some("invalid_rapt"),
         },
     )
 }
 
-/// Google's token error: `{"error","error_description"}`.
+/// Google's token error: `{"error","error_description"}`, and for a refresh its session control
+/// stops, `error_uri` and `error_subtype`.
 #[derive(Serialize)]
 struct GoogleError {
     error: &'static str,
     error_description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_uri: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_subtype: Option<&'static str>,
+}
+
+/// The help page Google names when its session control demands that the user sign in again.
+const REAUTH_HELP: &str = "https://support.google.com/a/answer/9368756";
+
+/// Google's answer to a refresh token it no longer takes (revoked, unused for six months, the
+/// password changed, a session policy):
+/// https://developers.google.com/identity/protocols/oauth2#expiration.
+fn expired_or_revoked() -> (StatusCode, &'static str, String) {
+    (
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+        "Token has been expired or revoked.".to_owned(),
+    )
 }
 
 /// Google's status, `error` and `error_description`.
@@ -101,16 +123,27 @@ fn status_and_words(refusal: &TokenRefusal) -> (StatusCode, &'static str, String
         R::RedirectMismatch { .. } => (bad, "redirect_uri_mismatch", "Bad Request".to_owned()),
         R::VerifierMissing => (bad, "invalid_grant", "Missing code verifier.".to_owned()),
         R::VerifierMismatch => (bad, "invalid_grant", "Invalid code verifier.".to_owned()),
-        R::Refresh(RefreshProblem::Revoked { .. }) => (
-            bad,
-            "invalid_grant",
-            "Token has been expired or revoked.".to_owned(),
-        ),
+        R::Refresh(RefreshProblem::Revoked { .. }) => expired_or_revoked(),
         R::Refresh(_) => (bad, "invalid_grant", "Bad Request".to_owned()),
         R::RefreshOtherClient => (bad, "unauthorized_client", "Unauthorized".to_owned()),
         // Google does not check the scope of token requests (see `rules`); these never occur.
         R::InvalidScope(_) | R::ScopeNotConsented { .. } => {
             (bad, "invalid_scope", "Bad Request".to_owned())
         }
+        // Google's token endpoint has no `consent_required`: OpenID Connect defines it for the
+        // authorization endpoint only, and Google answers a refresh token whose consent is gone
+        // as one revoked.
+        R::ConsentRequired { .. } => expired_or_revoked(),
+        // Nor `interaction_required`: when a Google Workspace session control policy wants the
+        // user to sign in again, the refresh is `invalid_grant` with subtype `invalid_rapt`
+        // (https://support.google.com/a/answer/9368756; answer as captured in
+        // https://github.com/blinkk/rootjs/issues/747:
+        // `{"error":"invalid_grant","error_description":"reauth related error (invalid_rapt)",
+        // "error_uri":"https://support.google.com/a/answer/9368756","error_subtype":"invalid_rapt"}`).
+        R::InteractionRequired => (
+            bad,
+            "invalid_grant",
+            "reauth related error (invalid_rapt)".to_owned(),
+        ),
     }
 }

@@ -8,10 +8,13 @@
 mod entra;
 mod google;
 
+use std::time::SystemTime;
+
 use http::StatusCode;
 
+use super::RefreshRefusal;
 use crate::config::Provider;
-use crate::state::{CodeProblem, RefreshProblem};
+use crate::state::{CodeProblem, Grant, RefreshProblem};
 use crate::wire::{self, Response};
 
 /// An authorization request refused with an error page, because the redirect URI cannot be
@@ -103,6 +106,35 @@ pub(super) enum TokenRefusal {
         /// The client ID sent.
         client_id: String,
     },
+    /// A refresh the provider's policy stops until the user signs in again interactively
+    /// (multifactor authentication demanded).
+    InteractionRequired,
+    /// A refresh the provider refuses because the user's consent to the app is missing.
+    ConsentRequired {
+        /// The client ID sent.
+        client_id: String,
+    },
+}
+
+impl TokenRefusal {
+    /// The refusal of a refresh of `grant` while the provider answers `refusal` (set at
+    /// `since`): a missing grant reads as one revoked then.
+    pub(in crate::oauth) fn refused(
+        refusal: RefreshRefusal,
+        grant: &Grant,
+        since: SystemTime,
+    ) -> TokenRefusal {
+        match refusal {
+            RefreshRefusal::InteractionRequired => TokenRefusal::InteractionRequired,
+            RefreshRefusal::ConsentRequired => TokenRefusal::ConsentRequired {
+                client_id: grant.client_id.clone(),
+            },
+            RefreshRefusal::InvalidGrant => TokenRefusal::Refresh(RefreshProblem::Revoked {
+                issued: grant.issued,
+                revoked: since,
+            }),
+        }
+    }
 }
 
 impl From<CodeProblem> for TokenRefusal {

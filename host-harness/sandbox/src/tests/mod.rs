@@ -4,6 +4,8 @@ mod generator;
 mod gmail;
 mod google;
 mod graph;
+mod graph_ids;
+mod graph_support;
 mod manage;
 mod microsoft;
 mod send;

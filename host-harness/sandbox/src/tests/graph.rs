@@ -254,7 +254,7 @@ fn delta_pages_the_folder_then_hands_a_delta_link() {
         .iter()
         .map(|e| e["receivedDateTime"].as_str().unwrap())
         .collect();
-    // Without `$orderby` the order is not guaranteed, and not newest first (see delta_order).
+    // Without `$orderby` the order is not guaranteed, and not newest first (see graph_delta).
     assert!(
         !received.windows(2).all(|w| w[0] >= w[1]),
         "drawn, not by date"

@@ -20,7 +20,10 @@ fn answers_follow_the_header_of_their_request() {
     // Either form names the message; the answer's id is the form the request asks for.
     for id in [&immutable, &default] {
         let target = format!("/v1.0/me/messages/{id}?$select=subject");
-        assert_eq!(get_ok(&sandbox, &token, &target, &[])["id"], default.as_str());
+        assert_eq!(
+            get_ok(&sandbox, &token, &target, &[])["id"],
+            default.as_str()
+        );
         assert_eq!(
             get_ok(&sandbox, &token, &target, &[IMMUTABLE])["id"],
             immutable.as_str()
@@ -55,7 +58,10 @@ fn answers_follow_the_header_of_their_request() {
     );
     let moved_default = moved["id"].as_str().unwrap();
     assert_ne!(moved_default, default);
-    assert_eq!(sandbox.default_id(&immutable).as_deref(), Some(moved_default));
+    assert_eq!(
+        sandbox.default_id(&immutable).as_deref(),
+        Some(moved_default)
+    );
     let stale = request(
         &sandbox,
         &token,
@@ -81,7 +87,11 @@ fn answers_follow_the_header_of_their_request() {
     assert_ne!(back, moved_default);
     assert_ne!(back, default, "back where it was, under a third id");
     assert!(sandbox.state_of(Provider::Microsoft, &back).unwrap().unread);
-    assert!(sandbox.state_of(Provider::Microsoft, moved_default).is_none());
+    assert!(
+        sandbox
+            .state_of(Provider::Microsoft, moved_default)
+            .is_none()
+    );
 }
 
 #[test]
@@ -126,7 +136,8 @@ fn drafts_attachments_and_upload_sessions_follow_the_header() {
         let made = answered(
             &sandbox,
             &token,
-            "POST", "/v1.0/me/messages",
+            "POST",
+            "/v1.0/me/messages",
             headers,
             &json!({"subject": "Ids"}),
             201,
@@ -140,7 +151,15 @@ fn drafts_attachments_and_upload_sessions_follow_the_header() {
         let target = format!("/v1.0/me/messages/{original}/{action}");
         let reply = answered(&sandbox, &token, "POST", &target, &[], &json!({}), 201);
         assert!(!is_immutable(&sandbox, reply["id"].as_str().unwrap()));
-        let reply = answered(&sandbox, &token, "POST", &target, &[IMMUTABLE], &json!({}), 201);
+        let reply = answered(
+            &sandbox,
+            &token,
+            "POST",
+            &target,
+            &[IMMUTABLE],
+            &json!({}),
+            201,
+        );
         assert!(is_immutable(&sandbox, reply["id"].as_str().unwrap()));
     }
 
@@ -192,7 +211,10 @@ fn drafts_attachments_and_upload_sessions_follow_the_header() {
     );
     let url = session["uploadUrl"].as_str().unwrap();
     let default_asked = sandbox.default_id(&asked).unwrap();
-    assert!(url.contains(&format!("/Messages('{default_asked}')")), "{url}");
+    assert!(
+        url.contains(&format!("/Messages('{default_asked}')")),
+        "{url}"
+    );
     let target = url.strip_prefix("https://outlook.office.com").unwrap();
     let put = call(
         &sandbox,
@@ -231,7 +253,8 @@ fn batched_requests_follow_their_own_header() {
     let answer = answered(
         &sandbox,
         &token,
-        "POST", "/v1.0/$batch",
+        "POST",
+        "/v1.0/$batch",
         &[IMMUTABLE],
         &json!({"requests": requests}),
         200,

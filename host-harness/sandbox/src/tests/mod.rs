@@ -4,6 +4,7 @@ mod generator;
 mod gmail;
 mod google;
 mod graph;
+mod graph_delta;
 mod graph_ids;
 mod graph_support;
 mod manage;

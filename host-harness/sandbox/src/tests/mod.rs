@@ -5,6 +5,7 @@ mod gmail;
 mod google;
 mod graph;
 mod graph_delta;
+mod graph_folders;
 mod graph_ids;
 mod graph_support;
 mod manage;

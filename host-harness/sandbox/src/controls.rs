@@ -272,7 +272,8 @@ impl Sandbox {
         self.shared.mail.of(Provider::Microsoft).expire_tokens();
     }
 
-    /// Every message sent for `provider`'s user, oldest first.
+    /// Every message sent for `provider`'s user, oldest first (Graph drafts under their
+    /// immutable ids).
     pub fn sent(&self, provider: Provider) -> Vec<SentMessage> {
         self.shared.sent.of(provider)
     }

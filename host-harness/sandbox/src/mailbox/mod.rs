@@ -1,6 +1,6 @@
 //! The provider-neutral mailbox: messages as raw RFC 5322 bytes with their tags and flags, a
-//! change log, and the generator that fills it. Gmail and Graph render the same model, each in
-//! its own shape.
+//! change log, a folder tree (Graph's; Gmail has labels), how the provider's API serves it, and
+//! the generator that fills it. Gmail and Graph render the same model, each in its own shape.
 
 mod bodies;
 pub(crate) mod compose;

@@ -160,7 +160,7 @@ fn folders_are_created_renamed_moved_and_deleted_over_http() {
             .state_of(Provider::Microsoft, &filed)
             .unwrap()
             .labels,
-        [sub_id.clone()]
+        std::slice::from_ref(&sub_id)
     );
     assert!(!synced(&sandbox).contains(&filed));
 

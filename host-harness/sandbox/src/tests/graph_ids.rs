@@ -115,11 +115,15 @@ fn delta_reports_a_moved_message_by_the_id_the_client_knew() {
     let now = sandbox.default_id(&same).unwrap();
 
     let after = round(&sandbox, &token, &plain.link, &[]);
-    assert_eq!(after.removed, [known.clone()], "the id the client knew");
+    assert_eq!(
+        after.removed,
+        std::slice::from_ref(&known),
+        "the id the client knew"
+    );
     assert_eq!(after.ids(), [now]);
     let after = round(&sandbox, &token, &immutable.link, &[IMMUTABLE]);
     assert!(after.removed.is_empty(), "the immutable id never left");
-    assert_eq!(after.ids(), [same.clone()]);
+    assert_eq!(after.ids(), std::slice::from_ref(&same));
 
     // The header of each request counts, not the first one's: that sync read on without it.
     let mixed = round(&sandbox, &token, &after.link, &[]);

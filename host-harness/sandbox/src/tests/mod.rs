@@ -7,6 +7,7 @@ mod graph;
 mod graph_delta;
 mod graph_folders;
 mod graph_ids;
+mod graph_limits;
 mod graph_support;
 mod manage;
 mod microsoft;

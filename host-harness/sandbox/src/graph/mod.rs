@@ -229,6 +229,8 @@ pub(crate) fn route(shared: &Shared, request: &Request, rest: &[&str]) -> Option
             "Access is denied. Check credentials and try again.",
         ));
     }
+    // A mailbox not enabled for REST answers every mail request, once the token and its
+    // permissions pass, with 404 `MailboxNotEnabledForRESTAPI` (sources at the error).
     if !shared.mail.of(Provider::Microsoft).service().enabled {
         return Some(errors::mailbox_not_enabled());
     }

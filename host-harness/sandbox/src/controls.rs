@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::config::Provider;
 use crate::mailbox::model::MessageRef;
-use crate::mailbox::{Mailbox, MailboxSpec};
+use crate::mailbox::{Mailbox, MailboxSpec, Service};
 use crate::sent::SentMessage;
 use crate::traffic::Fault;
 use crate::{Sandbox, gmail, graph};
@@ -32,7 +32,7 @@ impl Sandbox {
     }
 
     /// Delivers `count` new messages to `provider`'s inbox (some are replies in existing
-    /// threads) and returns their ids.
+    /// threads) and returns their ids (Graph: immutable ids, see [`Sandbox::message_ids`]).
     pub fn deliver(&self, provider: Provider, count: usize) -> Vec<String> {
         let mut mailbox = self.shared.mail.of(provider);
         let delivered = mailbox.deliver(count);
@@ -42,7 +42,8 @@ impl Sandbox {
             .collect()
     }
 
-    /// Deletes message `id` for good (Gmail `messagesDeleted`, Graph `@removed`).
+    /// Deletes message `id` for good (Gmail `messagesDeleted`, Graph `@removed`). A Graph id
+    /// may be immutable or default (while current), as in every control taking message ids.
     ///
     /// # Panics
     /// If `provider`'s mailbox has no message `id`.
@@ -91,16 +92,29 @@ impl Sandbox {
     }
 
     /// Moves Graph message `id` to `folder` (a folder id or a well-known name such as
-    /// `archive`); its id stays the same.
+    /// `archive`); its immutable id stays the same, its default id changes.
     ///
     /// # Panics
     /// If there is no such message or folder.
     pub fn move_to(&self, id: &str, folder: &str) {
         let mut mailbox = self.shared.mail.of(Provider::Microsoft);
         let key = key_of(&mailbox, Provider::Microsoft, id);
-        let destination = graph::resolve_folder(&mailbox, folder)
-            .unwrap_or_else(|| panic!("the Graph mailbox has no folder {folder:?}"));
-        graph::move_message(&mut mailbox, key, destination);
+        let destination = graph_folder(&mailbox, folder);
+        graph::move_message(&mut mailbox, key, &destination);
+    }
+
+    /// The current default-format (REST) id of Graph message `id` (immutable, or default while
+    /// current): what answers give without `Prefer: IdType="ImmutableId"`; `None` when there
+    /// is no such message.
+    pub fn default_id(&self, immutable_id: &str) -> Option<String> {
+        let mailbox = self.shared.mail.of(Provider::Microsoft);
+        let message = mailbox.get(graph::message_key(&mailbox, immutable_id)?)?;
+        Some(graph::message_id(
+            mailbox.salt(),
+            message.id.key,
+            message.placed,
+            graph::IdType::Rest,
+        ))
     }
 
     /// The state of `provider`'s message `id` now, or `None` when the mailbox has no such
@@ -136,13 +150,97 @@ impl Sandbox {
     /// If the Graph mailbox has no such folder.
     pub fn folder_id(&self, folder: &str) -> String {
         let mailbox = self.shared.mail.of(Provider::Microsoft);
-        let tag = graph::resolve_folder(&mailbox, folder)
-            .unwrap_or_else(|| panic!("the Graph mailbox has no folder {folder:?}"));
-        graph::folder_id(&mailbox, tag)
+        let tag = graph_folder(&mailbox, folder);
+        graph::folder_id(&mailbox, &tag)
+    }
+
+    /// Creates Graph folder `name` in `parent` (a folder id or a well-known name; `None`: at
+    /// the top level) as `POST /me/mailFolders` does, and returns its id.
+    ///
+    /// # Panics
+    /// If there is no such parent, or it already holds a folder of that name (any case).
+    pub fn create_folder(&self, name: &str, parent: Option<&str>) -> String {
+        let mut mailbox = self.shared.mail.of(Provider::Microsoft);
+        let parent = match parent {
+            Some(parent) => graph_folder(&mailbox, parent),
+            None => graph::ROOT_FOLDER.to_owned(),
+        };
+        let tag = graph::create_folder(&mut mailbox, &parent, name, false)
+            .unwrap_or_else(|problem| panic!("cannot create folder {name:?}: {problem:?}"));
+        graph::folder_id(&mailbox, &tag)
+    }
+
+    /// Renames Graph folder `folder` (id or well-known name) to `name`.
+    ///
+    /// # Panics
+    /// If there is no such folder, or its parent holds another folder of that name.
+    pub fn rename_folder(&self, folder: &str, name: &str) {
+        self.change_folder(folder, |mailbox, tag| {
+            graph::rename_folder(mailbox, tag, name)
+        });
+    }
+
+    /// Deletes Graph folder `folder` (id) as `DELETE /me/mailFolders/{id}` does: it moves, with
+    /// its subfolders and messages, into Deleted Items (where the messages of a sync are not);
+    /// a folder already in Deleted Items goes for good, as with [`Sandbox::purge_folder`].
+    ///
+    /// # Panics
+    /// If there is no such folder, or it is a well-known one.
+    pub fn delete_folder(&self, folder: &str) {
+        self.change_folder(folder, graph::delete_folder);
+    }
+
+    /// Deletes Graph folder `folder` (id) for good, with its subfolders and messages (each
+    /// message `@removed` from its folder's delta, each folder from the folder delta); the
+    /// folder's message delta links then answer 404.
+    ///
+    /// # Panics
+    /// If there is no such folder, or it is a well-known one.
+    pub fn purge_folder(&self, folder: &str) {
+        self.change_folder(folder, graph::purge_folder);
+    }
+
+    /// Moves Graph folder `folder` (id) into `parent` (id or well-known name), as
+    /// `POST /me/mailFolders/{id}/move` does.
+    ///
+    /// # Panics
+    /// If either folder is missing, `folder` is a well-known one, `parent` lies in it, or
+    /// `parent` already holds a folder of its name.
+    pub fn move_folder(&self, folder: &str, parent: &str) {
+        self.change_folder(folder, |mailbox, tag| {
+            let parent = graph_folder(mailbox, parent);
+            graph::move_folder(mailbox, tag, &parent)
+        });
+    }
+
+    /// Whether the Graph mailbox is enabled for REST (the default): when not, every Graph mail
+    /// request (`/me/messages…`, `/me/mailFolders…`, in a batch too) answers 404
+    /// `MailboxNotEnabledForRESTAPI`.
+    pub fn set_rest_enabled(&self, enabled: bool) {
+        let mut mailbox = self.shared.mail.of(Provider::Microsoft);
+        let service = Service {
+            enabled,
+            ..mailbox.service()
+        };
+        mailbox.set_service(service);
+    }
+
+    /// The most messages a Graph message delta filtered on `receivedDateTime` returns in its
+    /// first round before it ends as if complete: 5,000 unless set, as Graph documents.
+    pub fn set_filtered_delta_cap(&self, cap: usize) {
+        let mut mailbox = self.shared.mail.of(Provider::Microsoft);
+        let service = Service {
+            filtered_cap: Some(cap),
+            ..mailbox.service()
+        };
+        mailbox.set_service(service);
     }
 
     /// The ids of `provider`'s messages a sync sees, newest first: outside spam and trash
-    /// (Gmail), in every folder but Junk Email and Deleted Items (Graph).
+    /// (Gmail); in every folder but Junk Email and Deleted Items and the folders under them
+    /// (Graph). Graph ids are immutable ones, as are the ids every control returns (requests
+    /// take them whether or not they ask for immutable ids; [`Sandbox::default_id`] gives the
+    /// default form).
     pub fn message_ids(&self, provider: Provider) -> Vec<String> {
         let mailbox = self.shared.mail.of(provider);
         let mut messages: Vec<MessageRef> = mailbox
@@ -153,7 +251,7 @@ impl Sandbox {
                     .state
                     .tags
                     .iter()
-                    .any(|t| graph::HIDDEN_FROM_SYNC.contains(&t.as_str())),
+                    .any(|t| graph::hidden_from_sync(&mailbox, t)),
             })
             .map(|m| m.id)
             .collect();
@@ -174,7 +272,8 @@ impl Sandbox {
         self.shared.mail.of(Provider::Microsoft).expire_tokens();
     }
 
-    /// Every message sent for `provider`'s user, oldest first.
+    /// Every message sent for `provider`'s user, oldest first (Graph drafts under their
+    /// immutable ids).
     pub fn sent(&self, provider: Provider) -> Vec<SentMessage> {
         self.shared.sent.of(provider)
     }
@@ -207,6 +306,21 @@ impl Sandbox {
         self.shared.traffic.max_in_flight(provider)
     }
 
+    /// Applies `change` to the Graph folder `folder` (id or well-known name) names.
+    ///
+    /// # Panics
+    /// If there is no such folder, or `change` refuses.
+    fn change_folder(
+        &self,
+        folder: &str,
+        change: impl FnOnce(&mut Mailbox, &str) -> Result<(), graph::FolderProblem>,
+    ) {
+        let mut mailbox = self.shared.mail.of(Provider::Microsoft);
+        let tag = graph_folder(&mailbox, folder);
+        change(&mut mailbox, &tag)
+            .unwrap_or_else(|problem| panic!("cannot change folder {folder:?}: {problem:?}"));
+    }
+
     /// Adds (or, with `add` false, removes) Gmail label `label` on message `id`.
     fn relabel(&self, id: &str, label: &str, add: bool) {
         let mut mailbox = self.shared.mail.of(Provider::Google);
@@ -228,17 +342,26 @@ impl Sandbox {
 fn key_of(mailbox: &Mailbox, provider: Provider, id: &str) -> u64 {
     let key = match provider {
         Provider::Google => gmail::find(mailbox, id).map(|m| m.id.key),
-        Provider::Microsoft => {
-            graph::message_key(mailbox, id).filter(|k| mailbox.get(*k).is_some())
-        }
+        Provider::Microsoft => graph::message_key(mailbox, id),
     };
     key.unwrap_or_else(|| panic!("the {provider:?} mailbox has no message {id:?}"))
 }
 
-/// `provider`'s id of `message`.
+/// `provider`'s id of `message` (Graph: its immutable id).
 fn id_of(mailbox: &Mailbox, provider: Provider, message: MessageRef) -> String {
     match provider {
         Provider::Google => gmail::message_id(message),
-        Provider::Microsoft => graph::message_id(mailbox, message.key),
+        Provider::Microsoft => {
+            graph::message_id(mailbox.salt(), message.key, 0, graph::IdType::Immutable)
+        }
     }
+}
+
+/// The tag of the Graph folder `folder` (id or well-known name) names.
+///
+/// # Panics
+/// If the Graph mailbox has no such folder.
+fn graph_folder(mailbox: &Mailbox, folder: &str) -> String {
+    graph::resolve_folder(mailbox, folder)
+        .unwrap_or_else(|| panic!("the Graph mailbox has no folder {folder:?}"))
 }

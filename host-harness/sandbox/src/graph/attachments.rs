@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 
 use super::input::{self, Object};
 use super::select::{Property, Selection, raw};
-use super::{Call, drafts, ids};
+use super::{Call, IdType, drafts, errors, ids};
 use crate::api;
 use crate::clock::Utc;
 use crate::config::Provider;
@@ -25,18 +25,20 @@ use crate::wire::{self, Ordered, Refusal, Response};
 const TYPE_NAME: &str = "microsoft.graph.attachment";
 /// The type of the attachments the sandbox takes.
 const FILE_TYPE: &str = "microsoft.graph.fileAttachment";
-/// The smallest file `POST …/attachments` refuses: a Graph request carries at most 4 MB, and a
-/// 3 MB file is 4 MB in base64. Bigger files go through an upload session.
-const POST_LIMIT: usize = 3 * 1024 * 1024;
-
-/// The id of file `serial` (its number among the files) of message `key`.
-pub(super) fn id_of(salt: &[u8; 16], key: u64, serial: u64) -> String {
-    ids::encode(ids::Kind::Attachment, salt, (key << 16) | serial)
-}
+/// The largest request body Graph takes: "4 MB", read the stricter way (4,000,000 bytes rather
+/// than 4 MiB). Sources: https://github.com/microsoftgraph/microsoft-graph-docs/issues/85
+/// ("there is a 4MB limit on the size of a request") and
+/// https://learn.microsoft.com/en-us/graph/outlook-large-attachments (files of 3 MB and more go
+/// through an upload session). A `POST …/attachments` body is the file in base64 and its
+/// description, so files up to about 3 MB fit.
+const REQUEST_LIMIT: usize = 4_000_000;
 
 /// An attachment as its properties are rendered from.
 struct View {
+    /// Its id in the form the request asks for.
     id: String,
+    /// Its id in the other form, which names it in requests too.
+    other_id: String,
     content: Arc<Content>,
     part: String,
     ordinal: usize,
@@ -81,7 +83,7 @@ static PROPERTIES: [Property<View>; 9] = [
     }),
     property("name", |v| raw(&v.name())),
     property("contentType", |v| raw(&v.part().mime_type)),
-    property("size", |v| raw(&v.part().body.len())),
+    property("size", |v| raw(&reported_size(v))),
     property("isInline", |v| raw(&v.part().is_inline())),
     property("contentId", |v| raw(&v.part().content_id)),
     property("contentLocation", |_| raw(&())),
@@ -91,6 +93,21 @@ static PROPERTIES: [Property<View>; 9] = [
         value: |v| raw(&STANDARD.encode(&v.part().body)),
     },
 ];
+
+/// The `size` Exchange reports for a file attachment: the size of the attachment item, which
+/// holds the file's properties besides its bytes, so it is always larger than the file.
+/// Source: shared/specs: samples/graph/me.message.attachment.get.fileAttachment.json, where the
+/// 11-byte `test.txt` (`text/plain`) has size 169, and
+/// samples/graph/me.message.attachments.list.json (170 for a `test.txt` a byte longer). The
+/// sandbox's formula fits them: the bytes, plus 100 bytes of fixed properties, plus the name
+/// three times in UTF-16 (display name, file name, long file name: 6 bytes a UTF-16 unit), plus
+/// the content type and the content id (one byte a character): 11 + 100 + 48 + 10 = 169.
+fn reported_size(view: &View) -> usize {
+    let part = view.part();
+    let name_units = view.name().encode_utf16().count();
+    let content_id = part.content_id.as_deref().map_or(0, str::len);
+    part.body.len() + 100 + 6 * name_units + part.mime_type.len() + content_id
+}
 
 /// `GET /me/messages/{id}/attachments`.
 pub(super) fn list(call: &Call, message_id: &str) -> Response {
@@ -139,9 +156,9 @@ pub(super) fn value(call: &Call, message_id: &str, attachment_id: &str) -> Respo
     }
 }
 
-/// `POST /me/messages/{id}/attachments` with a `fileAttachment` under 3 MB: `201` with the
-/// attachment as `GET` shows it. Bigger files are Graph's 413 (with the code and message Graph
-/// gives a request over its 4 MB limit).
+/// `POST /me/messages/{id}/attachments` with a `fileAttachment`: `201` with the attachment as
+/// `GET` shows it. A request body over Graph's limit ([`REQUEST_LIMIT`]) is refused as Graph
+/// refuses it, before it is read.
 pub(super) fn add(call: &Call, message_id: &str) -> Response {
     match attach(call, message_id) {
         Ok(attachment_id) => entity(call, message_id, &attachment_id, StatusCode::CREATED),
@@ -149,20 +166,25 @@ pub(super) fn add(call: &Call, message_id: &str) -> Response {
     }
 }
 
-/// Attaches the file of a `POST …/attachments` to draft `message_id`; the attachment's id.
+/// Attaches the file of a `POST …/attachments` to draft `message_id`; the attachment's id, in
+/// the form the request asks for.
 fn attach(call: &Call, message_id: &str) -> Result<String, Refusal> {
-    let file = read_file(&input::object(call.request)?)?;
-    if file.content.len() >= POST_LIMIT {
-        return Err(Box::new(api::graph_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "BadRequest",
-            "Maximum request length exceeded.",
-        )));
+    if call.request.body.len() > REQUEST_LIMIT {
+        return Err(errors::request_too_large());
     }
+    let file = read_file(&input::object(call.request)?)?;
     let mut mailbox = call.shared.mail.of(Provider::Microsoft);
     let key = drafts::found(&mailbox, message_id)?;
     let serial = drafts::edit(&mut mailbox, key, |draft| Ok(draft.attach(file)))?;
-    Ok(id_of(mailbox.salt(), key, serial))
+    let message = mailbox
+        .get(key)
+        .ok_or_else(|| Box::new(api::graph_item_not_found()))?;
+    Ok(ids::attachment(
+        mailbox.salt(),
+        message,
+        serial,
+        call.prefer.ids,
+    ))
 }
 
 /// The file a `fileAttachment` object describes, bytes included.
@@ -237,31 +259,32 @@ fn members(view: &View, selection: &Selection<View>) -> Vec<(&'static str, Box<R
     members
 }
 
-/// Attachment `attachment_id` of the message Graph id `message_id` names, if there is one.
+/// Attachment `attachment_id` (either form) of the message Graph id `message_id` names, if
+/// there is one.
 fn find(call: &Call, message_id: &str, attachment_id: &str) -> Option<View> {
     views(call, message_id)?
         .into_iter()
-        .find(|v| v.id == attachment_id)
+        .find(|v| v.id == attachment_id || v.other_id == attachment_id)
 }
 
-/// The files of the message Graph id `message_id` names, if it names one. A message written
-/// here numbers its files in the order they were attached, so their ids survive later changes;
-/// others number them in the order the MIME holds them.
+/// The files of the message Graph id `message_id` (either form) names, if it names one, with
+/// ids in the form the request asks for. A message written here numbers its files in the order
+/// they were attached, so their ids survive later changes; others number them in the order the
+/// MIME holds them.
 fn views(call: &Call, message_id: &str) -> Option<Vec<View>> {
-    let (content, received_ms, key, salt, serials) = {
+    let (message, salt, serials) = {
         let mailbox = call.shared.mail.of(Provider::Microsoft);
-        let key = super::message_key(&mailbox, message_id)?;
-        let message = mailbox.get(key)?;
+        let key = ids::message_key(&mailbox, message_id)?;
+        let message = mailbox.get(key)?.clone();
         let serials: Option<Vec<u64>> = mailbox
             .draft(key)
             .map(|d| d.files_in_order().iter().map(|f| f.serial).collect());
-        (
-            Arc::clone(&message.content),
-            message.id.received_ms,
-            key,
-            *mailbox.salt(),
-            serials,
-        )
+        (message, *mailbox.salt(), serials)
+    };
+    let content = Arc::clone(&message.content);
+    let other = match call.prefer.ids {
+        IdType::Rest => IdType::Immutable,
+        IdType::Immutable => IdType::Rest,
     };
     let parts: Vec<String> = content
         .parsed()
@@ -277,11 +300,12 @@ fn views(call: &Call, message_id: &str) -> Option<Vec<View>> {
         .zip(serials)
         .enumerate()
         .map(|(ordinal, (part, serial))| View {
-            id: id_of(&salt, key, serial),
+            id: ids::attachment(&salt, &message, serial, call.prefer.ids),
+            other_id: ids::attachment(&salt, &message, serial, other),
             content: Arc::clone(&content),
             part,
             ordinal,
-            received_ms,
+            received_ms: message.id.received_ms,
         })
         .collect();
     Some(views)

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::input::{self, FlagStatus, Object};
 use super::messages::{self, PROPERTIES, TYPE_NAME};
-use super::{Call, attachments, ids, render};
+use super::{Call, IdType, attachments, ids, render};
 use crate::api;
 use crate::config::Provider;
 use crate::mailbox::draft::{Body, Draft};
@@ -40,13 +40,13 @@ const DRAFT_ONLY: [&str; 9] = [
 /// `attachments` it may carry.
 pub(super) fn create(call: &Call) -> Response {
     match new_draft(call) {
-        Ok(id) => messages::entity(call, &id, StatusCode::CREATED),
+        Ok(key) => messages::entity(call, key, StatusCode::CREATED),
         Err(refused) => *refused,
     }
 }
 
-/// Files the draft a `POST /me/messages` describes; its id.
-fn new_draft(call: &Call) -> Result<String, Refusal> {
+/// Files the draft a `POST /me/messages` describes; its number.
+fn new_draft(call: &Call) -> Result<u64, Refusal> {
     let object = input::object(call.request)?;
     check(&object, &["attachments"])?;
     let mut draft = blank();
@@ -63,7 +63,7 @@ fn new_draft(call: &Call) -> Result<String, Refusal> {
     let mut mailbox = call.shared.mail.of(Provider::Microsoft);
     let tags = BTreeSet::from([DRAFTS.to_owned()]);
     let message = mailbox.add(raw, None, tags, Written::Composed(Box::new(draft)));
-    Ok(super::message_id(&mailbox, message.key))
+    Ok(message.key)
 }
 
 /// `PATCH /me/messages/{id}`: the draft's subject, body, recipients and custom headers, and
@@ -72,13 +72,13 @@ fn new_draft(call: &Call) -> Result<String, Refusal> {
 /// `flag` change together, as one change, so delta reports the message once.
 pub(super) fn update(call: &Call, id: &str) -> Response {
     match change(call, id) {
-        Ok(()) => messages::entity(call, id, StatusCode::OK),
+        Ok(key) => messages::entity(call, key, StatusCode::OK),
         Err(refused) => *refused,
     }
 }
 
-/// Applies a `PATCH` to message `id`.
-fn change(call: &Call, id: &str) -> Result<(), Refusal> {
+/// Applies a `PATCH` to message `id`; its number.
+fn change(call: &Call, id: &str) -> Result<u64, Refusal> {
     let object = input::object(call.request)?;
     check(&object, &[])?;
     let read = input::boolean(&object, "isRead")?;
@@ -104,11 +104,13 @@ fn change(call: &Call, id: &str) -> Result<(), Refusal> {
         ..Relabel::default()
     };
     mailbox.relabel(key, &change);
-    Ok(())
+    Ok(key)
 }
 
 /// `POST /me/messages/{id}/send`: `202 Accepted`; the draft is rendered as sent (from the
-/// owner, dated now) and moves to Sent Items, keeping its id and conversation.
+/// owner, dated now) and moves to Sent Items, keeping its immutable id (its default id changes
+/// with the move) and conversation. What was sent is recorded under the immutable id, as the
+/// test controls give ids.
 pub(super) fn send(call: &Call, id: &str) -> Response {
     match send_draft(call, id) {
         Ok(sent) => {
@@ -141,8 +143,9 @@ fn send_draft(call: &Call, id: &str) -> Result<SentMessage, Refusal> {
             .collect();
         let thread = mailbox.get(key).map_or(key, |m| m.thread.key);
         mailbox.send_draft(key, raw.clone(), draft, SENT_ITEMS);
-        let conversation = ids::encode(ids::Kind::Conversation, mailbox.salt(), thread);
-        (super::message_id(&mailbox, key), conversation, raw, chunks)
+        let conversation = ids::encode(ids::Kind::Conversation, mailbox.salt(), &[thread]);
+        let id = ids::message(mailbox.salt(), key, 0, IdType::Immutable);
+        (id, conversation, raw, chunks)
     };
     Ok(SentMessage::read(
         id,
@@ -215,11 +218,9 @@ pub(super) fn apply(draft: &mut Draft, object: &Object) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// The number of the message Graph id `id` names, or Graph's 404.
+/// The number of the message Graph id `id` (either form) names, or Graph's 404.
 pub(super) fn found(mailbox: &Mailbox, id: &str) -> Result<u64, Refusal> {
-    super::message_key(mailbox, id)
-        .filter(|k| mailbox.get(*k).is_some())
-        .ok_or_else(|| Box::new(api::graph_item_not_found()))
+    ids::message_key(mailbox, id).ok_or_else(|| Box::new(api::graph_item_not_found()))
 }
 
 /// Changes draft `key` with `change` and saves it, rendered again; Graph's 400 when the message

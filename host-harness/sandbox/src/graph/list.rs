@@ -55,10 +55,10 @@ fn page(call: &Call, folder: Option<&str>) -> Result<Response, Refusal> {
     };
     let thread = conversation
         .as_deref()
-        .map(|c| ids::decode(ids::Kind::Conversation, mailbox.salt(), c));
+        .map(|c| ids::decode(ids::Kind::Conversation, mailbox.salt(), c).map(|[key]| key));
     let mut found: Vec<&Message> = mailbox
         .messages()
-        .filter(|m| tag.is_none_or(|t| m.state.tags.contains(t)))
+        .filter(|m| tag.as_ref().is_none_or(|t| m.state.tags.contains(t)))
         .filter(|m| thread.is_none_or(|key| key == Some(m.thread.key)))
         .collect();
     match newest_first {
@@ -70,7 +70,7 @@ fn page(call: &Call, folder: Option<&str>) -> Result<Response, Refusal> {
         .into_iter()
         .skip(skip)
         .take(top)
-        .map(|m| View::new(&mailbox, m, call.prefer.body))
+        .map(|m| View::new(&mailbox, m, &call.prefer))
         .collect();
     drop(mailbox);
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::select::{Property, Selection, raw};
-use super::{BodyType, Call, folders, ids};
+use super::{BodyType, Call, Prefer, folders, ids};
 use crate::api;
 use crate::clock::Utc;
 use crate::config::Provider;
@@ -23,14 +23,15 @@ pub(super) const TYPE_NAME: &str = "microsoft.graph.message";
 pub(super) struct View {
     message: Message,
     salt: [u8; 16],
+    id: String,
     folder_id: String,
     body: BodyType,
 }
 
 impl View {
-    /// `message` of `mailbox`, its body as `body` asks (HTML when it has HTML, unless text is
-    /// asked for).
-    pub fn new(mailbox: &Mailbox, message: &Message, body: Option<BodyType>) -> View {
+    /// `message` of `mailbox` as `prefer` asks: its id in the form asked for, its body HTML
+    /// when it has HTML, unless text is asked for.
+    pub fn new(mailbox: &Mailbox, message: &Message, prefer: &Prefer) -> View {
         let tag = message
             .state
             .tags
@@ -40,18 +41,14 @@ impl View {
         View {
             message: message.clone(),
             salt: *mailbox.salt(),
+            id: ids::message_of(mailbox.salt(), message, prefer.ids),
             folder_id: folders::id_of(mailbox, tag),
-            body: body.unwrap_or(BodyType::Html),
+            body: prefer.body.unwrap_or(BodyType::Html),
         }
     }
 
     fn parsed(&self) -> &Parsed {
         self.message.content.parsed()
-    }
-
-    /// The message's Graph id.
-    pub fn id(&self) -> String {
-        ids::encode(ids::Kind::Message, &self.salt, self.message.id.key)
     }
 
     /// `changeKey`: changes with every change to the message.
@@ -145,7 +142,7 @@ const fn property(name: &'static str, value: fn(&View) -> Box<RawValue>) -> Prop
 
 /// The properties of a message, default ones in Graph's order.
 pub(super) static PROPERTIES: [Property<View>; 31] = [
-    property("id", |v| raw(&v.id())),
+    property("id", |v| raw(&v.id)),
     property("createdDateTime", |v| raw(&v.received())),
     property("lastModifiedDateTime", |v| raw(&v.received())),
     property("changeKey", |v| raw(&v.change_key())),
@@ -172,7 +169,7 @@ pub(super) static PROPERTIES: [Property<View>; 31] = [
         raw(&ids::encode(
             ids::Kind::Conversation,
             &v.salt,
-            v.message.thread.key,
+            &[v.message.thread.key],
         ))
     }),
     property("conversationIndex", |v| {
@@ -186,7 +183,7 @@ pub(super) static PROPERTIES: [Property<View>; 31] = [
     property("isRead", |v| raw(&!v.message.state.unread)),
     property("isDraft", |v| raw(&v.message.draft.is_some())),
     property("webLink", |v| {
-        let id: String = form_urlencoded::byte_serialize(v.id().as_bytes()).collect();
+        let id: String = form_urlencoded::byte_serialize(v.id.as_bytes()).collect();
         raw(&format!(
             "https://outlook.office365.com/owa/?ItemID={id}&exvsurl=1&viewmodel=ReadMessageItem"
         ))
@@ -257,32 +254,33 @@ pub(super) fn members(
     members
 }
 
-/// `GET /me/messages/{id}`, honouring `$select` and the body type preference.
+/// `GET /me/messages/{id}`, honouring `$select` and the body type and id preferences.
 pub(super) fn get(call: &Call, id: &str) -> Response {
-    entity(call, id, StatusCode::OK)
+    let key = ids::message_key(&call.shared.mail.of(Provider::Microsoft), id);
+    match key {
+        Some(key) => entity(call, key, StatusCode::OK),
+        None => api::graph_item_not_found(),
+    }
 }
 
-/// Message `id` as `GET /me/messages/{id}` shows it, answered with `status`: the messages a
-/// request creates or changes are answered this way too.
-pub(super) fn entity(call: &Call, id: &str, status: StatusCode) -> Response {
+/// Message `key` as `GET /me/messages/{id}` shows it, answered with `status`: the messages a
+/// request creates or changes are answered this way too, with ids in the form the request
+/// asks for.
+pub(super) fn entity(call: &Call, key: u64, status: StatusCode) -> Response {
     let selection =
         match Selection::new(&PROPERTIES, call.request.query_param("$select"), TYPE_NAME) {
             Ok(selection) => selection,
             Err(refused) => return *refused,
         };
-    let Some(view) = lookup(call, id) else {
-        return api::graph_item_not_found();
+    let view = {
+        let mailbox = call.shared.mail.of(Provider::Microsoft);
+        let Some(message) = mailbox.get(key) else {
+            return api::graph_item_not_found();
+        };
+        View::new(&mailbox, message, &call.prefer)
     };
     let context = selection.context(&format!("{}/messages", call.user_context()), "/$entity");
     let mut answer = vec![("@odata.context", raw(&context))];
     answer.extend(members(&view, &selection));
     super::answer(status, &Ordered(answer), &call.prefer.applied(false))
-}
-
-/// The view of the message Graph id `id` names, if any.
-pub(super) fn lookup(call: &Call, id: &str) -> Option<View> {
-    let mailbox = call.shared.mail.of(Provider::Microsoft);
-    let key = super::message_key(&mailbox, id)?;
-    let message = mailbox.get(key)?;
-    Some(View::new(&mailbox, message, call.prefer.body))
 }

@@ -1,12 +1,16 @@
-//! The sandbox Graph mail API (`graph.microsoft.com/v1.0/me/…`): mail folders, message delta,
-//! message lists, messages and attachments over the Microsoft user's mailbox; flags, moves and
-//! deletions; drafts, replies and forwards, attachments and upload sessions, and sending; and
-//! JSON batching (`/v1.0/$batch`).
+//! The sandbox Graph mail API (`graph.microsoft.com/v1.0/me/…`): mail folders (and their
+//! changes and delta), message delta, message lists, messages and attachments over the
+//! Microsoft user's mailbox; flags, moves and deletions; drafts, replies and forwards,
+//! attachments and upload sessions, and sending; and JSON batching (`/v1.0/$batch`).
 
 mod attachments;
 mod batch;
 mod delta;
+mod delta_query;
 mod drafts;
+mod errors;
+mod folder_changes;
+mod folder_delta;
 mod folders;
 mod ids;
 mod input;
@@ -21,18 +25,24 @@ mod upload;
 use http::header::HeaderName;
 use http::{Method, StatusCode};
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use self::replies::Kind;
 use crate::api;
 use crate::config::Provider;
-use crate::mailbox::Mailbox;
 use crate::state::Shared;
-use crate::wire::{self, Refusal, Request, Response};
+use crate::wire::{self, Ordered, Refusal, Request, Response};
 
 pub(crate) use self::batch::answer as batch;
-pub(crate) use self::folders::{
-    HIDDEN_FROM_SYNC, filing, id_of as folder_id, resolve as resolve_folder,
+pub(crate) use self::folder_changes::{
+    FolderProblem, create as create_folder, delete as delete_folder, purge as purge_folder,
+    relocate as move_folder, rename as rename_folder,
 };
+pub(crate) use self::folders::{
+    ROOT as ROOT_FOLDER, filing, folder_tree, hidden_from_sync, id_of as folder_id,
+    resolve as resolve_folder,
+};
+pub(crate) use self::ids::{IdType, message as message_id, message_key};
 pub(crate) use self::manage::move_message;
 pub(crate) use self::upload::UploadSessions;
 
@@ -67,12 +77,47 @@ pub(crate) fn route(shared: &Shared, request: &Request, rest: &[&str]) -> Option
     let names: Vec<String> = segments.iter().map(|s| s.to_ascii_lowercase()).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let handlers: Vec<(Verb, &[&str], Handler)> = match names.as_slice() {
-        ["mailfolders"] => vec![(Verb::Get, &READ_PERMISSIONS, |call, _| folders::list(call))],
-        ["mailfolders", _] => vec![(Verb::Get, &READ_PERMISSIONS, |call, s| {
-            folders::get(call, &s[1])
-        })],
-        ["mailfolders", _, "childfolders"] => vec![(Verb::Get, &READ_PERMISSIONS, |call, s| {
-            folders::children(call, &s[1])
+        ["mailfolders"] => vec![
+            (Verb::Get, &READ_PERMISSIONS, |call, _| folders::list(call)),
+            (Verb::Post, &WRITE_PERMISSIONS, |call, _| {
+                folder_changes::create_top(call)
+            }),
+        ],
+        ["mailfolders", "delta" | "microsoft.graph.delta"] => {
+            vec![(Verb::Get, &READ_PERMISSIONS, |call, _| {
+                folder_delta::get(call)
+            })]
+        }
+        ["mailfolders", _] => vec![
+            (Verb::Get, &READ_PERMISSIONS, |call, s| {
+                folders::get(call, &s[1])
+            }),
+            (Verb::Patch, &WRITE_PERMISSIONS, |call, s| {
+                folder_changes::update(call, &s[1])
+            }),
+            (Verb::Delete, &WRITE_PERMISSIONS, |call, s| {
+                folder_changes::remove(call, &s[1])
+            }),
+        ],
+        ["mailfolders", _, "childfolders"] => vec![
+            (Verb::Get, &READ_PERMISSIONS, |call, s| {
+                folders::children(call, &s[1])
+            }),
+            (Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+                folder_changes::create_child(call, &s[1])
+            }),
+        ],
+        ["mailfolders", _, "move" | "microsoft.graph.move"] => {
+            vec![(Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+                folder_changes::move_to(call, &s[1])
+            })]
+        }
+        [
+            "mailfolders",
+            _,
+            "permanentdelete" | "microsoft.graph.permanentdelete",
+        ] => vec![(Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+            folder_changes::remove_for_good(call, &s[1])
         })],
         ["mailfolders", _, "messages"] => vec![(Verb::Get, &READ_PERMISSIONS, |call, s| {
             list::get(call, Some(&s[1]))
@@ -184,6 +229,11 @@ pub(crate) fn route(shared: &Shared, request: &Request, rest: &[&str]) -> Option
             "Access is denied. Check credentials and try again.",
         ));
     }
+    // A mailbox not enabled for REST answers every mail request, once the token and its
+    // permissions pass, with 404 `MailboxNotEnabledForRESTAPI` (sources at the error).
+    if !shared.mail.of(Provider::Microsoft).service().enabled {
+        return Some(errors::mailbox_not_enabled());
+    }
     let call = Call {
         shared,
         request,
@@ -195,16 +245,6 @@ pub(crate) fn route(shared: &Shared, request: &Request, rest: &[&str]) -> Option
 /// Answers a request to the upload URLs of attachment upload sessions (`outlook.office.com`).
 pub(crate) fn attachment_session(shared: &Shared, request: &Request) -> Response {
     upload::session_request(shared, request)
-}
-
-/// The Graph id of message `key` of `mailbox`.
-pub(crate) fn message_id(mailbox: &Mailbox, key: u64) -> String {
-    ids::encode(ids::Kind::Message, mailbox.salt(), key)
-}
-
-/// The number of the message Graph id `id` names in `mailbox`, if it is one of its ids.
-pub(crate) fn message_key(mailbox: &Mailbox, id: &str) -> Option<u64> {
-    ids::decode(ids::Kind::Message, mailbox.salt(), id)
 }
 
 /// Path segments decoded, with OData keys split off: `mailFolders('inbox')` becomes
@@ -273,11 +313,16 @@ pub(crate) struct Prefer {
     pub max_page_size: Option<usize>,
     /// `outlook.body-content-type="text"|"html"`.
     pub body: Option<BodyType>,
+    /// `IdType="ImmutableId"`: the item ids of the answer are immutable ones. Source:
+    /// https://learn.microsoft.com/en-us/graph/outlook-immutable-id ("This header only applies
+    /// to the request it is included with"; inside a batch, a request's own headers are its
+    /// headers).
+    pub ids: IdType,
 }
 
 impl Prefer {
-    /// Reads every `Prefer` header of `request` (comma-separated preferences; others, like
-    /// `IdType="ImmutableId"`, change nothing: ids here are immutable already).
+    /// Reads every `Prefer` header of `request` (comma-separated preferences; others change
+    /// nothing).
     fn of(request: &Request) -> Prefer {
         let mut prefer = Prefer::default();
         let values = request.headers.get_all("prefer").iter();
@@ -291,6 +336,9 @@ impl Prefer {
             let value = value.trim().trim_matches('"');
             match name.trim().to_ascii_lowercase().as_str() {
                 "odata.maxpagesize" => prefer.max_page_size = value.parse().ok().filter(|n| *n > 0),
+                "idtype" if value.eq_ignore_ascii_case("ImmutableId") => {
+                    prefer.ids = IdType::Immutable;
+                }
                 "outlook.body-content-type" => {
                     prefer.body = match value.to_ascii_lowercase().as_str() {
                         "text" => Some(BodyType::Text),
@@ -318,6 +366,25 @@ impl Prefer {
         }
         applied
     }
+}
+
+/// The `@odata.type` member of an entity of type `type_name` (`microsoft.graph.message`).
+fn odata_type(type_name: &str) -> (&'static str, Box<RawValue>) {
+    ("@odata.type", select::raw(&format!("#{type_name}")))
+}
+
+/// A delta entry for an item of type `type_name` gone from what the delta tracks: its
+/// `@odata.type`, its `id` and `@removed` with reason `deleted`, as
+/// https://learn.microsoft.com/en-us/graph/delta-query-messages shows.
+fn removed(type_name: &str, id: &str) -> Vec<(&'static str, Box<RawValue>)> {
+    vec![
+        odata_type(type_name),
+        ("id", select::raw(&id)),
+        (
+            "@removed",
+            select::raw(&Ordered(vec![("reason", serde_json::json!("deleted"))])),
+        ),
+    ]
 }
 
 /// A 200 with `body` and, when there are any, the `applied` preferences.

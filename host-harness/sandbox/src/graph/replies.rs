@@ -60,7 +60,7 @@ impl Kind {
 /// `POST /me/messages/{id}/create…`: `201` with the new draft.
 pub(super) fn create(call: &Call, id: &str, kind: Kind) -> Response {
     match draft_for(call, id, kind) {
-        Ok(draft_id) => messages::entity(call, &draft_id, StatusCode::CREATED),
+        Ok(key) => messages::entity(call, key, StatusCode::CREATED),
         Err(refused) => *refused,
     }
 }
@@ -74,8 +74,8 @@ fn conflicting(message: &str) -> Refusal {
     ))
 }
 
-/// Files the `kind` draft answering message `id`; its id.
-fn draft_for(call: &Call, id: &str, kind: Kind) -> Result<String, Refusal> {
+/// Files the `kind` draft answering message `id`; its number.
+fn draft_for(call: &Call, id: &str, kind: Kind) -> Result<u64, Refusal> {
     let object = input::object(call.request)?;
     input::check_parameters(&object, kind.parameters(), kind.action())?;
     let comment = input::string(&object, "comment")?;
@@ -162,7 +162,7 @@ fn draft_for(call: &Call, id: &str, kind: Kind) -> Result<String, Refusal> {
         tags,
         Written::Composed(Box::new(draft)),
     );
-    Ok(super::message_id(&mailbox, reply.key))
+    Ok(reply.key)
 }
 
 /// `subject` with `prefix` (`RE: `, `FW: `) in front, unless it starts with it already (any

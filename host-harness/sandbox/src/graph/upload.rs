@@ -13,7 +13,7 @@ use http::{Method, StatusCode};
 use serde_json::json;
 
 use super::input;
-use super::{Call, attachments, drafts, ids};
+use super::{Call, IdType, attachments, drafts, ids};
 use crate::api;
 use crate::clock::{self, Utc};
 use crate::config::Provider;
@@ -37,8 +37,11 @@ struct Session {
     id: String,
     /// The draft it attaches to.
     message_key: u64,
-    /// That draft's Graph id.
+    /// That draft's Graph id, in the form the request that opened the session asked for.
     message_id: String,
+    /// The form of ids the request that opened the session asked for, which the attachment's
+    /// id follows too.
+    ids: IdType,
     /// The file, its bytes so far included.
     file: DraftFile,
     /// The bytes so far.
@@ -118,14 +121,19 @@ fn open(call: &Call, message_id: &str) -> Result<Response, Refusal> {
                 "Message is not draft.",
             )));
         }
-        (key, super::message_id(&mailbox, key), *mailbox.salt())
+        let message = mailbox
+            .get(key)
+            .ok_or_else(|| Box::new(api::graph_item_not_found()))?;
+        let id = ids::message_of(mailbox.salt(), message, call.prefer.ids);
+        (key, id, *mailbox.salt())
     };
     let sessions = &call.shared.uploads;
     let number = sessions.created.fetch_add(1, Ordering::SeqCst);
     let session = Session {
-        id: ids::encode(ids::Kind::Session, &salt, number),
+        id: ids::encode(ids::Kind::Session, &salt, &[number]),
         message_key,
         message_id,
+        ids: call.prefer.ids,
         file,
         received: Vec::new(),
         size,
@@ -311,6 +319,7 @@ fn complete(shared: &Shared, session: Session) -> Result<Response, Refusal> {
     let Session {
         message_key,
         message_id,
+        ids,
         mut file,
         received,
         ..
@@ -318,7 +327,10 @@ fn complete(shared: &Shared, session: Session) -> Result<Response, Refusal> {
     file.content = Bytes::from(received);
     let mut mailbox = shared.mail.of(Provider::Microsoft);
     let serial = drafts::edit(&mut mailbox, message_key, |draft| Ok(draft.attach(file)))?;
-    let attachment = attachments::id_of(mailbox.salt(), message_key, serial);
+    let message = mailbox
+        .get(message_key)
+        .ok_or_else(|| Box::new(api::graph_item_not_found()))?;
+    let attachment = ids::attachment(mailbox.salt(), message, serial, ids);
     drop(mailbox);
     let location = format!(
         "{}/Attachments('{attachment}')",

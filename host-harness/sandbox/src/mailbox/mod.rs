@@ -1,11 +1,12 @@
 //! The provider-neutral mailbox: messages as raw RFC 5322 bytes with their tags and flags, a
-//! change log, and the generator that fills it. Gmail and Graph render the same model, each in
-//! its own shape.
+//! change log, a folder tree (Graph's; Gmail has labels), how the provider's API serves it, and
+//! the generator that fills it. Gmail and Graph render the same model, each in its own shape.
 
 mod bodies;
 pub(crate) mod compose;
 mod corpus;
 pub(crate) mod draft;
+pub(crate) mod folders;
 mod generate;
 pub(crate) mod mime;
 pub(crate) mod model;
@@ -19,6 +20,7 @@ use std::time::SystemTime;
 use sha2::{Digest as _, Sha256};
 
 use self::draft::Draft;
+use self::folders::Folders;
 use self::generate::Generator;
 pub use self::generate::MailboxSpec;
 pub(crate) use self::generate::{Category, Generated, Place, USER_FILES};
@@ -68,6 +70,9 @@ pub(crate) struct Change {
     pub kind: ChangeKind,
     /// The message's tags and flags after the change (before it, for a deletion).
     pub state: Snapshot,
+    /// Where the message was filed before the change: the change number of its filing (see
+    /// [`Message::placed`]).
+    pub placed: u64,
 }
 
 /// What a message the owner files is.
@@ -97,6 +102,25 @@ pub(crate) struct Relabel<'a> {
     pub completed: Option<bool>,
 }
 
+/// How a provider's mail API serves a mailbox, as the test controls set it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Service {
+    /// Whether the mail API serves the mailbox at all (Graph: the mailbox is enabled for REST).
+    pub enabled: bool,
+    /// The most messages a filtered sync round returns, when a test sets it (`None`: the
+    /// provider's own limit).
+    pub filtered_cap: Option<usize>,
+}
+
+impl Default for Service {
+    fn default() -> Self {
+        Service {
+            enabled: true,
+            filtered_cap: None,
+        }
+    }
+}
+
 /// One user's mailbox.
 pub(crate) struct Mailbox {
     owner: SandboxUser,
@@ -109,6 +133,9 @@ pub(crate) struct Mailbox {
     floor: u64,
     log: Vec<Change>,
     generation: u64,
+    folders: Folders,
+    initial_folders: Folders,
+    service: Service,
 }
 
 impl Mailbox {
@@ -128,7 +155,17 @@ impl Mailbox {
             floor: 1,
             log: Vec::new(),
             generation: 1,
+            folders: Folders::default(),
+            initial_folders: Folders::default(),
+            service: Service::default(),
         }
+    }
+
+    /// This mailbox with the folder tree `folders`, which seeding restores.
+    pub fn with_folders(mut self, folders: Folders) -> Mailbox {
+        self.folders = folders.clone();
+        self.initial_folders = folders;
+        self
     }
 
     /// Replaces every message with those `spec` generates. History starts afresh after them
@@ -137,6 +174,7 @@ impl Mailbox {
         self.generator = Generator::new(spec, &self.owner, self.generator.next_key());
         self.messages.clear();
         self.drafts.clear();
+        self.folders = self.initial_folders.clone();
         for generated in self.generator.seed(spec.messages) {
             self.change += 1;
             self.insert(generated);
@@ -152,7 +190,7 @@ impl Mailbox {
                 let generated = self.generator.arrival();
                 self.change += 1;
                 let id = self.insert(generated);
-                self.record(id.key, ChangeKind::Added);
+                self.record(id.key, ChangeKind::Added, self.change);
                 id
             })
             .collect()
@@ -196,7 +234,7 @@ impl Mailbox {
         if let Written::Composed(draft) = written {
             self.drafts.insert(id.key, *draft);
         }
-        self.record(id.key, ChangeKind::Added);
+        self.record(id.key, ChangeKind::Added, self.change);
         id
     }
 
@@ -215,8 +253,9 @@ impl Mailbox {
         self.change += 1;
         message.content = Content::new(raw);
         message.modified = self.change;
+        let placed = message.placed;
         self.drafts.insert(key, draft);
-        self.record(key, ChangeKind::Edited);
+        self.record(key, ChangeKind::Edited, placed);
         true
     }
 
@@ -255,6 +294,7 @@ impl Mailbox {
             thread: message.thread,
             kind: ChangeKind::Deleted,
             state: message.state,
+            placed: message.placed,
         });
         true
     }
@@ -377,6 +417,74 @@ impl Mailbox {
         &self.salt
     }
 
+    /// The folder tree.
+    pub fn folders(&self) -> &Folders {
+        &self.folders
+    }
+
+    /// Adds a folder named `name` (hidden or not) in the folder tagged `parent`, as one change;
+    /// its tag.
+    pub fn create_folder(&mut self, parent: &str, name: &str, hidden: bool) -> String {
+        self.change += 1;
+        self.folders.add(parent, name, hidden, self.change)
+    }
+
+    /// Renames the folder tagged `tag`, as one change; false if there is no such folder.
+    pub fn rename_folder(&mut self, tag: &str, name: &str) -> bool {
+        let change = self.change + 1;
+        let Some(folder) = self.folders.get_mut(tag) else {
+            return false;
+        };
+        folder.name = name.to_owned();
+        folder.changed = change;
+        self.change = change;
+        true
+    }
+
+    /// Moves the folder tagged `tag` (with what is in it) into the folder tagged `parent`, as
+    /// one change; false if there is no such folder.
+    pub fn move_folder(&mut self, tag: &str, parent: &str) -> bool {
+        let change = self.change + 1;
+        let Some(folder) = self.folders.get_mut(tag) else {
+            return false;
+        };
+        folder.parent = Some(parent.to_owned());
+        folder.changed = change;
+        self.change = change;
+        true
+    }
+
+    /// Removes the folder tagged `tag` for good, with the folders under it and every message
+    /// in them (each message a logged deletion); false if there is no such folder.
+    pub fn purge_folder(&mut self, tag: &str) -> bool {
+        if self.folders.get(tag).is_none() {
+            return false;
+        }
+        let tags = self.folders.subtree(tag);
+        let doomed: Vec<u64> = self
+            .messages
+            .values()
+            .filter(|m| m.state.tags.iter().any(|t| tags.contains(t)))
+            .map(|m| m.id.key)
+            .collect();
+        for key in doomed {
+            self.delete(key);
+        }
+        self.change += 1;
+        self.folders.remove(&tags, self.change);
+        true
+    }
+
+    /// How the provider's API serves this mailbox.
+    pub fn service(&self) -> Service {
+        self.service
+    }
+
+    /// Sets how the provider's API serves this mailbox.
+    pub fn set_service(&mut self, service: Service) {
+        self.service = service;
+    }
+
     /// Files `generated` at the current change number.
     fn insert(&mut self, generated: Generated) -> MessageRef {
         let state = Snapshot {
@@ -410,6 +518,7 @@ impl Mailbox {
         }
         self.change += 1;
         message.modified = self.change;
+        let placed = message.placed;
         if kinds
             .iter()
             .any(|kind| matches!(kind, ChangeKind::Tagged { added, .. } if !added.is_empty()))
@@ -417,13 +526,14 @@ impl Mailbox {
             message.placed = self.change;
         }
         for kind in kinds {
-            self.record(key, kind);
+            self.record(key, kind, placed);
         }
         true
     }
 
-    /// Logs `kind` for message `key` at the current change number.
-    fn record(&mut self, key: u64, kind: ChangeKind) {
+    /// Logs `kind` for message `key`, filed at change `placed` before it, at the current change
+    /// number.
+    fn record(&mut self, key: u64, kind: ChangeKind, placed: u64) {
         let message = &self.messages[&key];
         self.log.push(Change {
             number: self.change,
@@ -431,6 +541,7 @@ impl Mailbox {
             thread: message.thread,
             kind,
             state: message.state.clone(),
+            placed,
         });
     }
 }
@@ -442,11 +553,14 @@ pub(crate) struct Mailboxes {
 }
 
 impl Mailboxes {
-    /// Empty mailboxes for the users of `config`, filed by each provider's rules.
+    /// Empty mailboxes for the users of `config`, filed by each provider's rules; the
+    /// Microsoft one has Graph's folder tree (Gmail has labels, not folders).
     pub fn new(config: &SandboxConfig, google: Filing, microsoft: Filing) -> Mailboxes {
+        let microsoft = Mailbox::new(&config.microsoft_user, microsoft)
+            .with_folders(crate::graph::folder_tree());
         Mailboxes {
             google: Mutex::new(Mailbox::new(&config.google_user, google)),
-            microsoft: Mutex::new(Mailbox::new(&config.microsoft_user, microsoft)),
+            microsoft: Mutex::new(microsoft),
         }
     }
 

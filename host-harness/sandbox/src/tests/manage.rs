@@ -808,8 +808,19 @@ fn graph_flags_moves_and_deletions_in_delta_and_counts() {
         &json!({"destinationId": "archive"}),
         201,
     );
-    assert_eq!(moved["id"], d.as_str(), "ids are immutable here");
+    // The default id changes with the move; the old one names nothing any more.
+    let moved_d = moved["id"].as_str().unwrap().to_owned();
+    assert_ne!(moved_d, d.as_str());
     assert_eq!(moved["parentFolderId"], archive_id);
+    let stale = graph(
+        &sandbox,
+        &token,
+        "GET",
+        &format!("/v1.0/me/messages/{d}"),
+        &[],
+        &Value::Null,
+    );
+    assert_eq!(graph_refusal(&stale, 404), "ErrorItemNotFound");
     let deleted_items = sandbox.folder_id("deletedItems");
     let immutable = graph(
         &sandbox,
@@ -820,8 +831,16 @@ fn graph_flags_moves_and_deletions_in_delta_and_counts() {
         &json!({"DestinationId": deleted_items}),
     );
     assert_eq!(immutable.status, 201, "{}", immutable.text);
-    assert_eq!(immutable.json()["id"], e.as_str());
+    let immutable_e = immutable.json()["id"].as_str().unwrap().to_owned();
+    assert_ne!(immutable_e, e.as_str(), "an immutable id, asked for");
     assert_eq!(immutable.json()["parentFolderId"], deleted_items);
+    assert_eq!(
+        sandbox
+            .state_of(Provider::Microsoft, &immutable_e)
+            .unwrap()
+            .labels,
+        std::slice::from_ref(&deleted_items)
+    );
     let gone = graph(
         &sandbox,
         &token,
@@ -901,13 +920,13 @@ fn graph_flags_moves_and_deletions_in_delta_and_counts() {
     );
     assert_eq!(removed.len(), 3);
     let (archived, removed, _) = delta(&sandbox, &token, &links[1]);
-    assert_eq!(archived.keys().collect::<Vec<_>>(), [d]);
+    assert_eq!(archived.keys().collect::<Vec<_>>(), [&moved_d]);
     assert!(removed.is_empty());
     let (binned, removed, _) = delta(&sandbox, &token, &links[2]);
+    assert_eq!(binned.len(), 1, "DELETE does not go to Deleted Items");
     assert_eq!(
-        binned.keys().collect::<Vec<_>>(),
-        [e],
-        "DELETE does not go to Deleted Items"
+        sandbox.default_id(&immutable_e).as_deref(),
+        binned.keys().next().map(String::as_str)
     );
     assert!(removed.is_empty());
 
@@ -936,8 +955,15 @@ fn graph_flags_moves_and_deletions_in_delta_and_counts() {
     assert_eq!(state.labels, [sandbox.folder_id("inbox")]);
     assert!(state.starred && !state.unread && !state.draft);
     assert_eq!(
-        sandbox.state_of(Provider::Microsoft, d).unwrap().labels,
+        sandbox
+            .state_of(Provider::Microsoft, &moved_d)
+            .unwrap()
+            .labels,
         [archive_id]
+    );
+    assert!(
+        sandbox.state_of(Provider::Microsoft, d).is_none(),
+        "a stale id"
     );
     assert!(sandbox.state_of(Provider::Microsoft, f).is_none());
 }
@@ -977,7 +1003,8 @@ fn graph_json_batches() {
          "headers": {"Content-Type": "application/json"}, "body": {"flag": {"flagStatus": "flagged"}}},
         {"id": "3", "method": "GET", "url": format!("/me/messages/{NO_SUCH_GRAPH_ID}")},
         {"id": "4", "method": "DELETE", "url": format!("me/messages/{}", ids[2])},
-        {"id": "5", "method": "GET", "url": format!("/me/messages?$filter=conversationId eq '{conversation}'&$select=id")},
+        {"id": "5", "method": "GET", "url": format!("/me/messages?$filter=conversationId eq '{conversation}'&$select=id"),
+         "headers": {"Prefer": "IdType=\"ImmutableId\""}},
     ]);
     let answer = batch(&sandbox, &token, &requests);
     assert_eq!(answer.status, 200, "{}", answer.text);
@@ -1006,6 +1033,12 @@ fn graph_json_batches() {
     );
     assert_eq!(responses[2]["body"]["error"]["code"], "ErrorItemNotFound");
     assert!(responses[3].get("body").is_none());
+    // Each request's own `Prefer` decides its ids: default ids for the first, immutable ones
+    // for the one that asks.
+    assert_eq!(
+        responses[0]["body"]["id"],
+        sandbox.default_id(&ids[0]).unwrap().as_str()
+    );
     let members = responses[4]["body"]["value"].as_array().unwrap();
     assert!(members.iter().any(|m| m["id"] == ids[0].as_str()));
     assert!(
@@ -1258,7 +1291,8 @@ fn graph_conversations_headers_and_raw_attachments() {
             .decode(whole["contentBytes"].as_str().unwrap())
             .unwrap()
     );
-    assert_eq!(raw.bytes.len() as u64, attachment["size"].as_u64().unwrap());
+    // `size` is the attachment item's, larger than the file.
+    assert!((raw.bytes.len() as u64) < attachment["size"].as_u64().unwrap());
     let missing = graph(
         &sandbox,
         &token,

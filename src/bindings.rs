@@ -25,7 +25,7 @@ mod component {
     use crate::ops::Env;
     use crate::transport::WasiHttp;
     use crate::types::{
-        Account, AttachmentData, AuthOptions, Done, Error, FetchedMessage, FolderList,
+        Account, AttachmentData, AuthOptions, Done, Error, Failure, FetchedMessage, FolderList,
         ModifyRequest, ModifyResult, Outgoing, PendingAuth, Provider, ProviderConfig, SavedDraft,
         SendAsList, Sent, SyncPage, SyncRequest, Thread,
     };
@@ -74,21 +74,21 @@ mod component {
             provider: Provider,
             account: Account,
             request: SyncRequest,
-        ) -> Result<SyncPage, Error> {
+        ) -> Result<SyncPage, Failure> {
             crate::ops::sync(&mut env(), &provider, &account, &request).map_err(Into::into)
         }
 
-        fn send(provider: Provider, account: Account, message: Outgoing) -> Result<Sent, Error> {
+        fn send(provider: Provider, account: Account, message: Outgoing) -> Result<Sent, Failure> {
             let entropy = message_id_entropy();
             crate::ops::send(&mut env(), &provider, &account, &message, &entropy)
                 .map_err(Into::into)
         }
 
-        fn list_send_as(provider: Provider, account: Account) -> Result<SendAsList, Error> {
+        fn list_send_as(provider: Provider, account: Account) -> Result<SendAsList, Failure> {
             crate::ops::list_send_as(&mut env(), &provider, &account).map_err(Into::into)
         }
 
-        fn list_folders(provider: Provider, account: Account) -> Result<FolderList, Error> {
+        fn list_folders(provider: Provider, account: Account) -> Result<FolderList, Failure> {
             crate::ops::list_folders(&mut env(), &provider, &account).map_err(Into::into)
         }
 
@@ -96,7 +96,7 @@ mod component {
             provider: Provider,
             account: Account,
             id: String,
-        ) -> Result<FetchedMessage, Error> {
+        ) -> Result<FetchedMessage, Failure> {
             crate::ops::get_message(&mut env(), &provider, &account, &id).map_err(Into::into)
         }
 
@@ -104,7 +104,7 @@ mod component {
             provider: Provider,
             account: Account,
             thread_id: String,
-        ) -> Result<Thread, Error> {
+        ) -> Result<Thread, Failure> {
             crate::ops::get_thread(&mut env(), &provider, &account, &thread_id).map_err(Into::into)
         }
 
@@ -114,7 +114,7 @@ mod component {
             message_id: String,
             attachment_id: String,
             max_bytes: u64,
-        ) -> Result<AttachmentData, Error> {
+        ) -> Result<AttachmentData, Failure> {
             crate::ops::get_attachment(
                 &mut env(),
                 &provider,
@@ -130,7 +130,7 @@ mod component {
             provider: Provider,
             account: Account,
             request: ModifyRequest,
-        ) -> Result<ModifyResult, Error> {
+        ) -> Result<ModifyResult, Failure> {
             crate::ops::modify(&mut env(), &provider, &account, &request).map_err(Into::into)
         }
 
@@ -139,7 +139,7 @@ mod component {
             account: Account,
             draft_id: Option<String>,
             message: Outgoing,
-        ) -> Result<SavedDraft, Error> {
+        ) -> Result<SavedDraft, Failure> {
             let entropy = message_id_entropy();
             crate::ops::save_draft(
                 &mut env(),
@@ -156,7 +156,7 @@ mod component {
             provider: Provider,
             account: Account,
             draft_id: String,
-        ) -> Result<Done, Error> {
+        ) -> Result<Done, Failure> {
             crate::ops::delete_draft(&mut env(), &provider, &account, &draft_id).map_err(Into::into)
         }
 
@@ -164,7 +164,7 @@ mod component {
             provider: Provider,
             account: Account,
             draft_id: String,
-        ) -> Result<Sent, Error> {
+        ) -> Result<Sent, Failure> {
             crate::ops::send_draft(&mut env(), &provider, &account, &draft_id).map_err(Into::into)
         }
     }

@@ -13,7 +13,9 @@ pub use types::AuthRejection;
 /// codes and descriptions, and [`Error::scrub`] removes any secret a provider might echo.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
-    /// The grant is gone (`invalid_grant`, revoked, expired): the user must connect again.
+    /// The token endpoint refused the grant itself (`invalid_grant`, `interaction_required`,
+    /// `consent_required`): the user must connect again. Never used for a refusal of one API
+    /// request.
     #[error("reauthorization required: {message}")]
     ReauthorizationRequired {
         /// The HTTP status, when there was a response.
@@ -33,6 +35,17 @@ pub enum Error {
         /// The provider's error code.
         code: Option<String>,
         /// What went wrong.
+        message: String,
+    },
+    /// A request that sends mail got no answer: it may or may not have been applied, so the
+    /// host must check the sent mail before sending again.
+    #[error("the send's outcome is unknown: {message}")]
+    OutcomeUnknown {
+        /// The Message-ID header of the message, without angle brackets.
+        message_id: Option<String>,
+        /// The Outlook draft the message was sent from.
+        draft_id: Option<String>,
+        /// What happened.
         message: String,
     },
     /// An input field is invalid.
@@ -122,10 +135,39 @@ impl Error {
                 }
             }
             Self::InvalidInput { message, .. }
+            | Self::OutcomeUnknown { message, .. }
             | Self::Transport(message)
             | Self::Unsupported(message) => clean(message),
         }
         self
+    }
+}
+
+/// How a call made with an account failed: the error, and the account when the call refreshed
+/// its tokens before failing (the host must store it: a rotated refresh token is only there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// What went wrong.
+    pub error: Error,
+    /// The account with refreshed tokens, when they were refreshed during the call.
+    pub account: Option<types::Account>,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Self {
+            error,
+            account: None,
+        }
+    }
+}
+
+impl From<Failure> for types::Failure {
+    fn from(failure: Failure) -> Self {
+        Self {
+            error: failure.error.into(),
+            account: failure.account,
+        }
     }
 }
 
@@ -149,6 +191,15 @@ impl From<Error> for types::Error {
                 retry_after_seconds,
                 status,
                 code,
+                message,
+            }),
+            Error::OutcomeUnknown {
+                message_id,
+                draft_id,
+                ..
+            } => Self::OutcomeUnknown(types::UnknownOutcome {
+                message_id,
+                draft_id,
                 message,
             }),
             Error::InvalidInput { field, .. } => {

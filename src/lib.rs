@@ -36,4 +36,4 @@ pub mod sync;
 pub mod transport;
 
 pub use bindings::email::manager::types;
-pub use error::Error;
+pub use error::{Error, Failure};

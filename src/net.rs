@@ -167,16 +167,51 @@ pub fn parse_json<T: DeserializeOwned>(response: &Response, what: &str) -> Resul
     })
 }
 
-/// The `Retry-After` header in seconds, when present as a number of seconds.
-pub fn retry_after(response: &Response) -> Option<u32> {
-    response
+/// How long `response` asks the client to wait, in seconds from `now`: its `Retry-After`
+/// header, as delta-seconds or as an HTTP-date (RFC 9110 section 10.2.3), else the "Retry after
+/// <RFC 3339 time>" Google writes into the message of its rate-limit errors. A time already
+/// past means no wait.
+pub fn retry_after(response: &Response, now: u64) -> Option<u32> {
+    let header = response
         .headers()
-        .get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
+    if let Some(value) = header {
+        if let Ok(seconds) = value.parse::<u32>() {
+            return Some(seconds);
+        }
+        if let Some(at) = mail_parser::DateTime::parse_rfc822(value) {
+            return Some(seconds_until(at.to_timestamp(), now));
+        }
+    }
+    let body = std::str::from_utf8(response.body()).ok()?;
+    let (_, rest) = body.split_once("Retry after ")?;
+    let stamp: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | ':' | '.' | '+'))
+        .collect();
+    let at = mail_parser::DateTime::parse_rfc3339(&stamp)?;
+    Some(seconds_until(at.to_timestamp(), now))
+}
+
+/// Seconds from `now` until the Unix time `at`, rounded up; 0 when it is past.
+fn seconds_until(at: i64, now: u64) -> u32 {
+    let wait = at.saturating_sub(i64::try_from(now).unwrap_or(i64::MAX));
+    u32::try_from(wait.max(0)).unwrap_or(u32::MAX)
+}
+
+/// Writes the wait `response` asks for (see [`retry_after`]) into its `Retry-After` header as
+/// delta-seconds, so that whoever reads the response later needs no clock.
+pub fn settle_retry_after(response: &mut Response, now: u64) {
+    if response.status().is_success() {
+        return;
+    }
+    if let Some(seconds) = retry_after(response, now) {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
 }
 
 /// Whether a status means "try again later": 429 and the 5xx family.
@@ -236,7 +271,37 @@ mod tests {
             .header(RETRY_AFTER, " 17 ")
             .body(Vec::new())
             .unwrap();
-        assert_eq!(retry_after(&response), Some(17));
+        assert_eq!(retry_after(&response, 0), Some(17));
         assert!(is_transient(response.status()));
+    }
+
+    #[test]
+    fn retry_after_reads_http_dates_and_google_text() {
+        let at = |header: Option<&str>, body: &str| {
+            let mut builder = http::Response::builder().status(429);
+            if let Some(value) = header {
+                builder = builder.header(RETRY_AFTER, value);
+            }
+            builder.body(body.as_bytes().to_vec()).unwrap()
+        };
+        // 2015-10-21T07:28:00Z is 1445412480.
+        let now = 1_445_412_480 - 90;
+        assert_eq!(
+            retry_after(&at(Some("Wed, 21 Oct 2015 07:28:00 GMT"), ""), now),
+            Some(90)
+        );
+        assert_eq!(
+            retry_after(&at(Some("Wed, 21 Oct 2015 07:28:00 GMT"), ""), now + 500),
+            Some(0),
+            "a time already past means no wait"
+        );
+        let google = r#"{"error":{"code":429,"message":"User-rate limit exceeded.  Retry after 2015-10-21T07:28:00.000Z","errors":[{"reason":"rateLimitExceeded"}]}}"#;
+        assert_eq!(retry_after(&at(None, google), now), Some(90));
+        assert_eq!(retry_after(&at(None, "{}"), now), None);
+        assert_eq!(retry_after(&at(Some("soon"), "{}"), now), None);
+
+        let mut response = at(None, google);
+        settle_retry_after(&mut response, now);
+        assert_eq!(response.headers()[RETRY_AFTER], "90");
     }
 }

@@ -275,7 +275,7 @@ const DEFAULT_LIFETIME_SECONDS: u64 = 3600;
 pub fn parse_token_response(response: &Response, grant: Grant, now: u64) -> Result<Tokens, Error> {
     let status = response.status();
     if !status.is_success() {
-        return Err(token_error(response, grant));
+        return Err(token_error(response, grant, now));
     }
     let body: TokenBody = net::parse_json(response, "token endpoint")?;
     if body.access_token.is_empty() {
@@ -316,14 +316,14 @@ pub fn parse_token_response(response: &Response, grant: Grant, now: u64) -> Resu
 /// Maps a token endpoint error. `invalid_grant` is a dead grant on refresh and a refused
 /// callback on code redemption; 429, 5xx, `temporarily_unavailable` and `server_error` are
 /// temporary; everything else (`invalid_client`, `invalid_scope`, ...) is the provider's refusal.
-fn token_error(response: &Response, grant: Grant) -> Error {
+fn token_error(response: &Response, grant: Grant, now: u64) -> Error {
     let status = response.status();
     let status_code = Some(status.as_u16());
     let Ok(body) = serde_json::from_slice::<ErrorBody>(response.body()) else {
         let message = format!("the token endpoint answered HTTP {status}");
         return if net::is_transient(status) {
             Error::RetryLater {
-                retry_after_seconds: net::retry_after(response),
+                retry_after_seconds: net::retry_after(response, now),
                 status: status_code,
                 code: None,
                 message,
@@ -353,26 +353,32 @@ fn token_error(response: &Response, grant: Grant) -> Error {
     }
     let code = Some(body.error.clone());
     match body.error.as_str() {
-        "invalid_grant" => match grant {
-            Grant::RefreshToken => Error::ReauthorizationRequired {
-                status: status_code,
-                code,
-                message,
-            },
-            Grant::AuthorizationCode => Error::AuthRejected {
-                reason: AuthRejection::ProviderRefused,
-                code,
-                message,
-            },
-        },
+        // RFC 6749 section 5.2 (`invalid_grant`) and OpenID Connect Core 3.1.2.6
+        // (`interaction_required`, `login_required`, `consent_required`): the grant itself is
+        // refused until the user signs in or consents again (Entra answers refreshes so under
+        // Conditional Access, MFA or a new consent requirement: AADSTS50076, AADSTS65001).
+        "invalid_grant" | "interaction_required" | "login_required" | "consent_required" => {
+            match grant {
+                Grant::RefreshToken => Error::ReauthorizationRequired {
+                    status: status_code,
+                    code,
+                    message,
+                },
+                Grant::AuthorizationCode => Error::AuthRejected {
+                    reason: AuthRejection::ProviderRefused,
+                    code,
+                    message,
+                },
+            }
+        }
         "temporarily_unavailable" | "server_error" => Error::RetryLater {
-            retry_after_seconds: net::retry_after(response),
+            retry_after_seconds: net::retry_after(response, now),
             status: status_code,
             code,
             message,
         },
         _ if net::is_transient(status) => Error::RetryLater {
-            retry_after_seconds: net::retry_after(response),
+            retry_after_seconds: net::retry_after(response, now),
             status: status_code,
             code,
             message,
@@ -722,6 +728,24 @@ mod tests {
             ),
             AuthRejection::ProviderRefused
         );
+
+        // Conditional Access, MFA and consent refusals on refresh: the grant needs the user.
+        for refused in [
+            r#"{"error":"interaction_required","error_description":"AADSTS50076: Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '00000003-0000-0000-c000-000000000000'.","error_codes":[50076],"suberror":"basic_action"}"#,
+            r#"{"error":"consent_required","error_description":"AADSTS65001: The user or administrator has not consented to use the application.","error_codes":[65001],"suberror":"consent_required"}"#,
+        ] {
+            assert!(
+                matches!(
+                    parse_token_response(&respond(400, refused), Grant::RefreshToken, 0)
+                        .unwrap_err(),
+                    Error::ReauthorizationRequired {
+                        status: Some(400),
+                        ..
+                    }
+                ),
+                "{refused}"
+            );
+        }
 
         let client = r#"{"error":"invalid_client","error_description":"Unauthorized"}"#;
         assert!(matches!(

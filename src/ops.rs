@@ -10,7 +10,7 @@ use crate::types::{
     ModifyRequest, ModifyResult, Outgoing, PendingAuth, Provider, SavedDraft, SendAsList, Sent,
     SyncPage, SyncRequest, Thread,
 };
-use crate::{Error, compose, config, manage};
+use crate::{Error, Failure, compose, config, manage};
 
 /// What an operation may use of the outside world: the time and an HTTP client.
 pub struct Env<C: HttpClient> {
@@ -176,7 +176,7 @@ pub fn sync<C: HttpClient>(
     setting: &Provider,
     account: &Account,
     request: &SyncRequest,
-) -> Result<SyncPage, Error> {
+) -> Result<SyncPage, Failure> {
     config::check(setting)?;
     check_account(setting, account)?;
     crate::sync::run(&mut env.http, setting, account, request, env.now)
@@ -190,7 +190,7 @@ pub fn send<C: HttpClient>(
     account: &Account,
     message: &Outgoing,
     entropy: &[u8],
-) -> Result<Sent, Error> {
+) -> Result<Sent, Failure> {
     let limits = provider::for_kind(setting.kind).send_limits();
     compose::check::outgoing(message, &limits)?;
     call(env, setting, account, |p, s| p.send(s, message, entropy))
@@ -202,7 +202,7 @@ pub fn list_send_as<C: HttpClient>(
     env: &mut Env<C>,
     setting: &Provider,
     account: &Account,
-) -> Result<SendAsList, Error> {
+) -> Result<SendAsList, Failure> {
     call(env, setting, account, |p, s| p.send_as(s))
         .map(|(addresses, account)| SendAsList { addresses, account })
 }
@@ -212,7 +212,7 @@ pub fn list_folders<C: HttpClient>(
     env: &mut Env<C>,
     setting: &Provider,
     account: &Account,
-) -> Result<FolderList, Error> {
+) -> Result<FolderList, Failure> {
     call(env, setting, account, |p, s| p.list_folders(s))
         .map(|(folders, account)| FolderList { folders, account })
 }
@@ -223,7 +223,7 @@ pub fn get_message<C: HttpClient>(
     setting: &Provider,
     account: &Account,
     id: &str,
-) -> Result<FetchedMessage, Error> {
+) -> Result<FetchedMessage, Failure> {
     non_empty("id", id)?;
     call(env, setting, account, |p, s| p.get_message(s, id))
         .map(|(message, account)| FetchedMessage { message, account })
@@ -235,7 +235,7 @@ pub fn get_thread<C: HttpClient>(
     setting: &Provider,
     account: &Account,
     id: &str,
-) -> Result<Thread, Error> {
+) -> Result<Thread, Failure> {
     non_empty("thread-id", id)?;
     call(env, setting, account, |p, s| p.get_thread(s, id)).map(|(mut messages, account)| {
         manage::oldest_first(&mut messages);
@@ -255,7 +255,7 @@ pub fn get_attachment<C: HttpClient>(
     message_id: &str,
     attachment_id: &str,
     max_bytes: u64,
-) -> Result<AttachmentData, Error> {
+) -> Result<AttachmentData, Failure> {
     non_empty("message-id", message_id)?;
     non_empty("attachment-id", attachment_id)?;
     call(env, setting, account, |p, s| {
@@ -270,7 +270,7 @@ pub fn modify<C: HttpClient>(
     setting: &Provider,
     account: &Account,
     request: &ModifyRequest,
-) -> Result<ModifyResult, Error> {
+) -> Result<ModifyResult, Failure> {
     for (i, id) in request.ids.iter().enumerate() {
         non_empty(&format!("ids[{i}]"), id)?;
     }
@@ -299,7 +299,7 @@ pub fn save_draft<C: HttpClient>(
     id: Option<&str>,
     message: &Outgoing,
     entropy: &[u8],
-) -> Result<SavedDraft, Error> {
+) -> Result<SavedDraft, Failure> {
     if let Some(id) = id {
         non_empty("draft-id", id)?;
     }
@@ -317,7 +317,7 @@ pub fn delete_draft<C: HttpClient>(
     setting: &Provider,
     account: &Account,
     id: &str,
-) -> Result<Done, Error> {
+) -> Result<Done, Failure> {
     non_empty("draft-id", id)?;
     call(env, setting, account, |p, s| p.delete_draft(s, id)).map(|((), account)| Done { account })
 }
@@ -328,7 +328,7 @@ pub fn send_draft<C: HttpClient>(
     setting: &Provider,
     account: &Account,
     id: &str,
-) -> Result<Sent, Error> {
+) -> Result<Sent, Failure> {
     non_empty("draft-id", id)?;
     call(env, setting, account, |p, s| p.send_draft(s, id))
         .map(|(sent, account)| Sent { account, ..sent })
@@ -341,7 +341,7 @@ fn call<C: HttpClient, T>(
     setting: &Provider,
     account: &Account,
     operation: impl FnOnce(&dyn MailProvider, &mut Session<'_>) -> Result<T, Error>,
-) -> Result<(T, Option<Account>), Error> {
+) -> Result<(T, Option<Account>), Failure> {
     config::check(setting)?;
     check_account(setting, account)?;
     let provider = provider::for_kind(setting.kind);

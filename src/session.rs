@@ -3,10 +3,10 @@
 //! once when it has expired (ahead of time, or on a 401), so that the call can finish and hand
 //! the refreshed account back to the host.
 
-use crate::net::{self, HttpClient, Request, Response};
+use crate::net::{self, HttpClient, Request, Response, TransportError};
 use crate::provider::{self, MailProvider};
 use crate::types::{Account, Provider};
-use crate::{Error, ops};
+use crate::{Error, Failure, ops};
 use serde::de::DeserializeOwned;
 
 /// Refresh ahead of time when the access token has less than this left.
@@ -71,9 +71,21 @@ impl<'a> Session<'a> {
     }
 
     /// Sends `requests` with the account's token, at most the provider's cap in flight, and
-    /// returns every response (successful or not). A 401 refreshes the token once and sends
-    /// the refused requests again.
+    /// returns every response (successful or not). A 401 refreshes the token once per call and
+    /// sends the refused requests again; a 401 after that stays in the responses (it is a
+    /// passing fault: the grant was just accepted).
     pub fn send_all(&mut self, requests: Vec<Request>) -> Result<Vec<Response>, Error> {
+        self.exchange(requests)?
+            .into_iter()
+            .map(|r| r.map_err(Error::from))
+            .collect()
+    }
+
+    /// [`Session::send_all`], keeping each request's transport failure apart.
+    fn exchange(
+        &mut self,
+        requests: Vec<Request>,
+    ) -> Result<Vec<Result<Response, TransportError>>, Error> {
         if self.account.expires_at <= self.now.saturating_add(EXPIRY_MARGIN_SECONDS) {
             self.refresh()?;
         }
@@ -82,7 +94,10 @@ impl<'a> Session<'a> {
         let refused: Vec<usize> = responses
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.status() == http::StatusCode::UNAUTHORIZED)
+            .filter(|(_, r)| {
+                r.as_ref()
+                    .is_ok_and(|r| r.status() == http::StatusCode::UNAUTHORIZED)
+            })
             .map(|(i, _)| i)
             .collect();
         if refused.is_empty() || self.refreshed {
@@ -97,6 +112,36 @@ impl<'a> Session<'a> {
             responses[slot] = response;
         }
         Ok(responses)
+    }
+
+    /// Sends a request that sends mail, and returns its successful answer. It is never sent
+    /// twice by the component: a request that got no answer, or an answer of the 5xx family
+    /// (a gateway or the service failing midway), may have been applied, so it is
+    /// [`Error::OutcomeUnknown`] with `sent`'s ids for the host to check the sent mail with.
+    /// A 401 is not applied by the provider, so the request goes again after a refresh.
+    pub fn send_mail(&mut self, request: Request, sent: Sending) -> Result<Response, Error> {
+        let outcome = self
+            .exchange(vec![request])?
+            .pop()
+            .ok_or_else(|| Error::Transport("no response".to_owned()))?;
+        let unknown = |why: String| Error::OutcomeUnknown {
+            message_id: sent.message_id.clone(),
+            draft_id: sent.draft_id.clone(),
+            message: format!(
+                "{why}; the mail may have been sent: check the sent mail before sending it again"
+            ),
+        };
+        match outcome {
+            Err(TransportError::Failed(why)) => {
+                Err(unknown(format!("the answer was lost in transit ({why})")))
+            }
+            Err(denied @ TransportError::Denied(_)) => Err(denied.into()),
+            Ok(response) if response.status().is_server_error() => Err(unknown(format!(
+                "the provider answered HTTP {}",
+                response.status().as_u16()
+            ))),
+            Ok(response) => check(response),
+        }
     }
 
     /// Sends one request; any unsuccessful answer becomes an [`Error`].
@@ -125,17 +170,29 @@ impl<'a> Session<'a> {
         check(response).map_err(scrub)
     }
 
-    fn send_authorized(&mut self, requests: Vec<Request>) -> Result<Vec<Response>, Error> {
+    /// Sends `requests` with the account's token; each response's wait, if it asks for one, is
+    /// settled into seconds.
+    fn send_authorized(
+        &mut self,
+        requests: Vec<Request>,
+    ) -> Result<Vec<Result<Response, TransportError>>, Error> {
         let hosts = self.provider.api_hosts();
         let authorized = requests
             .into_iter()
             .map(|r| net::authorize(r, &self.account.access_token, hosts))
             .collect::<Result<Vec<_>, _>>()?;
-        self.http
+        let now = self.now;
+        Ok(self
+            .http
             .send_all(authorized, self.provider.max_in_flight())
             .into_iter()
-            .map(|r| r.map_err(Error::from))
-            .collect()
+            .map(|r| {
+                r.map(|mut response| {
+                    net::settle_retry_after(&mut response, now);
+                    response
+                })
+            })
+            .collect())
     }
 
     fn refresh(&mut self) -> Result<(), Error> {
@@ -145,16 +202,25 @@ impl<'a> Session<'a> {
     }
 }
 
+/// What identifies a message being sent, for [`Session::send_mail`]'s outcome-unknown error.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sending {
+    /// The Message-ID header, without angle brackets.
+    pub message_id: Option<String>,
+    /// The Outlook draft being sent.
+    pub draft_id: Option<String>,
+}
+
 /// Runs `call` in a session for `account`: its result, with the account when the tokens were
-/// refreshed during the call (the host must store it). Every error is scrubbed of the secrets
-/// the session held, the old tokens and the new.
+/// refreshed during the call (the host must store it), or the failure, with that account too.
+/// Every error is scrubbed of the secrets the session held, the old tokens and the new.
 pub fn run<T>(
     http: &mut dyn HttpClient,
     setting: &Provider,
     account: &Account,
     now: u64,
     call: impl FnOnce(&mut Session<'_>) -> Result<T, Error>,
-) -> Result<(T, Option<Account>), Error> {
+) -> Result<(T, Option<Account>), Failure> {
     let mut session = Session::new(http, setting, account.clone(), now);
     let result = call(&mut session);
     let mut secrets = session.secrets();
@@ -162,9 +228,13 @@ pub fn run<T>(
     secrets.extend(account.refresh_token.clone());
     secrets.push(account.access_token.clone());
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let account = refreshed.then_some(account);
     match result {
-        Ok(value) => Ok((value, refreshed.then_some(account))),
-        Err(error) => Err(error.scrub(&secrets)),
+        Ok(value) => Ok((value, account)),
+        Err(error) => Err(Failure {
+            error: error.scrub(&secrets),
+            account,
+        }),
     }
 }
 

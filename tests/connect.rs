@@ -10,7 +10,7 @@ use email_harness::types::{AuthRejection, Error, ProviderKind};
 
 fn component_error(result: Result<impl Sized, CallError>) -> Error {
     match result {
-        Err(CallError::Component(error)) => error,
+        Err(CallError::Component { error, .. }) => error,
         Err(CallError::Trap(trap)) => panic!("the component trapped: {trap:#}"),
         Ok(_) => panic!("expected an error"),
     }

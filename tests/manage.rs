@@ -261,7 +261,7 @@ fn one_message_and_a_whole_thread_on_demand() {
             .get_message(&synced.provider, &synced.account, "AAAAnothere")
             .unwrap_err();
         assert!(
-            matches!(&missing, CallError::Component(Error::InvalidInput(f)) if f.field == "id"),
+            matches!(&missing, CallError::Component { error: Error::InvalidInput(f), .. } if f.field == "id"),
             "{kind:?}: {missing:?}"
         );
     }
@@ -316,7 +316,7 @@ fn attachments_come_within_the_hosts_limit_and_not_over_it() {
             .get_attachment(&synced.provider, &synced.account, &message.id, &file.id, 10)
             .unwrap_err();
         assert!(
-            matches!(&refused, CallError::Component(Error::InvalidInput(f)) if f.field == "max-bytes"),
+            matches!(&refused, CallError::Component { error: Error::InvalidInput(f), .. } if f.field == "max-bytes"),
             "{kind:?}: {refused:?}"
         );
         let downloads = world.sandbox.received()[before..]
@@ -515,7 +515,10 @@ fn gmail_labels_go_on_and_off() {
     );
     assert!(matches!(
         refused,
-        Err(CallError::Component(Error::Unsupported(_)))
+        Err(CallError::Component {
+            error: Error::Unsupported(_),
+            ..
+        })
     ));
 }
 
@@ -607,7 +610,7 @@ fn drafts_save_update_send_and_delete() {
             .send_draft(&synced.provider, &synced.account, &other.id)
             .unwrap_err();
         assert!(
-            matches!(&gone, CallError::Component(Error::InvalidInput(f)) if f.field == "draft-id"),
+            matches!(&gone, CallError::Component { error: Error::InvalidInput(f), .. } if f.field == "draft-id"),
             "{kind:?}: {gone:?}"
         );
     }

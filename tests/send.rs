@@ -89,7 +89,10 @@ fn sync_all(
 
 fn invalid_field(result: Result<email_harness::types::Sent, CallError>) -> String {
     match result {
-        Err(CallError::Component(Error::InvalidInput(field))) => field.field,
+        Err(CallError::Component {
+            error: Error::InvalidInput(field),
+            ..
+        }) => field.field,
         other => panic!("expected invalid input, got {other:?}"),
     }
 }
@@ -631,7 +634,10 @@ fn outlook_says_aliases_are_not_supported() {
     let (provider, account) = world.connect(ProviderKind::Microsoft);
     assert!(matches!(
         world.harness.list_send_as(&provider, &account),
-        Err(CallError::Component(Error::Unsupported(_)))
+        Err(CallError::Component {
+            error: Error::Unsupported(_),
+            ..
+        })
     ));
     let outgoing = Outgoing {
         from: Some(who(None, "alias@example.com")),
@@ -642,7 +648,7 @@ fn outlook_says_aliases_are_not_supported() {
         .send(&provider, &account, &outgoing)
         .unwrap_err();
     assert!(
-        matches!(&err, CallError::Component(Error::Unsupported(why)) if why.contains("alias")),
+        matches!(&err, CallError::Component { error: Error::Unsupported(why), .. } if why.contains("alias")),
         "{err:?}"
     );
     assert!(world.sandbox.sent(SandboxProvider::Microsoft).is_empty());
@@ -666,7 +672,11 @@ fn limits_are_checked_before_any_request() {
         .harness
         .send(&provider, &account, &outgoing)
         .unwrap_err();
-    let CallError::Component(Error::InvalidInput(field)) = &err else {
+    let CallError::Component {
+        error: Error::InvalidInput(field),
+        ..
+    } = &err
+    else {
         panic!("{err:?}")
     };
     assert_eq!(field.field, "attachments");

@@ -359,7 +359,10 @@ fn a_next_link_to_a_foreign_host_is_refused_and_gets_no_token() {
         }
     };
     match error {
-        CallError::Component(Error::Provider(failure)) => {
+        CallError::Component {
+            error: Error::Provider(failure),
+            ..
+        } => {
             assert_eq!(failure.code.as_deref(), Some("untrusted_url"))
         }
         other => panic!("{other}"),
@@ -414,7 +417,9 @@ fn a_cursor_of_the_other_provider_is_refused() {
             },
         )
         .unwrap_err();
-    assert!(matches!(error, CallError::Component(Error::InvalidInput(f)) if f.field == "cursor"));
+    assert!(
+        matches!(error, CallError::Component { error: Error::InvalidInput(f), .. } if f.field == "cursor")
+    );
 }
 
 #[test]
@@ -430,7 +435,10 @@ fn a_rate_limit_mid_page_is_retry_later_and_the_cursor_holds() {
             email_harness::sandbox::Fault::status(sandbox_kind(kind), path, 429).retry_after(7),
         );
         match host.call(&world, 20) {
-            Err(CallError::Component(Error::RetryLater(failure))) => {
+            Err(CallError::Component {
+                error: Error::RetryLater(failure),
+                ..
+            }) => {
                 assert_eq!(failure.retry_after_seconds, Some(7), "{kind:?}");
                 assert_eq!(failure.status, Some(429));
             }

@@ -15,6 +15,23 @@ pub fn error(error: &Error) -> String {
             Some(seconds) => format!("retry after {seconds} s: {}", f.message),
             None => format!("retry later: {}", f.message),
         },
+        Error::OutcomeUnknown(f) => {
+            let mut check = Vec::new();
+            if let Some(id) = &f.message_id {
+                check.push(format!("Message-ID <{id}>"));
+            }
+            if let Some(id) = &f.draft_id {
+                check.push(format!("draft {id}"));
+            }
+            let what = match check.is_empty() {
+                true => String::new(),
+                false => format!(" ({})", check.join(", ")),
+            };
+            format!(
+                "do not send again before checking the sent mail{what}: {}",
+                f.message
+            )
+        }
         Error::InvalidInput(f) => format!("fix the field {}: {}", f.field, f.message),
         Error::AuthRejected(f) => {
             let why = match f.reason {

@@ -626,7 +626,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Folders { provider } => {
             let (harness, mut store, setting) = connected(&cli, provider)?;
-            let list = harness.list_folders(&setting, &store.account(provider)?)?;
+            let list = store.kept(harness.list_folders(&setting, &store.account(provider)?))?;
             store.keep_account(list.account.clone())?;
             store.db.put_folders(provider.wit(), &list.folders)?;
             if cli.json {
@@ -653,7 +653,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             ref message,
         } => {
             let (harness, store, setting) = connected(&cli, provider)?;
-            let fetched = harness.get_message(&setting, &store.account(provider)?, message)?;
+            let fetched =
+                store.kept(harness.get_message(&setting, &store.account(provider)?, message))?;
             store.keep_account(fetched.account.clone())?;
             if cli.json {
                 return print_json(&fetched.message);
@@ -666,7 +667,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             ref thread,
         } => {
             let (harness, store, setting) = connected(&cli, provider)?;
-            let found = harness.get_thread(&setting, &store.account(provider)?, thread)?;
+            let found =
+                store.kept(harness.get_thread(&setting, &store.account(provider)?, thread))?;
             store.keep_account(found.account.clone())?;
             if cli.json {
                 return print_json(&found.messages);
@@ -685,13 +687,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             max_bytes,
         } => {
             let (harness, store, setting) = connected(&cli, provider)?;
-            let data = harness.get_attachment(
+            let data = store.kept(harness.get_attachment(
                 &setting,
                 &store.account(provider)?,
                 message,
                 attachment,
                 max_bytes,
-            )?;
+            ))?;
             std::fs::write(output, &data.content)
                 .with_context(|| format!("cannot write {}", output.display()))?;
             println!(
@@ -714,7 +716,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ids: messages.clone(),
                 action: action.wit(labels)?,
             };
-            let result = harness.modify(&setting, &store.account(provider)?, &request)?;
+            let result =
+                store.kept(harness.modify(&setting, &store.account(provider)?, &request))?;
             store.keep_account(result.account.clone())?;
             if cli.json {
                 print_json(&result.outcomes)?;
@@ -757,22 +760,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         message_id: message.clone(),
                         mode: ReplyMode::Reply,
                     });
-                    let saved = harness.save_draft(
+                    let saved = store.kept(harness.save_draft(
                         &setting,
                         &account,
                         id.as_deref(),
                         &compose.outgoing(original)?,
-                    )?;
+                    ))?;
                     println!("saved draft {} (message {})", saved.id, saved.message_id);
                     saved.account
                 }
                 DraftAction::Delete { id } => {
-                    let done = harness.delete_draft(&setting, &account, id)?;
+                    let done = store.kept(harness.delete_draft(&setting, &account, id))?;
                     println!("deleted draft {id}");
                     done.account
                 }
                 DraftAction::Send { id } => {
-                    let sent = harness.send_draft(&setting, &account, id)?;
+                    let sent = store.kept(harness.send_draft(&setting, &account, id))?;
                     println!("sent {}", sent.id);
                     sent.account
                 }
@@ -783,7 +786,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let harness = load_runtime(&cli)?.harness(policy(&cli)?);
             let store = Local::open(&cli.store)?;
             let setting = store.provider(provider)?;
-            let list = harness.list_send_as(&setting, &store.account(provider)?)?;
+            let list = store.kept(harness.list_send_as(&setting, &store.account(provider)?))?;
             for address in &list.addresses {
                 let name = address.display_name.as_deref().unwrap_or("");
                 let role = match (address.primary, address.default) {
@@ -839,7 +842,7 @@ fn send(cli: &Cli, provider: Kind, message: Outgoing) -> anyhow::Result<()> {
     let harness = load_runtime(cli)?.harness(policy(cli)?);
     let store = Local::open(&cli.store)?;
     let setting = store.provider(provider)?;
-    let sent = harness.send(&setting, &store.account(provider)?, &message)?;
+    let sent = store.kept(harness.send(&setting, &store.account(provider)?, &message))?;
     store.keep_account(sent.account.clone())?;
     if cli.json {
         return print_json(&serde_json::json!({ "id": sent.id, "thread_id": sent.thread_id }));
@@ -911,6 +914,15 @@ impl Local {
             None => Ok(()),
         }
     }
+
+    /// The value of a call made with an account; when it failed after refreshing the account's
+    /// tokens, the refreshed account is stored before the error is returned.
+    fn kept<T>(&self, result: Result<T, email_harness::CallError>) -> anyhow::Result<T> {
+        result.or_else(|error| {
+            self.keep_account(error.account().cloned())?;
+            Err(error.into())
+        })
+    }
 }
 
 /// What a run of sync pages brought.
@@ -939,7 +951,7 @@ fn sync_to_end(
             cursor: store.db.cursor(kind.wit())?,
             ..request.clone()
         };
-        let page = harness.sync(&setting, &account, &asked)?;
+        let page = store.kept(harness.sync(&setting, &account, &asked))?;
         store.db.apply_page(kind.wit(), &page, unix_now())?;
         if let Some(fresh) = &page.account {
             account = fresh.clone();
@@ -964,9 +976,10 @@ fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
 /// The wait a `retry-later` error asks for.
 fn retry_after(error: &anyhow::Error) -> Option<u64> {
     match error.downcast_ref::<email_harness::CallError>()? {
-        email_harness::CallError::Component(email_harness::types::Error::RetryLater(r)) => {
-            r.retry_after_seconds.map(u64::from)
-        }
+        email_harness::CallError::Component {
+            error: email_harness::types::Error::RetryLater(r),
+            ..
+        } => r.retry_after_seconds.map(u64::from),
         _ => None,
     }
 }
@@ -1147,14 +1160,14 @@ fn demo(runtime: &Runtime) -> anyhow::Result<()> {
             .take(3)
             .map(|m| m.id.clone())
             .collect();
-        let marked = harness.modify(
+        let marked = store.kept(harness.modify(
             &setting,
             &account,
             &ModifyRequest {
                 ids: unread.clone(),
                 action: ModifyAction::MarkRead,
             },
-        )?;
+        ))?;
         let marked_ok = marked
             .outcomes
             .iter()

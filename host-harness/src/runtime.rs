@@ -8,9 +8,9 @@ use crate::bindings::{EmailManager, EmailManagerPre};
 use crate::describe;
 use crate::policy::HttpPolicy;
 use crate::types::{
-    Account, AttachmentData, AuthOptions, Done, Error, FetchedMessage, FolderList, ModifyRequest,
-    ModifyResult, Outgoing, PendingAuth, Provider, ProviderConfig, SavedDraft, SendAsList, Sent,
-    SyncPage, SyncRequest, Thread,
+    Account, AttachmentData, AuthOptions, Done, Error, Failure, FetchedMessage, FolderList,
+    ModifyRequest, ModifyResult, Outgoing, PendingAuth, Provider, ProviderConfig, SavedDraft,
+    SendAsList, Sent, SyncPage, SyncRequest, Thread,
 };
 use anyhow::Context;
 use std::path::Path;
@@ -99,8 +99,14 @@ impl Runtime {
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
     /// The component returned its typed error.
-    #[error("{}", describe::error(.0))]
-    Component(Error),
+    #[error("{}", describe::error(.error))]
+    Component {
+        /// What went wrong, and what to do.
+        error: Error,
+        /// The account with refreshed tokens, when the call refreshed them before failing:
+        /// store it whatever the error.
+        account: Option<Account>,
+    },
     /// The component trapped or could not be instantiated: a bug, never a provider answer.
     #[error("the component failed: {0:#}")]
     Trap(anyhow::Error),
@@ -110,8 +116,34 @@ impl CallError {
     /// The component's typed error, if that is what this is.
     pub fn component(&self) -> Option<&Error> {
         match self {
-            Self::Component(error) => Some(error),
+            Self::Component { error, .. } => Some(error),
             Self::Trap(_) => None,
+        }
+    }
+
+    /// The account refreshed during the failed call, if any: the host must store it.
+    pub fn account(&self) -> Option<&Account> {
+        match self {
+            Self::Component { account, .. } => account.as_ref(),
+            Self::Trap(_) => None,
+        }
+    }
+}
+
+impl From<Error> for CallError {
+    fn from(error: Error) -> Self {
+        Self::Component {
+            error,
+            account: None,
+        }
+    }
+}
+
+impl From<Failure> for CallError {
+    fn from(failure: Failure) -> Self {
+        Self::Component {
+            error: failure.error,
+            account: failure.account,
         }
     }
 }
@@ -130,9 +162,9 @@ impl Harness {
     }
 
     /// Runs `call` against a fresh instance.
-    fn call<T>(
+    fn call<T, E: Into<CallError>>(
         &self,
-        call: impl FnOnce(&EmailManager, &mut Store<HostState>) -> wasmtime::Result<Result<T, Error>>,
+        call: impl FnOnce(&EmailManager, &mut Store<HostState>) -> wasmtime::Result<Result<T, E>>,
     ) -> Result<T, CallError> {
         let state = HostState {
             wasi: WasiCtx::builder().inherit_stderr().build(),
@@ -145,7 +177,7 @@ impl Harness {
         let instance = self.runtime.pre.instantiate(&mut store).map_err(trap)?;
         call(&instance, &mut store)
             .map_err(trap)?
-            .map_err(CallError::Component)
+            .map_err(Into::into)
     }
 
     /// `configure-provider`.

@@ -211,6 +211,15 @@ impl Store {
     ) -> anyhow::Result<()> {
         let name = kind_name(kind);
         let tx = self.db.transaction()?;
+        // A folder no longer synced takes its messages along, before the page's own messages
+        // (one of them may have moved out of it to a synced folder).
+        for folder in &page.dropped_folders {
+            tx.execute(
+                "DELETE FROM messages WHERE kind = ?1
+                 AND EXISTS (SELECT 1 FROM json_each(messages.json, '$.labels') WHERE value = ?2)",
+                params![name, folder],
+            )?;
+        }
         for message in &page.messages {
             upsert(&tx, name, message)?;
         }
@@ -449,10 +458,50 @@ mod tests {
             changes,
             cursor: cursor.into(),
             more: false,
+            dropped_folders: vec![],
             full_resync: None,
             account: None,
             warnings: vec![],
         }
+    }
+
+    #[test]
+    fn a_dropped_folder_takes_its_messages_before_the_page_applies() {
+        let mut store = Store::in_memory(&Key::random().unwrap()).unwrap();
+        let filed = |id: &str, folder: &str| Message {
+            labels: vec![folder.to_owned()],
+            ..message(id)
+        };
+        store
+            .apply_page(
+                ProviderKind::Microsoft,
+                &page(
+                    vec![
+                        filed("a", "f-gone"),
+                        filed("b", "f-gone"),
+                        filed("c", "f-kept"),
+                    ],
+                    vec![],
+                    vec![],
+                    "c1",
+                ),
+                1,
+            )
+            .unwrap();
+        // "b" moved out of the dropped folder into a synced one: it comes in the same page.
+        let mut second = page(vec![filed("b", "f-kept")], vec![], vec![], "c2");
+        second.dropped_folders = vec!["f-gone".into()];
+        store
+            .apply_page(ProviderKind::Microsoft, &second, 2)
+            .unwrap();
+        let mut ids: Vec<String> = store
+            .messages(ProviderKind::Microsoft)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        ids.sort();
+        assert_eq!(ids, ["b", "c"]);
     }
 
     #[test]

@@ -166,15 +166,13 @@ pub fn api_error(response: &Response) -> Error {
         code.as_deref(),
         Some("rateLimitExceeded" | "userRateLimitExceeded")
     );
-    if status == http::StatusCode::UNAUTHORIZED {
-        Error::ReauthorizationRequired {
-            status: status_code,
-            code,
-            message,
-        }
-    } else if net::is_transient(status) || rate_limited {
+    // A 401 from the mail API reaches here only after the session refreshed the token and sent
+    // the request again: the grant itself was accepted, so it is a passing fault (only the token
+    // endpoint's refusal of the grant means re-authorization).
+    if status == http::StatusCode::UNAUTHORIZED || net::is_transient(status) || rate_limited {
         Error::RetryLater {
-            retry_after_seconds: net::retry_after(response),
+            // The session has settled any date into seconds (`net::settle_retry_after`).
+            retry_after_seconds: net::retry_after(response, 0),
             status: status_code,
             code,
             message,
@@ -257,7 +255,7 @@ mod tests {
         let body = r#"{"error":{"code":"InvalidAuthenticationToken","message":"Access token has expired."}}"#;
         assert!(matches!(
             api_error(&response(401, body)),
-            Error::ReauthorizationRequired { .. }
+            Error::RetryLater { status: Some(401), code: Some(c), .. } if c == "InvalidAuthenticationToken"
         ));
     }
 

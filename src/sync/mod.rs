@@ -8,7 +8,7 @@
 
 pub mod cursor;
 
-use crate::Error;
+use crate::Failure;
 use crate::net::HttpClient;
 use crate::session;
 use crate::types::{Account, Message, MessageChange, Provider, SyncPage, SyncRequest};
@@ -29,6 +29,8 @@ pub struct Step {
     pub changes: Vec<MessageChange>,
     /// Whether another page is ready now.
     pub more: bool,
+    /// Folders no longer synced, whose stored messages the host drops.
+    pub dropped_folders: Vec<String>,
     /// Why a full resync began, when it did.
     pub full_resync: Option<String>,
     /// What the host should know.
@@ -52,7 +54,7 @@ pub fn run(
     account: &Account,
     request: &SyncRequest,
     now: u64,
-) -> Result<SyncPage, Error> {
+) -> Result<SyncPage, Failure> {
     let state = request
         .cursor
         .as_deref()
@@ -68,6 +70,7 @@ pub fn run(
         changes: step.changes,
         cursor: cursor::encode(setting.kind, &step.state),
         more: step.more,
+        dropped_folders: step.dropped_folders,
         full_resync: step.full_resync,
         account,
         warnings: step.warnings,

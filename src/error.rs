@@ -149,8 +149,9 @@ impl Error {
 pub struct Failure {
     /// What went wrong.
     pub error: Error,
-    /// The account with refreshed tokens, when they were refreshed during the call.
-    pub account: Option<types::Account>,
+    /// The account with refreshed tokens, when they were refreshed during the call (boxed:
+    /// the error travels in `Result`s, which stay small).
+    pub account: Option<Box<types::Account>>,
 }
 
 impl From<Error> for Failure {
@@ -166,7 +167,7 @@ impl From<Failure> for types::Failure {
     fn from(failure: Failure) -> Self {
         Self {
             error: failure.error.into(),
-            account: failure.account,
+            account: failure.account.map(|a| *a),
         }
     }
 }

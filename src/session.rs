@@ -233,7 +233,7 @@ pub fn run<T>(
         Ok(value) => Ok((value, account)),
         Err(error) => Err(Failure {
             error: error.scrub(&secrets),
-            account,
+            account: account.map(Box::new),
         }),
     }
 }

@@ -314,15 +314,21 @@ fn microsoft_refresh_rotates_the_refresh_token() {
     assert_ne!(fresh.access_token, account.access_token);
     assert_ne!(
         fresh.refresh_token, account.refresh_token,
-        "Microsoft rotates"
+        "Microsoft hands out a new refresh token at each refresh"
     );
     assert!(fresh.refresh_token.is_some());
-    // The rotated-out token is dead; the new one works.
+    // Entra leaves the old one valid; the component keeps the newest anyway, so it also works
+    // where refresh tokens are single use (the stricter sandbox option).
+    world.harness.refresh(&provider, &account).unwrap();
+    world
+        .sandbox
+        .set_single_use_refresh(SandboxProvider::Microsoft, true);
+    let newest = world.harness.refresh(&provider, &fresh).unwrap();
     assert!(matches!(
-        component_error(world.harness.refresh(&provider, &account)),
+        component_error(world.harness.refresh(&provider, &fresh)),
         Error::ReauthorizationRequired(_)
     ));
-    world.harness.refresh(&provider, &fresh).unwrap();
+    world.harness.refresh(&provider, &newest).unwrap();
 }
 
 #[test]

@@ -6,7 +6,7 @@ mod common;
 
 use common::{KINDS, World};
 use email_harness::CallError;
-use email_harness::sandbox::{MailboxSpec, Provider as SandboxProvider};
+use email_harness::sandbox::{Fault, MailboxSpec, Provider as SandboxProvider, RefreshRefusal};
 use email_harness::types::{
     Account, Error, Message, Provider, ProviderKind, SyncPage, SyncRequest,
 };
@@ -61,6 +61,9 @@ impl Host {
 
     /// Commits a page and its cursor together.
     fn commit(&mut self, page: SyncPage) {
+        for folder in &page.dropped_folders {
+            self.messages.retain(|_, m| !m.labels.contains(folder));
+        }
         for message in page.messages {
             *self.deliveries.entry(message.id.clone()).or_default() += 1;
             self.messages.insert(message.id.clone(), message);
@@ -91,14 +94,22 @@ impl Host {
 
     /// Syncs until no more pages are ready; returns the full-resync reasons seen.
     fn sync_all(&mut self, world: &World, page_size: u32) -> Vec<String> {
-        let mut resyncs = Vec::new();
+        self.sync_all_pages(world, page_size)
+            .into_iter()
+            .filter_map(|p| p.full_resync)
+            .collect()
+    }
+
+    /// Syncs until no more pages are ready; returns the pages.
+    fn sync_all_pages(&mut self, world: &World, page_size: u32) -> Vec<SyncPage> {
+        let mut pages = Vec::new();
         for _ in 0..10_000 {
             let page = self.call(world, page_size).expect("sync");
             let more = page.more;
-            resyncs.extend(page.full_resync.clone());
+            pages.push(page.clone());
             self.commit(page);
             if !more {
-                return resyncs;
+                return pages;
             }
         }
         panic!("sync never finished");
@@ -452,4 +463,360 @@ fn a_rate_limit_mid_page_is_retry_later_and_the_cursor_holds() {
         assert_eq!(host.ids(), expected(&world, kind), "{kind:?}");
         assert!(host.deliveries.values().all(|&n| n == 1), "{kind:?}");
     }
+}
+
+/// A first sync of `host` with `request` (cursor unset) to the end.
+fn sync_request(host: &mut Host, world: &World, request: &SyncRequest) -> Vec<SyncPage> {
+    let mut pages = Vec::new();
+    for _ in 0..10_000 {
+        let page = world
+            .harness
+            .sync(
+                &host.provider,
+                &host.account,
+                &SyncRequest {
+                    cursor: host.cursor.clone(),
+                    ..request.clone()
+                },
+            )
+            .expect("sync");
+        let more = page.more;
+        pages.push(page.clone());
+        host.commit(page);
+        if !more {
+            return pages;
+        }
+    }
+    panic!("sync never finished");
+}
+
+#[test]
+fn an_outlook_message_moved_between_synced_folders_arrives_once_under_its_id() {
+    let (world, mut host) = seeded(ProviderKind::Microsoft, 80);
+    host.sync_all(&world, 50);
+    let inbox = world.sandbox.folder_id("inbox");
+    let id = host
+        .messages
+        .values()
+        .find(|m| m.labels == [inbox.clone()])
+        .expect("a message in the inbox")
+        .id
+        .clone();
+    world.sandbox.move_to(&id, "archive");
+    host.deliveries.clear();
+    host.sync_all(&world, 50);
+    assert_eq!(host.ids(), expected(&world, ProviderKind::Microsoft));
+    assert_eq!(
+        host.messages[&id].labels,
+        [world.sandbox.folder_id("archive")],
+        "the host holds the moved message, under the id it knew, in its new folder"
+    );
+    assert!(
+        host.deliveries.keys().all(|k| *k == id),
+        "nothing else came: {:?}",
+        host.deliveries
+    );
+}
+
+#[test]
+fn a_deleted_synced_folder_leaves_sync_running_with_a_warning() {
+    let (world, mut host) = seeded(ProviderKind::Microsoft, 60);
+    let sandbox = &world.sandbox;
+    let folder = sandbox.create_folder("Clients", None);
+    let moved: Vec<String> = sandbox
+        .message_ids(SandboxProvider::Microsoft)
+        .into_iter()
+        .take(5)
+        .collect();
+    for id in &moved {
+        sandbox.move_to(id, &folder);
+    }
+    host.sync_all(&world, 25);
+    assert!(
+        moved
+            .iter()
+            .all(|id| host.messages[id].labels == [folder.clone()])
+    );
+
+    // Deleted for good (its delta answers 404), and, next round, one deleted to Deleted Items.
+    sandbox.purge_folder(&folder);
+    let page = host.call(&world, 25).expect("sync goes on");
+    assert_eq!(page.dropped_folders, std::slice::from_ref(&folder));
+    assert!(
+        page.warnings.iter().any(|w| w.contains(&folder)),
+        "{:?}",
+        page.warnings
+    );
+    host.commit(page);
+    host.sync_all(&world, 25);
+    assert_eq!(host.ids(), expected(&world, ProviderKind::Microsoft));
+    assert!(moved.iter().all(|id| !host.messages.contains_key(id)));
+
+    // A folder deleted the way Outlook deletes it: moved under Deleted Items, out of scope.
+    let receipts = sandbox.create_folder("Invoices", Some("inbox"));
+    let inside: Vec<String> = host.ids().into_iter().take(3).collect();
+    for id in &inside {
+        sandbox.move_to(id, &receipts);
+    }
+    host.sync_all(&world, 25);
+    assert!(
+        inside
+            .iter()
+            .all(|id| host.messages[id].labels == [receipts.clone()])
+    );
+    sandbox.delete_folder(&receipts);
+    let resyncs = host.sync_all(&world, 25);
+    assert!(resyncs.is_empty(), "no resync: {resyncs:?}");
+    assert_eq!(host.ids(), expected(&world, ProviderKind::Microsoft));
+    assert!(inside.iter().all(|id| !host.messages.contains_key(id)));
+}
+
+#[test]
+fn folders_made_after_the_first_sync_are_synced_and_a_move_into_one_is_no_deletion() {
+    let (world, mut host) = seeded(ProviderKind::Microsoft, 60);
+    host.sync_all(&world, 25);
+    let sandbox = &world.sandbox;
+    let folder = sandbox.create_folder("Later", Some("inbox"));
+    let id = host.ids().into_iter().next().unwrap();
+    sandbox.move_to(&id, &folder);
+    let fresh = sandbox.deliver(SandboxProvider::Microsoft, 1);
+    sandbox.move_to(&fresh[0], &folder);
+    host.deliveries.clear();
+    let mut deleted = Vec::new();
+    loop {
+        let page = host.call(&world, 25).unwrap();
+        deleted.extend(page.deleted.clone());
+        let more = page.more;
+        host.commit(page);
+        if !more {
+            break;
+        }
+    }
+    assert!(
+        !deleted.contains(&id),
+        "a move into a new folder is not a deletion"
+    );
+    assert_eq!(host.messages[&id].labels, std::slice::from_ref(&folder));
+    assert_eq!(host.messages[&fresh[0]].labels, [folder]);
+    assert_eq!(host.ids(), expected(&world, ProviderKind::Microsoft));
+}
+
+#[test]
+fn outlook_max_messages_returns_the_newest() {
+    let (world, mut host) = seeded(ProviderKind::Microsoft, 300);
+    let request = SyncRequest {
+        cursor: None,
+        folders: vec![],
+        newer_than: None,
+        max_messages: Some(50),
+        page_size: Some(50),
+    };
+    sync_request(&mut host, &world, &request);
+    let newest: BTreeSet<String> = world
+        .sandbox
+        .message_ids(SandboxProvider::Microsoft)
+        .into_iter()
+        .take(50)
+        .collect();
+    assert_eq!(host.ids(), newest, "the 50 newest, nothing else");
+    let asked = world.harness.policy().requests().len();
+    assert!(asked < 40, "{asked} requests for 50 messages");
+
+    // What arrives later comes as usual.
+    let new = world.sandbox.deliver(SandboxProvider::Microsoft, 2);
+    host.sync_all(&world, 50);
+    assert!(new.iter().all(|id| host.messages.contains_key(id)));
+}
+
+#[test]
+fn outlook_newer_than_loses_nothing_beyond_the_filtered_delta_cap() {
+    let world = World::new();
+    world.sandbox.seed_mailbox(
+        SandboxProvider::Microsoft,
+        &MailboxSpec {
+            messages: 10_500,
+            seed: 7,
+            ..MailboxSpec::default()
+        },
+    );
+    let (provider, account) = world.connect(ProviderKind::Microsoft);
+    let mut host = Host::new(provider, account);
+    let inbox = world.sandbox.folder_id("inbox");
+    let in_inbox: BTreeSet<String> = world
+        .sandbox
+        .message_ids(SandboxProvider::Microsoft)
+        .into_iter()
+        .filter(|id| {
+            world
+                .sandbox
+                .state_of(SandboxProvider::Microsoft, id)
+                .is_some_and(|s| s.labels == [inbox.clone()])
+        })
+        .collect();
+    assert!(in_inbox.len() > 5_000, "{} in the inbox", in_inbox.len());
+    let request = SyncRequest {
+        cursor: None,
+        folders: vec!["inbox".into()],
+        newer_than: Some(MailboxSpec::default().start),
+        max_messages: None,
+        page_size: Some(500),
+    };
+    sync_request(&mut host, &world, &request);
+    assert_eq!(host.ids(), in_inbox, "every inbox message, past 5,000");
+}
+
+#[test]
+fn an_outlook_page_never_holds_more_than_its_page_size() {
+    let (world, mut host) = seeded(ProviderKind::Microsoft, 200);
+    let pages = host.sync_all_pages(&world, 7);
+    assert!(pages.len() > 5);
+    for page in &pages {
+        assert!(page.messages.len() <= 7, "{} messages", page.messages.len());
+    }
+    assert_eq!(host.ids(), expected(&world, ProviderKind::Microsoft));
+}
+
+#[test]
+fn gmail_syncs_spam_when_asked_and_several_labels_without_listing_all_mail() {
+    let (world, mut host) = seeded(ProviderKind::Google, 300);
+    let request = |folders: &[&str]| SyncRequest {
+        cursor: None,
+        folders: folders.iter().map(|f| f.to_string()).collect(),
+        newer_than: None,
+        max_messages: None,
+        page_size: Some(40),
+    };
+    sync_request(&mut host, &world, &request(&["SPAM"]));
+    assert!(!host.messages.is_empty(), "spam is listed when asked for");
+    assert!(
+        host.messages
+            .values()
+            .all(|m| m.labels.iter().any(|l| l == "SPAM"))
+    );
+
+    let (provider, account) = (host.provider.clone(), host.account.clone());
+    let mut host = Host::new(provider, account);
+    let before = world.harness.policy().requests().len();
+    sync_request(&mut host, &world, &request(&["INBOX", "Label_1"]));
+    let wanted: BTreeSet<String> = expected(&world, ProviderKind::Google)
+        .into_iter()
+        .filter(|id| {
+            world
+                .sandbox
+                .state_of(SandboxProvider::Google, id)
+                .is_some_and(|s| s.labels.iter().any(|l| l == "INBOX" || l == "Label_1"))
+        })
+        .collect();
+    assert_eq!(host.ids(), wanted);
+    assert!(host.deliveries.values().all(|&n| n == 1), "none twice");
+    let lists: Vec<String> = world.harness.policy().requests()[before..]
+        .iter()
+        .filter(|r| r.url.contains("/users/me/messages?"))
+        .map(|r| r.url.clone())
+        .collect();
+    assert!(!lists.is_empty());
+    assert!(
+        lists.iter().all(|u| u.contains("labelIds=")),
+        "every listing names a label: {lists:?}"
+    );
+}
+
+#[test]
+fn two_401s_in_a_row_are_retry_later_and_the_next_call_succeeds() {
+    // Each path names a request made alone: Gmail's listing, Graph's folder hierarchy delta
+    // (the first request of a round). The first 401 refreshes the tokens; the same request
+    // refused again is a passing fault, not a refused grant.
+    for (kind, path) in [
+        (ProviderKind::Google, "/messages?"),
+        (ProviderKind::Microsoft, "/mailFolders/delta"),
+    ] {
+        let (world, mut host) = seeded(kind, 40);
+        match kind {
+            ProviderKind::Google => {
+                let page = host.call(&world, 10).unwrap();
+                host.commit(page);
+            }
+            ProviderKind::Microsoft => {
+                host.sync_all(&world, 10);
+            }
+        }
+        world
+            .sandbox
+            .fail_next(Fault::status(sandbox_kind(kind), path, 401).times(2));
+        let error = host.call(&world, 10).unwrap_err();
+        assert!(
+            matches!(error.component(), Some(Error::RetryLater(f)) if f.status == Some(401)),
+            "{kind:?}: {error}"
+        );
+        let refreshed = error.account().cloned().expect("the refreshed account");
+        host.account = refreshed;
+        host.sync_all(&world, 10);
+        assert_eq!(host.ids(), expected(&world, kind), "{kind:?}");
+    }
+}
+
+#[test]
+fn tokens_refreshed_before_a_failure_reach_the_host() {
+    // The 429 answers a request the call makes after its first ones were refused with 401 and
+    // the tokens refreshed: a message fetch, an attachment list.
+    for (kind, path) in [
+        (ProviderKind::Google, "format=full"),
+        (ProviderKind::Microsoft, "/attachments"),
+    ] {
+        let (world, mut host) = seeded(kind, 40);
+        let sandbox = &world.sandbox;
+        sandbox.set_single_use_refresh(sandbox_kind(kind), true);
+        let page = host.call(&world, 10).unwrap();
+        host.commit(page);
+        sandbox.expire_access_tokens(sandbox_kind(kind));
+        sandbox.fail_next(Fault::status(sandbox_kind(kind), path, 429).retry_after(3));
+        let error = host.call(&world, 10).unwrap_err();
+        assert!(
+            matches!(error.component(), Some(Error::RetryLater(f)) if f.retry_after_seconds.is_some_and(|s| s <= 3)),
+            "{kind:?}: {error}"
+        );
+        let fresh = error.account().cloned().expect("the refreshed account");
+        assert_ne!(fresh.access_token, host.account.access_token);
+        host.account = fresh;
+        host.sync_all(&world, 10);
+        assert_eq!(
+            host.ids(),
+            expected(&world, kind),
+            "{kind:?}: no invalid_grant"
+        );
+    }
+}
+
+#[test]
+fn a_refresh_refused_for_sign_in_or_consent_requires_reauthorization() {
+    for refusal in [
+        RefreshRefusal::InteractionRequired,
+        RefreshRefusal::ConsentRequired,
+    ] {
+        let (world, mut host) = seeded(ProviderKind::Microsoft, 10);
+        world
+            .sandbox
+            .refuse_refresh(SandboxProvider::Microsoft, Some(refusal));
+        world
+            .sandbox
+            .expire_access_tokens(SandboxProvider::Microsoft);
+        let error = host.call(&world, 10).unwrap_err();
+        assert!(
+            matches!(error.component(), Some(Error::ReauthorizationRequired(_))),
+            "{refusal:?}: {error}"
+        );
+        host.cursor = None;
+    }
+}
+
+#[test]
+fn a_mailbox_without_rest_access_is_a_provider_error_not_a_dropped_folder() {
+    let (world, mut host) = seeded(ProviderKind::Microsoft, 20);
+    host.sync_all(&world, 10);
+    world.sandbox.set_rest_enabled(false);
+    let error = host.call(&world, 10).unwrap_err();
+    assert!(
+        matches!(error.component(), Some(Error::Provider(f)) if f.code.as_deref() == Some("MailboxNotEnabledForRESTAPI")),
+        "{error}"
+    );
 }

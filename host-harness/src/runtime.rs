@@ -104,8 +104,8 @@ pub enum CallError {
         /// What went wrong, and what to do.
         error: Error,
         /// The account with refreshed tokens, when the call refreshed them before failing:
-        /// store it whatever the error.
-        account: Option<Account>,
+        /// store it whatever the error (boxed: errors travel in `Result`s).
+        account: Option<Box<Account>>,
     },
     /// The component trapped or could not be instantiated: a bug, never a provider answer.
     #[error("the component failed: {0:#}")]
@@ -124,7 +124,7 @@ impl CallError {
     /// The account refreshed during the failed call, if any: the host must store it.
     pub fn account(&self) -> Option<&Account> {
         match self {
-            Self::Component { account, .. } => account.as_ref(),
+            Self::Component { account, .. } => account.as_deref(),
             Self::Trap(_) => None,
         }
     }
@@ -143,7 +143,7 @@ impl From<Failure> for CallError {
     fn from(failure: Failure) -> Self {
         Self::Component {
             error: failure.error,
-            account: failure.account,
+            account: failure.account.map(Box::new),
         }
     }
 }

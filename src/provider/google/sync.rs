@@ -33,13 +33,17 @@ struct State {
     history_page: Option<String>,
 }
 
-/// The position of a first sync's listing.
+/// The position of a first sync's listing. Several labels are listed one after the other
+/// (`labelIds` with several ids lists only messages carrying all of them).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Listing {
     page_token: Option<String>,
     listed: u32,
     newer_than: Option<u64>,
     max: Option<u32>,
+    /// Which of the synced labels is being listed.
+    #[serde(default)]
+    label: usize,
 }
 
 #[derive(Deserialize)]
@@ -129,6 +133,7 @@ fn first_sync(
             listed: 0,
             newer_than: request.newer_than,
             max: request.max_messages,
+            label: 0,
         }),
         history_page: None,
     };
@@ -137,7 +142,8 @@ fn first_sync(
     Ok(step)
 }
 
-/// One page of the first sync's listing, fetched in full.
+/// One page of the first sync's listing, fetched in full. With several labels, a message
+/// listed under an earlier label is left out under the later ones.
 fn list_page(
     session: &mut Session<'_>,
     request: &SyncRequest,
@@ -150,6 +156,7 @@ fn list_page(
         .max
         .map_or(u32::MAX, |max| max.saturating_sub(listing.listed));
     let size = sync::page_size(request).min(room);
+    let label = state.folders.get(listing.label).cloned();
     let mut ids = Vec::new();
     let mut next = None;
     if size > 0 {
@@ -161,8 +168,13 @@ fn list_page(
             if let Some(after) = listing.newer_than {
                 query.append_pair("q", &format!("after:{after}"));
             }
-            if let [only] = state.folders.as_slice() {
-                query.append_pair("labelIds", only);
+            if let Some(label) = &label {
+                query.append_pair("labelIds", label);
+            }
+            // Spam and trash are listed only when asked for (users.messages.list,
+            // `includeSpamTrash`).
+            if state.folders.iter().any(|f| EXCLUDED.contains(&f.as_str())) {
+                query.append_pair("includeSpamTrash", "true");
             }
             if let Some(token) = &listing.page_token {
                 query.append_pair("pageToken", token);
@@ -172,20 +184,34 @@ fn list_page(
         ids = list.messages.into_iter().map(|m| m.id).collect();
         next = list.next_page_token;
     }
-    listing.listed = listing.listed.saturating_add(ids.len() as u32);
-    let messages = fetch(session, &ids)?
+    let earlier = &state.folders[..listing.label.min(state.folders.len())];
+    let messages: Vec<_> = fetch(session, &ids)?
         .into_iter()
         .filter(|m| in_scope(&m.labels, &state.folders))
+        .filter(|m| !m.labels.iter().any(|l| earlier.contains(l)))
         .collect();
-    let more = next.is_some() && listing.max.is_none_or(|max| listing.listed < max);
+    listing.listed = listing.listed.saturating_add(messages.len() as u32);
+    let room_left = listing.max.is_none_or(|max| listing.listed < max);
+    let more = match next {
+        Some(token) if room_left => {
+            listing.page_token = Some(token);
+            true
+        }
+        _ if room_left && listing.label + 1 < state.folders.len() => {
+            listing.label += 1;
+            listing.page_token = None;
+            true
+        }
+        _ => false,
+    };
     if more {
-        listing.page_token = next;
         state.listing = Some(listing);
     }
     Ok(Step {
         messages,
         more,
-        state: serde_json::to_value(&state).unwrap_or_default(),
+        state: serde_json::to_value(&state)
+            .map_err(|e| Error::Transport(format!("cannot write the cursor: {e}")))?,
         ..Step::default()
     })
 }
@@ -248,7 +274,8 @@ fn history_page(
             .filter(|c| !c.labels_added.is_empty() || !c.labels_removed.is_empty())
             .collect(),
         more,
-        state: serde_json::to_value(&state).unwrap_or_default(),
+        state: serde_json::to_value(&state)
+            .map_err(|e| Error::Transport(format!("cannot write the cursor: {e}")))?,
         ..Step::default()
     })
 }

@@ -1,14 +1,14 @@
-//! The Outlook folder tree: walked level by level (several requests at once), and well-known
-//! names resolved to ids.
+//! The Outlook folder tree: walked level by level (several requests at once), read whole or as
+//! changes through the folder hierarchy's delta query, and well-known names resolved to ids.
 
-use super::{API, Collection, segment, trusted};
+use super::{API, Collection, immutable_ids, segment, trusted};
 use crate::Error;
 use crate::net;
 use crate::session::{self, Session};
 use serde::Deserialize;
 
 /// A `mailFolder`, as far as the component reads it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MailFolder {
     /// The folder id.
@@ -28,6 +28,68 @@ pub struct MailFolder {
     /// Messages in it.
     #[serde(default)]
     pub total_item_count: Option<u32>,
+}
+
+/// One row of a folder hierarchy delta page: a folder created, renamed or moved (or, in a first
+/// round, any folder), or the id of one deleted.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum TreeRow {
+    /// A folder deleted for good.
+    Removed {
+        /// Its id.
+        id: String,
+        #[serde(rename = "@removed")]
+        /// Why it was removed.
+        _removed: serde_json::Value,
+    },
+    /// A folder as it is now.
+    Folder(MailFolder),
+}
+
+/// What the folder hierarchy's delta query said since `link`.
+pub enum Hierarchy {
+    /// The folders created, changed or deleted (every folder, in a first round), and the link
+    /// the next round starts from.
+    Changes(Vec<TreeRow>, String),
+    /// The link's sync state has expired: read the hierarchy again from the start.
+    Expired,
+}
+
+/// The folder properties the hierarchy delta reads.
+const TREE_SELECT: &str = "id,displayName,parentFolderId,childFolderCount,totalItemCount";
+
+/// Pages through the folder hierarchy's delta (`GET /me/mailFolders/delta`,
+/// https://learn.microsoft.com/en-us/graph/api/mailfolder-delta) from `link`, or from the start
+/// when there is none: every folder of the mailbox, flat, nested ones included.
+pub fn hierarchy(session: &mut Session<'_>, link: Option<&str>) -> Result<Hierarchy, Error> {
+    let mut next = match link {
+        Some(link) => link.to_owned(),
+        None => format!("{API}/mailFolders/delta?$select={TREE_SELECT}"),
+    };
+    let mut rows = Vec::new();
+    loop {
+        let response = session
+            .send_all(vec![immutable_ids(net::json_get(&next)?)])?
+            .pop()
+            .ok_or_else(|| Error::Transport("no response".to_owned()))?;
+        if super::sync_state_expired(&response) {
+            return Ok(Hierarchy::Expired);
+        }
+        let page: Collection<TreeRow> =
+            net::parse_json(&session::check(response)?, "Graph folder delta")?;
+        rows.extend(page.value);
+        match (page.next_link, page.delta_link) {
+            (Some(link), _) => next = trusted(link)?,
+            (None, Some(link)) => return Ok(Hierarchy::Changes(rows, trusted(link)?)),
+            (None, None) => {
+                return Err(Error::malformed(
+                    Some(200),
+                    "a Graph folder delta page has neither a next nor a delta link",
+                ));
+            }
+        }
+    }
 }
 
 /// Every folder of the tree with the properties `select` names (it must name
@@ -76,34 +138,55 @@ pub fn ids(
     folders: &[String],
     field: &str,
 ) -> Result<Vec<String>, Error> {
+    Ok(found(session, folders, field)?
+        .into_iter()
+        .map(|f| f.id)
+        .collect())
+}
+
+/// The folders `folders` name (ids or well-known names), with how many messages each holds;
+/// an unknown one is bad input in `field`.
+pub fn found(
+    session: &mut Session<'_>,
+    folders: &[String],
+    field: &str,
+) -> Result<Vec<MailFolder>, Error> {
     folders
         .iter()
         .zip(resolve(session, folders)?)
-        .map(|(folder, id)| {
-            id.ok_or_else(|| Error::invalid(field, format!("names no mail folder: {folder:?}")))
+        .map(|(folder, found)| {
+            found.ok_or_else(|| Error::invalid(field, format!("names no mail folder: {folder:?}")))
         })
         .collect()
 }
 
-/// The id of each of `folders` (ids or well-known names), `None` for one the mailbox lacks.
+/// Each of `folders` (ids or well-known names) with its id and message count, `None` for one
+/// the mailbox lacks.
 pub fn resolve(
     session: &mut Session<'_>,
     folders: &[String],
-) -> Result<Vec<Option<String>>, Error> {
+) -> Result<Vec<Option<MailFolder>>, Error> {
     let requests = folders
         .iter()
-        .map(|folder| net::json_get(&format!("{API}/mailFolders/{}?$select=id", segment(folder))))
+        .map(|folder| {
+            net::json_get(&format!(
+                "{API}/mailFolders/{}?$select=id,totalItemCount",
+                segment(folder)
+            ))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     session
         .send_all(requests)?
         .into_iter()
         .map(|response| {
-            if response.status() == http::StatusCode::NOT_FOUND {
+            if response.status() == http::StatusCode::NOT_FOUND
+                && super::error_code(&response).as_deref() != Some("MailboxNotEnabledForRESTAPI")
+            {
                 return Ok(None);
             }
             let found: MailFolder =
                 net::parse_json(&session::check(response)?, "Graph mail folder")?;
-            Ok(Some(found.id))
+            Ok(Some(found))
         })
         .collect()
 }

@@ -69,7 +69,7 @@ pub fn list_folders(session: &mut Session<'_>) -> Result<Vec<Folder>, Error> {
             let role = known
                 .iter()
                 .zip(WELL_KNOWN)
-                .find(|(id, _)| id.as_deref() == Some(folder.id.as_str()))
+                .find(|(found, _)| found.as_ref().is_some_and(|f| f.id == folder.id))
                 .map_or(FolderRole::User, |(_, (_, role))| role);
             Folder {
                 name: folder.display_name.unwrap_or_else(|| folder.id.clone()),

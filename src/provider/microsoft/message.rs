@@ -40,8 +40,9 @@ pub struct GraphMessage {
     bcc_recipients: Vec<Recipient>,
     #[serde(default)]
     reply_to: Vec<Recipient>,
+    /// When the mailbox received it (RFC 3339).
     #[serde(default)]
-    received_date_time: Option<String>,
+    pub received_date_time: Option<String>,
     #[serde(default)]
     sent_date_time: Option<String>,
     #[serde(default)]

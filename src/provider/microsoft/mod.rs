@@ -82,6 +82,7 @@ fn with_attachments(
                 segment(&found[i].id),
                 message::ATTACHMENT_SELECT
             ))
+            .map(immutable_ids)
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut lists: Vec<Vec<GraphAttachment>> = (0..found.len()).map(|_| Vec::new()).collect();
@@ -98,6 +99,31 @@ fn with_attachments(
         .zip(lists)
         .map(|(m, a)| message::normalize(m, a))
         .collect())
+}
+
+/// The `code` of a Graph error answer (`{"error":{"code":...}}`), when it has one.
+fn error_code(response: &Response) -> Option<String> {
+    let body: serde_json::Value = serde_json::from_slice(response.body()).ok()?;
+    body["error"]["code"].as_str().map(str::to_owned)
+}
+
+/// Whether Graph says a delta link's sync state is gone (410, `syncStateNotFound`,
+/// `resyncRequired`, `syncStateInvalid`): the collection must be read again from the start
+/// (https://learn.microsoft.com/en-us/graph/delta-query-overview#synchronization-reset).
+fn sync_state_expired(response: &Response) -> bool {
+    if response.status() == http::StatusCode::GONE {
+        return true;
+    }
+    if response.status().is_success() {
+        return false;
+    }
+    let code = error_code(response)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    matches!(
+        code.as_str(),
+        "syncstatenotfound" | "resyncrequired" | "syncstateinvalid"
+    )
 }
 
 /// `request` asking Graph for immutable ids (`Prefer: IdType="ImmutableId"`), which stay the
@@ -350,6 +376,40 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn only_graph_links_are_followed() {
+        assert!(trusted("https://graph.microsoft.com/v1.0/me/mailFolders('inbox')/messages/delta?$skiptoken=x".into()).is_ok());
+        for bad in [
+            "https://evil.example/v1.0/me/messages/delta?$skiptoken=x",
+            "http://graph.microsoft.com/v1.0/x",
+            "https://graph.microsoft.com.evil.example/x",
+            "https://graph.microsoft.com:444/x",
+        ] {
+            assert!(
+                matches!(trusted(bad.into()), Err(Error::Provider { code: Some(c), .. }) if c == "untrusted_url"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn expired_sync_state_is_recognized() {
+        let answer = |status: u16, code: &str| {
+            http::Response::builder()
+                .status(status)
+                .body(format!(r#"{{"error":{{"code":"{code}","message":"x"}}}}"#).into_bytes())
+                .unwrap()
+        };
+        assert!(sync_state_expired(&answer(410, "SyncStateNotFound")));
+        assert!(sync_state_expired(&answer(400, "resyncRequired")));
+        assert!(!sync_state_expired(&answer(400, "BadRequest")));
+        assert!(!sync_state_expired(&answer(404, "ErrorItemNotFound")));
+        assert_eq!(
+            error_code(&answer(404, "ErrorItemNotFound")).as_deref(),
+            Some("ErrorItemNotFound")
+        );
     }
 
     #[test]

@@ -159,6 +159,7 @@ mod tests {
             [
                 "openid",
                 "email",
+                "profile",
                 "https://www.googleapis.com/auth/gmail.modify"
             ]
         );

@@ -12,13 +12,71 @@ pub type Request = http::Request<Vec<u8>>;
 /// A response as the core reads it: status, headers and the whole body.
 pub type Response = http::Response<Vec<u8>>;
 
-/// Why a request got no response.
+/// Why a request got no response the component could read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportError {
     /// The host's policy refused the request (for example a host off its allowlist).
     Denied(String),
-    /// The request failed on the way (DNS, connection, TLS, timeout, body too large).
-    Failed(String),
+    /// The request failed on the way, or its answer could not be read.
+    Failed(TransportFailure),
+}
+
+/// How a request failed on the way, or why its answer could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportFailure {
+    /// What kind of failure it is, which decides whether trying again may help.
+    pub kind: FailureKind,
+    /// What happened, for the error message.
+    pub detail: String,
+}
+
+/// The kinds of [`TransportFailure`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// DNS, connection, TLS, timeout, an answer cut short: a later try may pass.
+    Network,
+    /// The answer is longer than the `limit` bytes the component reads: it would be as long
+    /// on a later try.
+    TooLarge {
+        /// The most bytes of an answer the component reads.
+        limit: u64,
+    },
+}
+
+impl TransportFailure {
+    /// A [`FailureKind::Network`] failure.
+    pub fn network(detail: impl Into<String>) -> Self {
+        Self {
+            kind: FailureKind::Network,
+            detail: detail.into(),
+        }
+    }
+
+    /// An answer longer than `limit` bytes.
+    pub fn too_large(limit: u64) -> Self {
+        Self {
+            kind: FailureKind::TooLarge { limit },
+            detail: format!("the answer is longer than {limit} bytes"),
+        }
+    }
+}
+
+impl std::fmt::Display for TransportFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+impl From<&str> for TransportFailure {
+    fn from(detail: &str) -> Self {
+        Self::network(detail)
+    }
+}
+
+impl From<String> for TransportFailure {
+    fn from(detail: String) -> Self {
+        Self::network(detail)
+    }
 }
 
 impl From<TransportError> for Error {
@@ -27,11 +85,25 @@ impl From<TransportError> for Error {
             TransportError::Denied(why) => {
                 Error::Transport(format!("the host denied the request: {why}"))
             }
-            TransportError::Failed(why) => Error::RetryLater {
+            TransportError::Failed(TransportFailure {
+                kind: FailureKind::Network,
+                detail,
+            }) => Error::RetryLater {
                 retry_after_seconds: None,
                 status: None,
                 code: Some("network".to_owned()),
-                message: format!("the request failed in transit: {why}"),
+                message: format!("the request failed in transit: {detail}"),
+            },
+            TransportError::Failed(TransportFailure {
+                kind: FailureKind::TooLarge { limit },
+                ..
+            }) => Error::Provider {
+                status: None,
+                code: Some("response_too_large".to_owned()),
+                message: format!(
+                    "the provider's answer is longer than the {} the component reads; it would be as long again",
+                    crate::compose::check::megabytes(limit)
+                ),
             },
         }
     }
@@ -53,9 +125,9 @@ pub trait HttpClient {
             .into_iter()
             .next()
             .unwrap_or_else(|| {
-                Err(TransportError::Failed(
-                    "the transport returned no response".to_owned(),
-                ))
+                Err(TransportError::Failed(TransportFailure::network(
+                    "the transport returned no response",
+                )))
             })
     }
 }
@@ -248,6 +320,21 @@ mod tests {
             );
             assert!(!err.to_string().contains("tok-secret-123"));
         }
+    }
+
+    #[test]
+    fn an_answer_too_long_to_read_is_not_retried_and_names_the_limit() {
+        let error: Error = TransportError::Failed(TransportFailure::too_large(67_108_864)).into();
+        let Error::Provider { code, message, .. } = &error else {
+            panic!("{error:?}")
+        };
+        assert_eq!(code.as_deref(), Some("response_too_large"));
+        assert!(message.contains("64.0 MB (67,108,864 bytes)"), "{message}");
+        let network: Error = TransportError::Failed("reset".into()).into();
+        assert!(
+            matches!(&network, Error::RetryLater { code: Some(c), .. } if c == "network"),
+            "{network:?}"
+        );
     }
 
     #[test]

@@ -492,7 +492,7 @@ mod tests {
         assert_eq!(get(&q, "redirect_uri"), Some("https://app.example.com/cb"));
         assert_eq!(
             get(&q, "scope"),
-            Some("openid email https://www.googleapis.com/auth/gmail.modify")
+            Some("openid email profile https://www.googleapis.com/auth/gmail.modify")
         );
         assert_eq!(get(&q, "state"), Some(pending.state.as_str()));
         assert_eq!(

@@ -61,7 +61,7 @@ pub fn complete_auth<C: HttpClient>(
             .map_err(|e| e.scrub(&[&code]))?;
         let identity =
             identify(env, provider, &tokens).map_err(|e| e.scrub(&[&tokens.access_token]))?;
-        Ok(Account {
+        let mut account = Account {
             provider: setting.kind,
             email: identity.email,
             display_name: identity.display_name.or(tokens.name),
@@ -69,7 +69,11 @@ pub fn complete_auth<C: HttpClient>(
             refresh_token: tokens.refresh_token,
             expires_at: tokens.expires_at,
             scopes: tokens.scopes.unwrap_or_else(|| setting.scopes.clone()),
-        })
+        };
+        if account.display_name.is_none() {
+            account.display_name = primary_name(&mut env.http, setting, &account, env.now);
+        }
+        Ok(account)
     })();
     let codes = callback_secrets(callback_url);
     secrets.extend(codes.iter().map(String::as_str));
@@ -109,6 +113,22 @@ fn identify<C: HttpClient>(
         return Err(provider::api_error(&response));
     }
     provider.parse_identity(&response)
+}
+
+/// The display name of the account's primary send-as address (Gmail's `sendAs` list names it,
+/// https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.settings.sendAs),
+/// for an account whose identity came without a name; none when the provider keeps no such
+/// list (Outlook) or the list cannot be read: the name is a nicety, the connection stands.
+fn primary_name(
+    http: &mut dyn HttpClient,
+    setting: &Provider,
+    account: &Account,
+    now: u64,
+) -> Option<String> {
+    let mut session = Session::new(http, setting, account.clone(), now);
+    let provider = session.provider();
+    let addresses = provider.send_as(&mut session).ok()?;
+    addresses.into_iter().find(|a| a.primary)?.display_name
 }
 
 /// `refresh`: the refresh grant. Keeps the old refresh token when none comes back (Google) and
@@ -449,6 +469,10 @@ mod tests {
                     200,
                     r#"{"emailAddress":"ann@example.com","messagesTotal":7,"threadsTotal":5,"historyId":"88035"}"#,
                 ),
+                (
+                    200,
+                    r#"{"sendAs":[{"sendAsEmail":"sales@example.com","displayName":"Sales","verificationStatus":"accepted"},{"sendAsEmail":"ann@example.com","displayName":"Ann Example","isPrimary":true,"isDefault":true}]}"#,
+                ),
             ]),
         };
         let account = complete_auth(&mut env, &s, &pending, &callback(&pending)).unwrap();
@@ -457,9 +481,15 @@ mod tests {
         assert_eq!(account.refresh_token.as_deref(), Some("1//refresh"));
         assert_eq!(account.expires_at, 1010 + 3599);
         assert_eq!(account.scopes.len(), 3);
-        let [token, profile] = &env.http.sent[..] else {
+        // No ID token, so no name: the primary send-as address's.
+        assert_eq!(account.display_name.as_deref(), Some("Ann Example"));
+        let [token, profile, send_as] = &env.http.sent[..] else {
             panic!()
         };
+        assert_eq!(
+            send_as.uri(),
+            "https://gmail.googleapis.com/gmail/v1/users/me/settings/sendAs"
+        );
         assert_eq!(token.uri(), "https://oauth2.googleapis.com/token");
         assert!(!token.headers().contains_key(http::header::AUTHORIZATION));
         assert_eq!(
@@ -470,6 +500,28 @@ mod tests {
             profile.headers()[http::header::AUTHORIZATION],
             "Bearer ya29.access"
         );
+    }
+
+    #[test]
+    fn a_name_missing_everywhere_leaves_the_account_connected() {
+        let (s, pending) = start(ProviderKind::Google);
+        let mut env = Env {
+            now: 1010,
+            http: Script::new(vec![
+                (
+                    200,
+                    r#"{"access_token":"ya29.access","expires_in":3599,"token_type":"Bearer"}"#,
+                ),
+                (200, r#"{"emailAddress":"ann@example.com"}"#),
+                (
+                    403,
+                    r#"{"error":{"code":403,"message":"Insufficient Permission"}}"#,
+                ),
+            ]),
+        };
+        let account = complete_auth(&mut env, &s, &pending, &callback(&pending)).unwrap();
+        assert_eq!(account.email, "ann@example.com");
+        assert_eq!(account.display_name, None);
     }
 
     #[test]

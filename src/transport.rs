@@ -1,7 +1,7 @@
 //! The one module that speaks `wasi:http`: it sends the core's requests through the host's
 //! `outgoing-handler`, several at once, and waits on all of them with `wasi:io/poll`.
 
-use crate::net::{HttpClient, Request, Response, TransportError};
+use crate::net::{HttpClient, Request, Response, TransportError, TransportFailure};
 use std::io::{Read, Write};
 use wasi::http::outgoing_handler;
 use wasi::http::types::{
@@ -10,7 +10,9 @@ use wasi::http::types::{
 };
 use wasi::io::streams::StreamError;
 
-/// The largest response body the component reads (an attachment is bounded by its own limit).
+/// The largest response body the component reads (an attachment is bounded by its own limit);
+/// a longer one is [`crate::net::FailureKind::TooLarge`], an error that says so, not a network
+/// failure to retry.
 const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// An [`HttpClient`] over the host's `wasi:http/outgoing-handler`.
@@ -65,7 +67,7 @@ impl HttpClient for WasiHttp {
         }
         results
             .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(TransportError::Failed("no response".to_owned()))))
+            .map(|r| r.unwrap_or_else(|| Err(network("no response"))))
             .collect()
     }
 }
@@ -73,7 +75,7 @@ impl HttpClient for WasiHttp {
 /// Builds the `outgoing-request`, hands it to the host and streams the body out.
 fn start(request: Request) -> Result<FutureIncomingResponse, TransportError> {
     let (parts, body) = request.into_parts();
-    let failed = |what: &str| TransportError::Failed(format!("cannot build the request: {what}"));
+    let failed = |what: &str| network(format!("cannot build the request: {what}"));
     let mut entries: Vec<(String, Vec<u8>)> = parts
         .headers
         .iter()
@@ -130,12 +132,12 @@ fn start(request: Request) -> Result<FutureIncomingResponse, TransportError> {
         let mut stream = outgoing_body.write().map_err(|()| failed("body stream"))?;
         stream
             .write_all(&body)
-            .map_err(|e| TransportError::Failed(format!("writing the request body failed: {e}")))?;
+            .map_err(|e| network(format!("writing the request body failed: {e}")))?;
         // The host may close the stream as soon as it holds the whole body (Content-Length).
         match stream.blocking_flush() {
             Ok(()) | Err(StreamError::Closed) => {}
             Err(StreamError::LastOperationFailed(e)) => {
-                return Err(TransportError::Failed(format!(
+                return Err(network(format!(
                     "sending the request body failed: {}",
                     e.to_debug_string()
                 )));
@@ -155,9 +157,7 @@ fn finish(outcome: Outcome) -> Result<Response, TransportError> {
         Ok(Ok(response)) => response,
         Ok(Err(code)) => return Err(error_code(code)),
         Err(()) => {
-            return Err(TransportError::Failed(
-                "the response was already taken".to_owned(),
-            ));
+            return Err(network("the response was already taken".to_owned()));
         }
     };
     let mut builder = http::Response::builder().status(incoming.status());
@@ -166,29 +166,29 @@ fn finish(outcome: Outcome) -> Result<Response, TransportError> {
     }
     let body = incoming
         .consume()
-        .map_err(|()| TransportError::Failed("the response body was already taken".to_owned()))?;
+        .map_err(|()| network("the response body was already taken"))?;
     let bytes = read_body(&body)?;
     IncomingBody::finish(body);
     builder
         .body(bytes)
-        .map_err(|e| TransportError::Failed(format!("the response was malformed: {e}")))
+        .map_err(|e| network(format!("the response was malformed: {e}")))
 }
 
 /// Reads an incoming body to its end, up to [`MAX_RESPONSE_BYTES`].
 fn read_body(body: &IncomingBody) -> Result<Vec<u8>, TransportError> {
-    let mut stream = body.stream().map_err(|()| {
-        TransportError::Failed("the response body stream was already taken".to_owned())
-    })?;
+    let mut stream = body
+        .stream()
+        .map_err(|()| network("the response body stream was already taken"))?;
     let mut bytes = Vec::new();
     let read = stream
         .by_ref()
         .take(MAX_RESPONSE_BYTES + 1)
         .read_to_end(&mut bytes);
     drop(stream);
-    read.map_err(|e| TransportError::Failed(format!("reading the response failed: {e}")))?;
+    read.map_err(|e| network(format!("reading the response failed: {e}")))?;
     if bytes.len() as u64 > MAX_RESPONSE_BYTES {
-        return Err(TransportError::Failed(format!(
-            "the response is larger than {MAX_RESPONSE_BYTES} bytes"
+        return Err(TransportError::Failed(TransportFailure::too_large(
+            MAX_RESPONSE_BYTES,
         )));
     }
     Ok(bytes)
@@ -200,6 +200,11 @@ fn error_code(code: ErrorCode) -> TransportError {
         ErrorCode::HttpRequestDenied => {
             TransportError::Denied("the destination is not allowed".to_owned())
         }
-        other => TransportError::Failed(format!("{other:?}")),
+        other => network(format!("{other:?}")),
     }
+}
+
+/// A [`TransportError`] of the network kind.
+fn network(detail: impl Into<String>) -> TransportError {
+    TransportError::Failed(TransportFailure::network(detail))
 }

@@ -2,25 +2,20 @@
 //! reads what it was sent with its own MIME parser (mailparse); the tests compare headers,
 //! bodies and attachment bytes with what the host asked to send: plain, HTML, non-ASCII
 //! everywhere, inline images, 10 MB attachments (upload paths), reply, reply all and forward
-//! (and the reply in the original's thread at the next sync), aliases, limits, and header
-//! injection refused before anything is sent.
+//! (and the reply in the original's thread at the next sync), aliases, limits (Outlook's 35 MB
+//! as encoded, Graph's 4 MB request), one prefix on an answer's subject, a note to self answered
+//! to self, a forward's text in canonical CRLF, and header injection refused before anything is
+//! sent.
 
 mod common;
 
-use common::{KINDS, World};
+use common::{KINDS, World, sandbox_kind};
 use email_harness::CallError;
 use email_harness::sandbox::{MailboxSpec, Provider as SandboxProvider, SendRoute, SentMessage};
 use email_harness::types::{
     Account, Attachment, Error, MailboxAddress, Message, Outgoing, Provider, ProviderKind,
     Reference, ReplyMode,
 };
-
-fn sandbox_kind(kind: ProviderKind) -> SandboxProvider {
-    match kind {
-        ProviderKind::Google => SandboxProvider::Google,
-        ProviderKind::Microsoft => SandboxProvider::Microsoft,
-    }
-}
 
 fn who(name: Option<&str>, address: &str) -> MailboxAddress {
     MailboxAddress {
@@ -718,4 +713,209 @@ fn a_reply_to_a_missing_message_names_the_field() {
         );
         assert!(world.sandbox.sent(sandbox_kind(kind)).is_empty());
     }
+}
+
+#[test]
+fn outlook_keeps_to_exchange_online_s_35_mb_as_encoded() {
+    let world = World::new();
+    let (provider, account) = world.connect(ProviderKind::Microsoft);
+    let before = world.harness.policy().requests().len();
+    // 27,000,000 bytes are 36.9 MB in base64 with its line breaks: over 35 MB (36,700,160).
+    let outgoing = Outgoing {
+        attachments: vec![file("video.mp4", "video/mp4", bytes(27_000_000, 5), None)],
+        ..message(vec![who(None, "bob@example.com")], "Video", Some("Too big"))
+    };
+    let err = world
+        .harness
+        .send(&provider, &account, &outgoing)
+        .unwrap_err();
+    let CallError::Component {
+        error: Error::InvalidInput(field),
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(field.field, "attachments");
+    assert!(
+        field.message.contains("Outlook accepts at most 35.0 MB"),
+        "{}",
+        field.message
+    );
+    assert_eq!(world.harness.policy().requests().len(), before);
+    assert!(world.sandbox.sent(SandboxProvider::Microsoft).is_empty());
+}
+
+#[test]
+fn outlook_posts_a_file_whole_only_when_the_request_fits_graph_s_4_mb() {
+    let world = World::new();
+    let (provider, account) = world.connect(ProviderKind::Microsoft);
+    // Both are under 3 MiB; in base64 the first one's POST fits 4,000,000 bytes, the second
+    // one's does not.
+    let fits = file(
+        "fits.bin",
+        "application/octet-stream",
+        bytes(2_990_000, 6),
+        None,
+    );
+    let over = file(
+        "over.bin",
+        "application/octet-stream",
+        bytes(3_000_000, 7),
+        None,
+    );
+    let outgoing = Outgoing {
+        attachments: vec![fits.clone(), over.clone()],
+        ..message(vec![who(None, "bob@example.com")], "Two files", Some("Hi"))
+    };
+    world.harness.send(&provider, &account, &outgoing).unwrap();
+    let got = last_sent(&world, ProviderKind::Microsoft);
+    for expected in [&fits, &over] {
+        let sent = got
+            .attachments
+            .iter()
+            .find(|a| a.filename.as_deref() == Some(expected.filename.as_str()))
+            .expect("the file was sent");
+        assert!(sent.content == expected.content, "{}", expected.filename);
+    }
+    let received = world.sandbox.received();
+    let posts = received
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/attachments"))
+        .count();
+    let sessions = received
+        .iter()
+        .filter(|r| r.path.ends_with("/createUploadSession"))
+        .count();
+    assert_eq!((posts, sessions), (1, 1));
+}
+
+/// Sends `outgoing` and returns the sent message's id.
+fn sent_id(world: &World, provider: &Provider, account: &Account, outgoing: &Outgoing) -> String {
+    world
+        .harness
+        .send(provider, account, outgoing)
+        .expect("the send succeeds")
+        .id
+}
+
+#[test]
+fn reply_all_to_a_note_to_self_goes_to_self() {
+    let world = World::new();
+    for kind in KINDS {
+        let (provider, account) = world.connect(kind);
+        let me = who(None, &account.email);
+        let note = sent_id(
+            &world,
+            &provider,
+            &account,
+            &message(vec![me.clone()], "Note to self", Some("Buy milk")),
+        );
+        let all = Outgoing {
+            original: Some(Reference {
+                message_id: note,
+                mode: ReplyMode::ReplyAll,
+            }),
+            ..message(vec![], "", Some("And bread"))
+        };
+        world.harness.send(&provider, &account, &all).unwrap();
+        let got = last_sent(&world, kind);
+        assert_eq!(
+            addresses(&got.to),
+            [account.email.to_ascii_lowercase()],
+            "{kind:?}"
+        );
+        assert!(got.cc.is_empty(), "{kind:?}");
+        assert_eq!(got.subject.as_deref(), Some("Re: Note to self"), "{kind:?}");
+    }
+}
+
+#[test]
+fn answers_without_a_subject_get_one_prefix() {
+    let world = World::new();
+    for kind in KINDS {
+        let (provider, account) = world.connect(kind);
+        let bob = who(None, "bob@example.com");
+        let lunch = sent_id(
+            &world,
+            &provider,
+            &account,
+            &message(vec![bob.clone()], "Re: Lunch", Some("Noon?")),
+        );
+        let forward = Outgoing {
+            original: Some(Reference {
+                message_id: lunch,
+                mode: ReplyMode::Forward,
+            }),
+            ..message(vec![who(None, "frank@example.com")], "", Some("FYI"))
+        };
+        world.harness.send(&provider, &account, &forward).unwrap();
+        let got = last_sent(&world, kind);
+        assert_eq!(got.subject.as_deref(), Some("Fwd: Lunch"), "{kind:?}");
+
+        let budget = sent_id(
+            &world,
+            &provider,
+            &account,
+            &message(vec![bob.clone()], "Fwd: Budget", Some("See below")),
+        );
+        let reply = Outgoing {
+            original: Some(Reference {
+                message_id: budget,
+                mode: ReplyMode::Reply,
+            }),
+            ..message(vec![], "", Some("Thanks"))
+        };
+        world.harness.send(&provider, &account, &reply).unwrap();
+        let got = last_sent(&world, kind);
+        assert_eq!(got.subject.as_deref(), Some("Re: Budget"), "{kind:?}");
+        assert_eq!(addresses(&got.to), ["bob@example.com"], "{kind:?}");
+    }
+}
+
+/// Whether `bytes` hold a line feed not after a carriage return.
+fn has_bare_lf(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\n' && (i == 0 || bytes[i - 1] != b'\r'))
+}
+
+#[test]
+fn a_gmail_forward_s_text_is_canonical_crlf() {
+    let world = World::new();
+    let (provider, account) = world.connect(ProviderKind::Google);
+    let original = sent_id(
+        &world,
+        &provider,
+        &account,
+        &message(
+            vec![who(None, "bob@example.com")],
+            "Minutes",
+            Some("議事録の一行目\n二行目です\n\n四行目です"),
+        ),
+    );
+    let forward = Outgoing {
+        original: Some(Reference {
+            message_id: original,
+            mode: ReplyMode::Forward,
+        }),
+        ..message(
+            vec![who(None, "frank@example.com")],
+            "",
+            Some("参考まで\n下をご覧ください"),
+        )
+    };
+    world.harness.send(&provider, &account, &forward).unwrap();
+    let got = last_sent(&world, ProviderKind::Google);
+    let text = got.text_body.clone().unwrap_or_default();
+    // Text this far from ASCII goes in base64, where a bare line feed would stay as it is.
+    assert!(text.contains("二行目です"), "{text:?}");
+    assert!(text.contains("下をご覧ください"), "{text:?}");
+    assert!(!has_bare_lf(text.as_bytes()), "{text:?}");
+    assert!(
+        !has_bare_lf(&got.raw),
+        "{}",
+        String::from_utf8_lossy(&got.raw)
+    );
 }

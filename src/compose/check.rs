@@ -116,8 +116,8 @@ fn sizes(message: &Outgoing, limits: &SendLimits) -> Result<(), Error> {
     message_size(bodies + files, limits)
 }
 
-/// `12.3 MB (12,345,678 bytes)`.
-fn megabytes(bytes: u64) -> String {
+/// `12.3 MB (12,345,678 bytes)`: a size as errors name it.
+pub fn megabytes(bytes: u64) -> String {
     let digits = bytes.to_string();
     let mut grouped = String::new();
     for (i, digit) in digits.chars().enumerate() {

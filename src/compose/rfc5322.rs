@@ -1,7 +1,9 @@
 //! A [`Draft`] written out as an RFC 5322 message with `mail-builder`: UTF-8 display names and
 //! subjects as RFC 2047 encoded words, non-ASCII file names per RFC 2231, text and HTML as
 //! `multipart/alternative`, inline images with the HTML in `multipart/related`, files in
-//! `multipart/mixed`.
+//! `multipart/mixed`. Text and HTML go in their canonical form, lines ending in CRLF (RFC 2045
+//! section 6.8, RFC 2046 section 4.1.1), whatever the host's and the original's line ends:
+//! mail-builder mends bare line feeds in 7-bit text only, not in base64.
 
 use super::Draft;
 use crate::types::{Attachment, MailboxAddress};
@@ -10,6 +12,7 @@ use mail_builder::headers::address::Address;
 use mail_builder::headers::content_type::ContentType;
 use mail_builder::headers::date::Date;
 use mail_builder::mime::MimePart;
+use std::borrow::Cow;
 
 /// The message bytes of `draft`.
 pub fn write(draft: &Draft<'_>) -> Vec<u8> {
@@ -53,7 +56,7 @@ fn body<'a>(draft: &'a Draft<'_>) -> MimePart<'a> {
         .copied()
         .partition(|a| a.content_id.is_some() && draft.html.is_some());
     let html = draft.html.as_deref().map(|html| {
-        let html = MimePart::new("text/html", html);
+        let html = MimePart::new("text/html", canonical(html));
         if inline.is_empty() {
             return html;
         }
@@ -64,7 +67,7 @@ fn body<'a>(draft: &'a Draft<'_>) -> MimePart<'a> {
     let text = draft
         .text
         .as_deref()
-        .map(|text| MimePart::new("text/plain", text));
+        .map(|text| MimePart::new("text/plain", canonical(text)));
     let content = match (text, html) {
         (Some(text), Some(html)) => MimePart::new("multipart/alternative", vec![text, html]),
         (Some(part), None) | (None, Some(part)) => part,
@@ -76,6 +79,24 @@ fn body<'a>(draft: &'a Draft<'_>) -> MimePart<'a> {
     let mut parts = vec![content];
     parts.extend(files.iter().map(|a| file_part(a)));
     MimePart::new("multipart/mixed", parts)
+}
+
+/// `text` with every line ending (CR LF, a lone LF, a lone CR) as CR LF.
+fn canonical(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let canonical = bytes.iter().enumerate().all(|(i, &b)| match b {
+        b'\r' => bytes.get(i + 1) == Some(&b'\n'),
+        b'\n' => i > 0 && bytes[i - 1] == b'\r',
+        _ => true,
+    });
+    if canonical {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.replace("\r\n", "\n")
+            .replace('\r', "\n")
+            .replace('\n', "\r\n"),
+    )
 }
 
 /// An attachment: `Content-Disposition: attachment` with its file name (and its Content-ID,
@@ -218,6 +239,26 @@ mod tests {
         assert_eq!(pdf.contents(), report.content);
         assert!(text.contains("multipart/related"), "{text}");
         assert!(text.contains("multipart/alternative"), "{text}");
+    }
+
+    #[test]
+    fn text_goes_with_crlf_line_ends_even_in_base64() {
+        assert_eq!(canonical("a\r\nb"), "a\r\nb");
+        assert_eq!(canonical("a\nb\rc\r\n\nd"), "a\r\nb\r\nc\r\n\r\nd");
+        let mut japanese = draft(vec![]);
+        japanese.text = Some("議事録の一行目\n二行目です\n\n四行目".into());
+        japanese.html = Some("<p>議事録</p>\n<p>二行目</p>".into());
+        let raw = write(&japanese);
+        assert!(String::from_utf8_lossy(&raw).contains("base64"));
+        let parsed = MessageParser::default().parse(&raw).unwrap();
+        assert_eq!(
+            parsed.body_text(0).as_deref(),
+            Some("議事録の一行目\r\n二行目です\r\n\r\n四行目")
+        );
+        assert_eq!(
+            parsed.body_html(0).as_deref(),
+            Some("<p>議事録</p>\r\n<p>二行目</p>")
+        );
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! Gmail drafts (`users.drafts`): saved as the compose window changes (the message is written
-//! here, as for sending, and stored raw), deleted, and sent.
+//! here, as for sending, and stored raw: as JSON up to 3.5 MB, through the drafts media upload
+//! above that, up to Gmail's 35 MB), deleted, and sent (through [`Session::send_mail`]: an
+//! answer lost or of the 5xx family is an outcome unknown naming the draft and its Message-ID).
 
-use super::send::{self, JSON_MAX_RAW, Prepared};
+use super::message::{self, GmailMessage};
+use super::send::{self, JSON_MAX_RAW, Prepared, UPLOAD};
 use super::{API, urlencode};
 use crate::Error;
 use crate::net;
 use crate::provider;
-use crate::session::Session;
+use crate::session::{Sending, Session};
 use crate::types::{Outgoing, SavedDraft, Sent};
 use http::Method;
 use serde::Deserialize;
@@ -28,34 +31,38 @@ struct DraftMessage {
     thread_id: Option<String>,
 }
 
-/// Saves `message` as a new draft, or over draft `id` (Gmail gives the draft a new message).
+/// A `Draft` resource read with `format=metadata`: its message's headers.
+#[derive(Deserialize)]
+struct DraftHeaders {
+    message: GmailMessage,
+}
+
+/// Saves `message` as a new draft, or over draft `id` (Gmail gives the draft a new message):
+/// as JSON when it fits, else through the media upload of `drafts.create` (`POST
+/// /upload/gmail/v1/users/me/drafts`) or `drafts.update` (`PUT …/drafts/{id}`), up to their
+/// `mediaUpload.maxSize` of 36,700,160 bytes (shared/specs gmail/gmail-v1-discovery.json),
+/// which [`send::prepare`] checks. A reply's upload is `multipart`, its `Draft` metadata
+/// naming the thread.
 pub fn save(
     session: &mut Session<'_>,
     id: Option<&str>,
     message: &Outgoing,
     entropy: &[u8],
 ) -> Result<SavedDraft, Error> {
-    let Prepared { raw, thread_id } = send::prepare(session, message, entropy)?;
-    if raw.len() > JSON_MAX_RAW {
-        return Err(Error::invalid(
-            "attachments",
-            format!(
-                "a Gmail draft is saved as JSON, up to {JSON_MAX_RAW} bytes as written; this one is {} (send it directly instead)",
-                raw.len()
-            ),
-        ));
-    }
-    let mut body = json!({ "message": send::raw_message(&raw, thread_id.as_deref()) });
-    let request = match id {
-        None => net::json_request(Method::POST, &format!("{API}/drafts"), &body)?,
-        Some(id) => {
+    let Prepared { raw, thread_id, .. } = send::prepare(session, message, entropy)?;
+    let (method, path) = match id {
+        None => (Method::POST, "drafts".to_owned()),
+        Some(id) => (Method::PUT, format!("drafts/{}", urlencode(id))),
+    };
+    let request = if raw.len() <= JSON_MAX_RAW {
+        let mut body = json!({ "message": send::raw_message(&raw, thread_id.as_deref()) });
+        if let Some(id) = id {
             body["id"] = json!(id);
-            net::json_request(
-                Method::PUT,
-                &format!("{API}/drafts/{}", urlencode(id)),
-                &body,
-            )?
         }
+        net::json_request(method, &format!("{API}/{path}"), &body)?
+    } else {
+        let metadata = thread_id.map(|thread| json!({ "message": { "threadId": thread } }));
+        send::upload(method, &format!("{UPLOAD}/{path}"), raw, metadata, entropy)?
     };
     let response = session
         .send(request)
@@ -78,15 +85,27 @@ pub fn delete(session: &mut Session<'_>, id: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Sends draft `id`.
+/// Sends draft `id`; its Message-ID is read first (`drafts.get` with `format=metadata`), for an
+/// outcome unknown.
 pub fn send(session: &mut Session<'_>, id: &str) -> Result<Sent, Error> {
+    let url = format!(
+        "{API}/drafts/{}?format=metadata&metadataHeaders=Message-ID",
+        urlencode(id)
+    );
+    let draft: DraftHeaders = session
+        .get_json(&url, "Gmail draft")
+        .map_err(|e| provider::not_found(e, "draft-id"))?;
+    let sending = Sending {
+        message_id: message::normalize(draft.message).message_id,
+        draft_id: Some(id.to_owned()),
+    };
     let request = net::json_request(
         Method::POST,
         &format!("{API}/drafts/send"),
         &json!({ "id": id }),
     )?;
     let response = session
-        .send(request)
+        .send_mail(request, sending)
         .map_err(|e| provider::not_found(e, "draft-id"))?;
     send::sent(&response)
 }

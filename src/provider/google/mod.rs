@@ -42,9 +42,14 @@ impl MailProvider for Google {
     }
 
     fn default_scopes(&self) -> &'static [&'static str] {
+        // `profile` puts the user's `name` in the ID token ("might be provided when the request
+        // scope included the string profile":
+        // https://developers.google.com/identity/openid-connect/openid-connect#an-id-tokens-payload),
+        // the account's display name.
         &[
             "openid",
             "email",
+            "profile",
             "https://www.googleapis.com/auth/gmail.modify",
         ]
     }

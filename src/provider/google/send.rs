@@ -1,15 +1,16 @@
 //! Gmail sending. The message is written here ([`crate::compose`]) and sent raw: as JSON
 //! (`messages.send`) up to 3.5 MB, through the media upload endpoint above that, up to Gmail's
-//! 35 MB. A reply or forward reads the original in `raw` format (one request, every header and
-//! file), and goes out with its `threadId` and In-Reply-To / References so that Gmail files it
-//! in the original's thread.
+//! 35 MB, through [`Session::send_mail`] (an answer lost or of the 5xx family is an outcome
+//! unknown naming the Message-ID written here). A reply or forward reads the original in `raw`
+//! format (one request, every header and file), and goes out with its `threadId` and
+//! In-Reply-To / References so that Gmail files it in the original's thread.
 
 use crate::Error;
 use crate::compose::{self, Answering, SendLimits, check, rfc5322};
 use crate::mime;
 use crate::net::{self, Request};
 use crate::provider;
-use crate::session::Session;
+use crate::session::{Sending, Session};
 use crate::types::{MailboxAddress, Message, Outgoing, ReplyMode, SendAs, Sent};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -21,8 +22,10 @@ use serde_json::json;
 use super::message;
 use super::{API, urlencode};
 
-/// The media upload endpoint of `messages.send`.
-const UPLOAD: &str = "https://gmail.googleapis.com/upload/gmail/v1/users/me/messages/send";
+/// Where the media upload URLs of the signed-in user's resources start (the
+/// `mediaUpload.protocols.simple.path` of `messages.send`, `drafts.create` and `drafts.update`:
+/// shared/specs gmail/gmail-v1-discovery.json).
+pub const UPLOAD: &str = "https://gmail.googleapis.com/upload/gmail/v1/users/me";
 
 /// `messages.send` takes at most 35 MB (`mediaUpload.maxSize` 36,700,160 in the discovery
 /// document); one attachment may use all of it.
@@ -94,6 +97,8 @@ pub struct Prepared {
     pub raw: Vec<u8>,
     /// The original's thread, for a reply or forward.
     pub thread_id: Option<String>,
+    /// The Message-ID written into it, without angle brackets.
+    pub message_id: String,
 }
 
 /// Writes `message` out: its From checked against the account and its aliases, and for a reply
@@ -138,13 +143,14 @@ pub fn prepare(
         .as_ref()
         .map(|(_, files)| files.as_slice())
         .unwrap_or_default();
+    let message_id = compose::message_id(entropy, &from.address);
     let draft = compose::draft(
         message,
         from.clone(),
         &own,
         answering,
         carried,
-        compose::message_id(entropy, &from.address),
+        message_id.clone(),
         session.now(),
     );
     let raw = rfc5322::write(&draft);
@@ -152,12 +158,17 @@ pub fn prepare(
     Ok(Prepared {
         raw,
         thread_id: original.and_then(|(m, _)| m.thread_id),
+        message_id,
     })
 }
 
 /// Sends `message`.
 pub fn send(session: &mut Session<'_>, message: &Outgoing, entropy: &[u8]) -> Result<Sent, Error> {
-    let Prepared { raw, thread_id } = prepare(session, message, entropy)?;
+    let Prepared {
+        raw,
+        thread_id,
+        message_id,
+    } = prepare(session, message, entropy)?;
     let request = if raw.len() <= JSON_MAX_RAW {
         net::json_request(
             Method::POST,
@@ -165,9 +176,20 @@ pub fn send(session: &mut Session<'_>, message: &Outgoing, entropy: &[u8]) -> Re
             &raw_message(&raw, thread_id.as_deref()),
         )?
     } else {
-        upload(raw, thread_id.as_deref(), entropy)?
+        let metadata = thread_id.map(|thread| json!({ "threadId": thread }));
+        upload(
+            Method::POST,
+            &format!("{UPLOAD}/messages/send"),
+            raw,
+            metadata,
+            entropy,
+        )?
     };
-    let response = session.send(request)?;
+    let sending = Sending {
+        message_id: Some(message_id),
+        draft_id: None,
+    };
+    let response = session.send_mail(request, sending)?;
     sent(&response)
 }
 
@@ -250,21 +272,27 @@ fn original(
     Ok((message, raw.files))
 }
 
-/// A media upload of `raw`: `uploadType=multipart` with the `threadId` as JSON metadata, or
-/// `uploadType=media` when there is no thread. The multipart envelope is Google's upload
-/// protocol (RFC 2387 `multipart/related`), not part of the mail.
-fn upload(raw: Vec<u8>, thread_id: Option<&str>, entropy: &[u8]) -> Result<Request, Error> {
+/// A media upload of `raw` to `url`: `uploadType=multipart` with `metadata` (the resource
+/// the method takes, such as a `Message` with its `threadId`) as JSON, or `uploadType=media`
+/// when there is none. The multipart envelope is Google's upload protocol (RFC 2387
+/// `multipart/related`), not part of the mail.
+pub fn upload(
+    method: Method,
+    url: &str,
+    raw: Vec<u8>,
+    metadata: Option<serde_json::Value>,
+    entropy: &[u8],
+) -> Result<Request, Error> {
     let builder = http::Request::builder()
-        .method(Method::POST)
+        .method(method)
         .header(http::header::ACCEPT, "application/json");
-    let request = match thread_id {
+    let request = match metadata {
         None => builder
-            .uri(format!("{UPLOAD}?uploadType=media"))
+            .uri(format!("{url}?uploadType=media"))
             .header(CONTENT_TYPE, "message/rfc822")
             .body(raw),
-        Some(thread) => {
+        Some(metadata) => {
             let boundary = boundary(&raw, entropy);
-            let metadata = json!({ "threadId": thread }).to_string();
             let mut body = Vec::with_capacity(raw.len() + 256);
             body.extend_from_slice(
                 format!(
@@ -275,7 +303,7 @@ fn upload(raw: Vec<u8>, thread_id: Option<&str>, entropy: &[u8]) -> Result<Reque
             body.extend_from_slice(&raw);
             body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
             builder
-                .uri(format!("{UPLOAD}?uploadType=multipart"))
+                .uri(format!("{url}?uploadType=multipart"))
                 .header(
                     CONTENT_TYPE,
                     format!("multipart/related; boundary={boundary}"),
@@ -339,7 +367,9 @@ mod tests {
     #[test]
     fn uploads_carry_the_thread_in_metadata() {
         let raw = b"Subject: x\r\n\r\nbody upload_0a_0 body".to_vec();
-        let request = upload(raw.clone(), Some("t-1"), &[0x0a]).unwrap();
+        let url = format!("{UPLOAD}/messages/send");
+        let thread = Some(json!({ "threadId": "t-1" }));
+        let request = upload(Method::POST, &url, raw.clone(), thread, &[0x0a]).unwrap();
         assert_eq!(
             request.uri(),
             "https://gmail.googleapis.com/upload/gmail/v1/users/me/messages/send?uploadType=multipart"
@@ -353,7 +383,7 @@ mod tests {
             "{body}"
         );
 
-        let media = upload(raw.clone(), None, &[1]).unwrap();
+        let media = upload(Method::POST, &url, raw.clone(), None, &[1]).unwrap();
         assert_eq!(media.headers()[CONTENT_TYPE], "message/rfc822");
         assert_eq!(media.body(), &raw);
     }

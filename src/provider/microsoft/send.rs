@@ -1,12 +1,15 @@
 //! Outlook sending through Graph drafts, so that replies and forwards stay in their
 //! conversation (`sendMail` cannot set In-Reply-To): a new message is created as a draft
-//! (`POST /me/messages`); a reply, reply all or forward starts from `createReply`,
-//! `createReplyAll` or `createForward` (Graph quotes the original, carries a forward's files and
-//! sets the threading headers), then the draft is updated with the new text and recipients.
-//! Files under 3 MB are attached in one request each (several at once); bigger ones go through
-//! an upload session in chunks of at most 4 MB, to the pre-authenticated URL Graph hands out,
-//! without the account's token. Then `POST /me/messages/{id}/send`. The draft's immutable id
-//! and conversation id name the sent message.
+//! (`POST /me/messages`); a reply, reply all or forward reads the original, then starts from
+//! `createReply`, `createReplyAll` or `createForward` (Graph quotes the original, carries a
+//! forward's files and sets the threading headers), and the draft is updated with the new text,
+//! the subject and the recipients by the rules of [`reply`], as for Gmail. Each file goes in one
+//! `POST …/attachments` when that request fits Graph's 4 MB (several at once); bigger ones go
+//! through an upload session in chunks of at most 4 MB, to the pre-authenticated URL Graph hands
+//! out, without the account's token. Then `POST /me/messages/{id}/send`, through
+//! [`Session::send_mail`]: an answer lost or of the 5xx family is an outcome unknown that names
+//! the draft, which is kept; a draft made for a send that definitely failed is deleted. The
+//! draft's immutable id and conversation id name the sent message.
 
 use super::message::{self, GraphMessage};
 use super::{API, immutable_ids, segment};
@@ -14,7 +17,7 @@ use crate::Error;
 use crate::compose::{SendLimits, reply, same_address};
 use crate::net;
 use crate::provider;
-use crate::session::{self, Session};
+use crate::session::{self, Sending, Session};
 use crate::types::{Attachment, MailboxAddress, Message, Outgoing, Reference, ReplyMode, Sent};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -22,22 +25,34 @@ use http::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// Exchange Online takes messages of up to 150 MB as encoded (attachments in base64), and an
-/// upload session files of up to 150 MB.
+/// Exchange Online's default message size limit, 35 MB, applied the stricter way: to the
+/// message as encoded, attachments in base64 (MB read as MiB, as Gmail's 35 MB is 36,700,160
+/// bytes). "By default, this message size limit is 35 MB"
+/// (https://learn.microsoft.com/en-us/graph/api/attachment-createuploadsession); "35 MB for
+/// sending" (https://learn.microsoft.com/en-us/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits#message-limits).
+/// An administrator may raise it up to 150 MB; the component keeps to the default.
 pub const LIMITS: SendLimits = SendLimits {
     provider: "Outlook",
-    message_bytes: 157_286_400,
-    attachment_bytes: 157_286_400,
+    message_bytes: 36_700_160,
+    attachment_bytes: 36_700_160,
 };
 
-/// Files under 3 MB are posted whole; from 3 MB on they need an upload session.
-const INLINE_MAX: usize = 3 * 1024 * 1024;
+/// The largest request body Graph takes: "4 MB", read the stricter way (4,000,000 bytes). A
+/// file whose `POST …/attachments` (its bytes in base64, in JSON) would be longer goes through
+/// an upload session ("If the file size is under 3 MB, do a single POST … between 3 MB and 150
+/// MB, create an upload session": https://learn.microsoft.com/en-us/graph/outlook-large-attachments;
+/// the 4 MB request limit: https://github.com/microsoftgraph/microsoft-graph-docs/issues/85).
+const REQUEST_MAX: usize = 4_000_000;
 
-/// The largest chunk one `PUT` of an upload session may carry.
+/// The largest chunk one `PUT` of an upload session may carry ("up to 4 MB each time":
+/// https://learn.microsoft.com/en-us/graph/api/attachment-createuploadsession).
 const CHUNK: usize = 4 * 1024 * 1024;
 
 /// The hosts of Outlook upload URLs: the only ones an upload goes to.
 const UPLOAD_HOSTS: &[&str] = &["outlook.office.com", "outlook.office365.com"];
+
+/// The original's properties a reply or forward needs: who wrote to whom, and the subject.
+const ORIGINAL_SELECT: &str = "id,subject,from,toRecipients,ccRecipients,replyTo";
 
 /// An `uploadSession`, or the answer to one of its chunks (Outlook's upload host has been seen
 /// answering in Pascal case, so both spellings are read).
@@ -58,20 +73,34 @@ pub fn aliases_unsupported() -> Error {
     )
 }
 
-/// Sends `message`.
+/// Sends `message`. The draft it is sent from is deleted when the send definitely failed, and
+/// kept (and named) when its outcome is unknown.
 pub fn send(session: &mut Session<'_>, message: &Outgoing) -> Result<Sent, Error> {
     let draft = compose(session, message)?;
-    let url = format!("{API}/messages/{}/send", segment(&draft.id));
-    session.send(immutable_ids(net::bodyless(Method::POST, &url)?))?;
-    Ok(Sent {
-        id: draft.id,
-        thread_id: draft.thread_id,
-        account: None,
-    })
+    let sending = Sending {
+        message_id: draft.message_id.clone(),
+        draft_id: Some(draft.id.clone()),
+    };
+    match send_draft(session, &draft.id, sending) {
+        Ok(()) => Ok(Sent {
+            id: draft.id,
+            thread_id: draft.thread_id,
+            account: None,
+        }),
+        Err(unknown @ Error::OutcomeUnknown { .. }) => Err(unknown),
+        Err(error) => Err(discard(session, &draft.id, error)),
+    }
+}
+
+/// `POST /me/messages/{id}/send`, through [`Session::send_mail`].
+pub fn send_draft(session: &mut Session<'_>, id: &str, sending: Sending) -> Result<(), Error> {
+    let url = format!("{API}/messages/{}/send", segment(id));
+    session.send_mail(immutable_ids(net::bodyless(Method::POST, &url)?), sending)?;
+    Ok(())
 }
 
 /// `message` as a complete draft, files attached: new, or made from the original for a reply
-/// or forward.
+/// or forward. A draft this made is deleted again when a later step fails.
 pub fn compose(session: &mut Session<'_>, message: &Outgoing) -> Result<Message, Error> {
     let email = session.account().email.clone();
     if message
@@ -81,12 +110,49 @@ pub fn compose(session: &mut Session<'_>, message: &Outgoing) -> Result<Message,
     {
         return Err(aliases_unsupported());
     }
-    let draft = match &message.original {
-        None => create(session, message)?,
-        Some(original) => answer(session, message, original, &email)?,
+    let (made, update) = match &message.original {
+        None => (create(session, message)?, None),
+        Some(reference) => {
+            let original = original(session, &reference.message_id)?;
+            let made = start_answer(session, reference)?;
+            let update = answer(message, &made, &original, reference.mode, &email);
+            (made, Some(update))
+        }
     };
-    attach(session, &draft.id, &message.attachments)?;
-    Ok(draft)
+    let id = made.id.clone();
+    finish(session, made, update, &message.attachments).map_err(|e| discard(session, &id, e))
+}
+
+/// Deletes draft `id`, made for a send or a save that then failed with `error`, and returns
+/// `error`; when the draft cannot be deleted either, the error names it.
+pub fn discard(session: &mut Session<'_>, id: &str, error: Error) -> Error {
+    let deleted = net::bodyless(Method::DELETE, &format!("{API}/messages/{}", segment(id)))
+        .and_then(|request| session.send(request));
+    match deleted {
+        Ok(_) => error,
+        Err(_) => noted(
+            error,
+            &format!("the draft it made (id {id}) could not be deleted: delete it"),
+        ),
+    }
+}
+
+/// `error` with `note` added to its message.
+fn noted(mut error: Error, note: &str) -> Error {
+    match &mut error {
+        Error::ReauthorizationRequired { message, .. }
+        | Error::RetryLater { message, .. }
+        | Error::OutcomeUnknown { message, .. }
+        | Error::InvalidInput { message, .. }
+        | Error::AuthRejected { message, .. }
+        | Error::Provider { message, .. }
+        | Error::Transport(message)
+        | Error::Unsupported(message) => {
+            message.push_str("; ");
+            message.push_str(note);
+        }
+    }
+    error
 }
 
 /// A new message as a draft, with everything but its files.
@@ -115,24 +181,40 @@ pub fn fields(message: &Outgoing) -> Value {
     })
 }
 
-/// A reply, reply all or forward draft made by Graph from the original, then updated with the
-/// new text above Graph's quote, the subject when given, and the recipients: those given, or
-/// Graph's own without the account's address and without duplicates.
-fn answer(
-    session: &mut Session<'_>,
-    message: &Outgoing,
-    original: &Reference,
-    email: &str,
-) -> Result<Message, Error> {
-    let action = match original.mode {
+/// The original of a reply or forward: its sender, recipients and subject.
+fn original(session: &mut Session<'_>, id: &str) -> Result<Message, Error> {
+    let url = format!("{API}/messages/{}?$select={ORIGINAL_SELECT}", segment(id));
+    let found: GraphMessage = session
+        .send(immutable_ids(net::json_get(&url)?))
+        .and_then(|r| net::parse_json(&r, "Graph message"))
+        .map_err(|e| provider::not_found(e, "original.message-id"))?;
+    Ok(message::normalize(found, Vec::new()))
+}
+
+/// The reply, reply all or forward draft Graph makes from the original.
+fn start_answer(session: &mut Session<'_>, reference: &Reference) -> Result<Message, Error> {
+    let action = match reference.mode {
         ReplyMode::Reply => "createReply",
         ReplyMode::ReplyAll => "createReplyAll",
         ReplyMode::Forward => "createForward",
     };
-    let url = format!("{API}/messages/{}/{action}", segment(&original.message_id));
-    let made = draft(session, Method::POST, &url, &json!({}))
-        .map_err(|e| provider::not_found(e, "original.message-id"))?;
+    let url = format!("{API}/messages/{}/{action}", segment(&reference.message_id));
+    draft(session, Method::POST, &url, &json!({}))
+        .map_err(|e| provider::not_found(e, "original.message-id"))
+}
 
+/// The update of Graph's answer draft `made`: the new text above Graph's quote; the subject
+/// given, else the original's with one prefix ([`reply::subject`], not Graph's `RE: ` / `FW: `
+/// before the original's own); the recipients given, else those [`reply::recipients`] finds
+/// (Graph's `createReplyAll` leaves the account out even of a note to self, which would leave
+/// none).
+fn answer(
+    message: &Outgoing,
+    made: &Message,
+    original: &Message,
+    mode: ReplyMode,
+    email: &str,
+) -> Value {
     let mut update = serde_json::Map::new();
     let ours_html = message
         .html_body
@@ -163,14 +245,16 @@ fn answer(
             json!({ "contentType": content_type, "content": content }),
         );
     }
-    if !message.subject.trim().is_empty() {
-        update.insert("subject".into(), json!(message.subject));
-    }
+    let subject = match message.subject.trim().is_empty() {
+        true => reply::subject(original.subject.as_deref(), mode),
+        false => message.subject.clone(),
+    };
+    update.insert("subject".into(), json!(subject));
     let given = !(message.to.is_empty() && message.cc.is_empty() && message.bcc.is_empty());
-    let (to, cc) = if given {
-        (message.to.clone(), message.cc.clone())
-    } else {
-        reply::tidy(made.to.clone(), made.cc.clone(), &[email.to_owned()])
+    let (to, cc) = match (given, mode) {
+        (true, _) => (message.to.clone(), message.cc.clone()),
+        (false, ReplyMode::Forward) => (made.to.clone(), made.cc.clone()),
+        (false, _) => reply::recipients(original, mode, &[email.to_owned()]),
     };
     update.insert("toRecipients".into(), recipients(&to));
     update.insert("ccRecipients".into(), recipients(&cc));
@@ -180,8 +264,25 @@ fn answer(
     if !message.reply_to.is_empty() {
         update.insert("replyTo".into(), recipients(&message.reply_to));
     }
-    let url = format!("{API}/messages/{}", segment(&made.id));
-    draft(session, Method::PATCH, &url, &Value::Object(update))
+    Value::Object(update)
+}
+
+/// Draft `made` updated with `update` (when given), then `files` attached.
+fn finish(
+    session: &mut Session<'_>,
+    made: Message,
+    update: Option<Value>,
+    files: &[Attachment],
+) -> Result<Message, Error> {
+    let draft = match update {
+        Some(update) => {
+            let url = format!("{API}/messages/{}", segment(&made.id));
+            draft(session, Method::PATCH, &url, &update)?
+        }
+        None => made,
+    };
+    attach(session, &draft.id, files)?;
+    Ok(draft)
 }
 
 /// Sends a request whose answer is a message, and reads it.
@@ -196,17 +297,17 @@ pub fn draft(
     Ok(message::normalize(draft, Vec::new()))
 }
 
-/// Attaches `files` to draft `id`: the small ones in one request each, all at once; the big
-/// ones through upload sessions, one after the other.
+/// Attaches `files` to draft `id`: those whose `POST …/attachments` fits Graph's request
+/// limit in one request each, all at once; the others through upload sessions, one after the
+/// other.
 pub fn attach(session: &mut Session<'_>, id: &str, files: &[Attachment]) -> Result<(), Error> {
     let url = format!("{API}/messages/{}/attachments", segment(id));
     let (small, big): (Vec<&Attachment>, Vec<&Attachment>) =
-        files.iter().partition(|f| f.content.len() < INLINE_MAX);
+        files.iter().partition(|f| posted_size(f) <= REQUEST_MAX);
     let requests = small
         .iter()
         .map(|file| {
-            let mut body = item(file);
-            body["@odata.type"] = json!("#microsoft.graph.fileAttachment");
+            let mut body = file_attachment(file);
             body["contentBytes"] = json!(STANDARD.encode(&file.content));
             net::json_request(Method::POST, &url, &body)
         })
@@ -218,6 +319,21 @@ pub fn attach(session: &mut Session<'_>, id: &str, files: &[Attachment]) -> Resu
         upload(session, &url, file)?;
     }
     Ok(())
+}
+
+/// A `fileAttachment` without its bytes.
+fn file_attachment(file: &Attachment) -> Value {
+    let mut body = item(file);
+    body["@odata.type"] = json!("#microsoft.graph.fileAttachment");
+    body["contentBytes"] = json!("");
+    body
+}
+
+/// The length of the JSON body of `POST …/attachments` for `file`: its description, and its
+/// bytes in base64 (which JSON does not escape).
+fn posted_size(file: &Attachment) -> usize {
+    let described = serde_json::to_vec(&file_attachment(file)).map_or(0, |v| v.len());
+    described + file.content.len().div_ceil(3) * 4
 }
 
 /// Uploads one big file: an upload session, then its chunks in order to the session's URL.
@@ -328,6 +444,25 @@ mod tests {
                 {"emailAddress": {"address": "b@example.com"}}
             ])
         );
+    }
+
+    #[test]
+    fn a_file_is_posted_whole_only_when_its_request_fits_4_mb() {
+        let sized = |len: usize| Attachment {
+            filename: "f.bin".into(),
+            mime_type: "application/octet-stream".into(),
+            content: vec![7; len],
+            content_id: None,
+        };
+        for len in [0, 1, 2_990_000, 3_000_000] {
+            let file = sized(len);
+            let mut body = file_attachment(&file);
+            body["contentBytes"] = json!(STANDARD.encode(&file.content));
+            let request = net::json_request(Method::POST, "https://x/", &body).unwrap();
+            assert_eq!(posted_size(&file), request.body().len(), "{len}");
+        }
+        assert!(posted_size(&sized(2_990_000)) <= REQUEST_MAX);
+        assert!(posted_size(&sized(3_000_000)) > REQUEST_MAX);
     }
 
     #[test]

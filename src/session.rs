@@ -132,9 +132,9 @@ impl<'a> Session<'a> {
             ),
         };
         match outcome {
-            Err(TransportError::Failed(why)) => {
-                Err(unknown(format!("the answer was lost in transit ({why})")))
-            }
+            Err(TransportError::Failed(why)) => Err(unknown(format!(
+                "the answer was lost in transit or could not be read ({why})"
+            ))),
             Err(denied @ TransportError::Denied(_)) => Err(denied.into()),
             Ok(response) if response.status().is_server_error() => Err(unknown(format!(
                 "the provider answered HTTP {}",
@@ -207,7 +207,8 @@ impl<'a> Session<'a> {
 pub struct Sending {
     /// The Message-ID header, without angle brackets.
     pub message_id: Option<String>,
-    /// The Outlook draft being sent.
+    /// The draft being sent: Outlook's draft (immutable id), or the Gmail draft of
+    /// `drafts.send`.
     pub draft_id: Option<String>,
 }
 

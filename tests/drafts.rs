@@ -136,7 +136,6 @@ fn outlook_drafts_keep_the_files_that_did_not_change() {
 }
 
 #[test]
-#[ignore = "the sandbox does not serve DELETE /me/messages/{id}/attachments/{id} yet"]
 fn outlook_drafts_replace_only_the_file_that_changed() {
     let world = World::new();
     let (provider, account) = world.connect(ProviderKind::Microsoft);

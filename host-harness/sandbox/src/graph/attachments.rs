@@ -226,6 +226,42 @@ pub(super) fn described(object: &Object) -> Result<DraftFile, Refusal> {
     })
 }
 
+/// `DELETE /me/messages/{id}/attachments/{attachmentId}`: removes the file from the draft
+/// (`204 No Content`); Graph's 404 for an attachment the message does not have, and its 400
+/// for a message that is not a draft. Source:
+/// https://learn.microsoft.com/en-us/graph/api/attachment-delete
+pub(super) fn delete(call: &Call, message_id: &str, attachment_id: &str) -> Response {
+    match detach(call, message_id, attachment_id) {
+        Ok(()) => wire::empty(StatusCode::NO_CONTENT),
+        Err(refused) => *refused,
+    }
+}
+
+/// Removes attachment `attachment_id` (either form) from draft `message_id`.
+fn detach(call: &Call, message_id: &str, attachment_id: &str) -> Result<(), Refusal> {
+    let mut mailbox = call.shared.mail.of(Provider::Microsoft);
+    let key = drafts::found(&mailbox, message_id)?;
+    let message = mailbox
+        .get(key)
+        .cloned()
+        .ok_or_else(|| Box::new(api::graph_item_not_found()))?;
+    let salt = *mailbox.salt();
+    let named = |serial: u64| {
+        [IdType::Rest, IdType::Immutable]
+            .into_iter()
+            .any(|form| ids::attachment(&salt, &message, serial, form) == attachment_id)
+    };
+    drafts::edit(&mut mailbox, key, |draft| {
+        let position = draft
+            .files
+            .iter()
+            .position(|f| named(f.serial))
+            .ok_or_else(|| Box::new(api::graph_item_not_found()))?;
+        draft.files.remove(position);
+        Ok(())
+    })
+}
+
 /// Attachment `attachment_id` of message `message_id`, with `contentBytes`, answered with
 /// `status`.
 fn entity(call: &Call, message_id: &str, attachment_id: &str, status: StatusCode) -> Response {

@@ -198,9 +198,14 @@ pub(crate) fn route(shared: &Shared, request: &Request, rest: &[&str]) -> Option
         ] => vec![(Verb::Post, &WRITE_PERMISSIONS, |call, s| {
             upload::create(call, &s[1])
         })],
-        ["messages", _, "attachments", _] => vec![(Verb::Get, &READ_PERMISSIONS, |call, s| {
-            attachments::get(call, &s[1], &s[3])
-        })],
+        ["messages", _, "attachments", _] => vec![
+            (Verb::Get, &READ_PERMISSIONS, |call, s| {
+                attachments::get(call, &s[1], &s[3])
+            }),
+            (Verb::Delete, &WRITE_PERMISSIONS, |call, s| {
+                attachments::delete(call, &s[1], &s[3])
+            }),
+        ],
         ["messages", _, "attachments", _, "$value"] => {
             vec![(Verb::Get, &READ_PERMISSIONS, |call, s| {
                 attachments::value(call, &s[1], &s[3])

@@ -155,3 +155,31 @@ fn a_mailbox_not_enabled_for_rest_answers_404() {
     sandbox.set_rest_enabled(true);
     get_ok(&sandbox, &token, &format!("/v1.0/me/messages/{id}"), &[]);
 }
+
+/// `DELETE /me/messages/{id}/attachments/{id}` removes one file of a draft; a second delete of
+/// it is Graph's 404 (https://learn.microsoft.com/en-us/graph/api/attachment-delete).
+#[test]
+fn a_draft_file_can_be_deleted_once() {
+    let (sandbox, token) = seeded(Provider::Microsoft, 3, 2);
+    let attachments = draft_attachments(&sandbox, &token);
+    let mut ids = Vec::new();
+    for name in ["a.txt", "b.txt"] {
+        let body = file_attachment(name, "text/plain", b"x");
+        let posted = post_text(&sandbox, &token, &attachments, &body);
+        assert_eq!(posted.status, 201, "{}", posted.text);
+        ids.push(posted.json()["id"].as_str().unwrap().to_owned());
+    }
+    let one = format!("{attachments}/{}", ids[0]);
+    let deleted = request(&sandbox, &token, "DELETE", &one, &[], &Value::Null);
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    let again = request(&sandbox, &token, "DELETE", &one, &[], &Value::Null);
+    assert_eq!(refusal(&again, 404), "ErrorItemNotFound");
+    let listed = get_ok(&sandbox, &token, &attachments, &[]);
+    let names: Vec<&str> = listed["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["b.txt"]);
+}

@@ -8,6 +8,7 @@
 #   demo [ARGS...]    build, then `email-harness demo ARGS...` with EMAIL_MANAGER_WASM set
 #   bench [ARGS...]   build, then `email-harness bench-sync ARGS...` (the numbers in BENCHMARKS.md)
 #   wit               component, then print its WIT with `email-harness wit`
+#   wit --reference   rewrite README.md's WIT reference from the WIT sources
 #   toolchain         only make sure a wasm32-wasip2 std is available; print the route used
 #   -h, --help        this help
 #
@@ -226,8 +227,13 @@ case $cmd in
         harness bench-sync "$@"
         ;;
     wit)
-        build_component
-        harness wit "$EMAIL_MANAGER_WASM"
+        if [[ ${1:-} == --reference ]]; then
+            # the README's WIT reference, written from wit/ into README.md
+            harness wit --reference --write README.md
+        else
+            build_component
+            harness wit "$EMAIL_MANAGER_WASM"
+        fi
         ;;
     toolchain)
         ensure_toolchain

@@ -33,3 +33,18 @@ fn the_component_exports_the_api_and_imports_wasi_http() {
         assert!(wit.contains(function), "missing {function} in\n{wit}");
     }
 }
+
+#[test]
+fn the_readme_wit_reference_is_written_from_the_wit() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let generated = email_harness::reference::markdown(&root.join("wit")).unwrap();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!(
+            "{}\n{generated}{}",
+            email_harness::reference::START,
+            email_harness::reference::END
+        )),
+        "README.md's WIT reference is stale: run ./build.sh wit --reference"
+    );
+}

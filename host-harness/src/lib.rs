@@ -8,7 +8,8 @@
 //! - [`policy`]: the outgoing-HTTP policy: which hosts the component may reach, where each is
 //!   routed (the real provider, or the sandbox), and a record of every request.
 //! - [`describe`]: one-line, secret-free descriptions of the component's errors.
-//! - [`inspect`]: the WIT a built component imports and exports.
+//! - [`inspect`]: the WIT a built component imports and exports; [`reference`]: the README's
+//!   WIT reference, written from the WIT sources.
 //! - [`sandboxed`]: connecting accounts against the sandbox providers.
 //! - [`outgoing`]: outgoing messages from command-line input (addresses, files).
 //! - [`store`]: the SQLite store (settings, accounts, cursors, messages, folders), secrets
@@ -23,6 +24,7 @@ pub mod files;
 pub mod inspect;
 pub mod outgoing;
 pub mod policy;
+pub mod reference;
 pub mod runtime;
 pub mod sandboxed;
 pub mod store;

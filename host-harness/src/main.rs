@@ -267,6 +267,13 @@ enum Command {
     Wit {
         /// The component [default: as --component].
         path: Option<PathBuf>,
+        /// Print the README's WIT reference (tables of every function and type), written from
+        /// the WIT sources in `wit/`, instead.
+        #[arg(long)]
+        reference: bool,
+        /// With --reference: write it into this README, between its markers.
+        #[arg(long, requires = "reference")]
+        write: Option<PathBuf>,
     },
     /// Walk the connect and refresh flow for both providers against the sandbox.
     Demo,
@@ -429,7 +436,25 @@ fn main() {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Wit { ref path } => {
+        Command::Wit {
+            reference: true,
+            ref write,
+            ..
+        } => {
+            let wit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit");
+            let text = email_harness::reference::markdown(&wit)?;
+            match write {
+                Some(readme) => {
+                    let old = std::fs::read_to_string(readme)
+                        .with_context(|| format!("cannot read {}", readme.display()))?;
+                    std::fs::write(readme, email_harness::reference::replace_in(&old, &text)?)?;
+                    println!("wrote the WIT reference into {}", readme.display());
+                }
+                None => print!("{text}"),
+            }
+            Ok(())
+        }
+        Command::Wit { ref path, .. } => {
             let path = match path.clone().or(cli.component.clone()) {
                 Some(path) => path,
                 None => Runtime::locate()?,

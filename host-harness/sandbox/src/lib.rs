@@ -42,6 +42,7 @@ mod mint;
 mod oauth;
 mod paging;
 mod profile;
+mod quota;
 mod sent;
 mod server;
 mod state;

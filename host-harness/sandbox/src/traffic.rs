@@ -18,7 +18,8 @@ pub struct Fault {
     /// attachment upload URLs on `outlook.office.com`.
     pub provider: Provider,
     /// A text the request's path and query must contain (`""` matches every request). The
-    /// requests inside a Graph JSON batch are matched by their own paths, after the batch.
+    /// requests inside a Graph JSON batch or a Gmail batch are matched by their own paths,
+    /// after the batch.
     pub path_contains: String,
     /// What happens to a matching request.
     pub kind: FaultKind,

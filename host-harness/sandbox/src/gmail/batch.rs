@@ -117,8 +117,10 @@ fn read(request: &Request) -> Result<Vec<Part>, String> {
 
 /// The call a part holds: its request line, headers and body, on Gmail's host. "The outer
 /// batch request's HTTP headers, except for the `Content-` headers such as `Content-Type`,
-/// apply to every request in the batch"; a header the call gives itself overrides the batch's.
-/// The request line names a path: "full URLs are not allowed in batch requests".
+/// apply to every request in the batch"; a header the call gives itself overrides the batch's,
+/// and so does a query parameter ("it applies the outer request's query parameters and headers
+/// (as appropriate) to each part"). The request line names a path: "full URLs are not allowed
+/// in batch requests"; and a call is one Gmail call, not another batch.
 fn call(batch: &Request, part: &ParsedMail) -> Result<Request, String> {
     let raw = part.get_body_raw().unwrap_or_default();
     let (head, body) = split_head(&raw);
@@ -136,6 +138,10 @@ fn call(batch: &Request, part: &ParsedMail) -> Result<Request, String> {
             "The batch part's URL '{target}' is not a path; full URLs are not allowed in batch requests."
         ));
     }
+    if target.starts_with("/batch") {
+        return Err("A batch part cannot hold another batch.".to_owned());
+    }
+    let target = with_batch_query(target, batch);
     let method: Method = method
         .parse()
         .map_err(|_| format!("The batch part's method '{method}' is malformed."))?;
@@ -161,7 +167,7 @@ fn call(batch: &Request, part: &ParsedMail) -> Result<Request, String> {
     }
     headers.extend(own);
     headers.insert(HOST, HeaderValue::from_static("gmail.googleapis.com"));
-    let mut builder = http::Request::builder().method(method).uri(target);
+    let mut builder = http::Request::builder().method(method).uri(&target);
     if let Some(all) = builder.headers_mut() {
         *all = headers;
     }
@@ -170,6 +176,26 @@ fn call(batch: &Request, part: &ParsedMail) -> Result<Request, String> {
         .map_err(|e| format!("The batch part's request is malformed: {e}"))?
         .into_parts();
     Ok(Request::new(head, Bytes::copy_from_slice(body)))
+}
+
+/// `target` with the query parameters of `batch` it does not give itself.
+fn with_batch_query(target: &str, batch: &Request) -> String {
+    let own: Vec<String> = match target.split_once('?') {
+        Some((_, query)) => form_urlencoded::parse(query.as_bytes())
+            .map(|(name, _)| name.into_owned())
+            .collect(),
+        None => Vec::new(),
+    };
+    let added: Vec<(&str, String)> = batch
+        .query
+        .iter()
+        .filter(|(name, _)| !own.contains(name))
+        .map(|(name, value)| (name.as_str(), value.clone()))
+        .collect();
+    match added.is_empty() {
+        true => target.to_owned(),
+        false => wire::with_query(target, &added),
+    }
 }
 
 /// `raw` split at its first empty line: the head, and the body after it (empty without one).

@@ -228,3 +228,39 @@ fn a_batch_that_is_no_multipart_mixed_is_refused_whole() {
     let reply = &replies(&full_url)[0];
     assert_eq!(reply.reason(400), "badRequest", "full URLs are not allowed");
 }
+
+/// The batch's query parameters apply to each call, unless the call gives its own.
+#[test]
+fn the_batch_query_applies_to_each_call() {
+    let (sandbox, token) = seeded(Provider::Google, 5, 2);
+    let id = sandbox.message_ids(Provider::Google)[0].clone();
+    let bearer = format!("Bearer {token}");
+    let headers = [
+        ("authorization", bearer.as_str()),
+        ("content-type", "multipart/mixed; boundary=x"),
+    ];
+    let part = |target: String| {
+        format!("--x\r\nContent-Type: application/http\r\n\r\nGET {USER}{target}\r\n\r\n")
+    };
+    let body = format!(
+        "{}{}--x--\r\n",
+        part(format!("/messages/{id}")),
+        part(format!("/messages/{id}?format=full"))
+    );
+    let answer = call(
+        &sandbox,
+        "POST",
+        GMAIL,
+        "/batch/gmail/v1?format=minimal",
+        &headers,
+        body,
+    );
+    let replies = replies(&answer);
+    let headers = |reply: &Reply| reply.json()["payload"].get("headers").is_some();
+    assert!(
+        !headers(&replies[0]),
+        "minimal, from the batch: {}",
+        replies[0].text
+    );
+    assert!(headers(&replies[1]), "full, its own: {}", replies[1].text);
+}

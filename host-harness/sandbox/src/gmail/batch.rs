@@ -31,13 +31,11 @@ struct Part {
 /// Answers a batch. Each call is split out as its own request and answered as if it had come
 /// alone ("the server … handles each part as if it were a separate HTTP request"): its own
 /// `Authorization`, or the batch's, authorizes it; it is charged to the user's quota and is in
-/// flight at the mailbox like any call (all of a batch's calls at once, until the batch is
-/// answered), and refused on its own, inside the answer, when it is over a limit ("A set of n
-/// requests batched together counts toward your usage limit as n requests, not as one
-/// request"). "The server might perform your calls in any order": the sandbox runs them last to
-/// first, so a client that counts on their order finds out. The answers come in the order of
-/// the calls, each with the `Content-ID` of its call after `response-`. More than 100 calls is a
-/// 400 for the whole batch, and nothing in it is run.
+/// flight at the mailbox like any call, and refused on its own, inside the answer, when it is
+/// over a limit ("A set of n requests batched together counts toward your usage limit as n
+/// requests, not as one request"). "Each part is the response to one of the requests in the
+/// batched request, in the same order as the requests", with the `Content-ID` of its call after
+/// `response-`. More than 100 calls is a 400 for the whole batch, and nothing in it is run.
 pub(crate) fn answer(shared: &Shared, request: &Request) -> Response {
     let parts = match read(request) {
         Ok(parts) => parts,
@@ -51,6 +49,25 @@ pub(crate) fn answer(shared: &Shared, request: &Request) -> Response {
             parts.len()
         ));
     }
+    let answers = run(shared, &parts);
+    let boundary = format!("batch_{}", mint::random_guid().replace('-', ""));
+    let mut body = Vec::new();
+    for (part, response) in parts.iter().zip(answers) {
+        write_part(&mut body, &boundary, part.content_id.as_deref(), response);
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    wire::bytes(
+        StatusCode::OK,
+        &format!("multipart/mixed; boundary={boundary}"),
+        body,
+    )
+}
+
+/// Answers the calls of `parts`; the answers in the order of the parts. "The server might
+/// perform your calls in any order. Don't count on their being executed in the order in which
+/// you specified them": the sandbox runs them last to first, so a client that counts on their
+/// order finds out. They are all in flight at the mailbox until the last is answered.
+fn run(shared: &Shared, parts: &[Part]) -> Vec<Response> {
     let mut answers: Vec<Option<Response>> = parts.iter().map(|_| None).collect();
     let mut flights = Vec::with_capacity(parts.len());
     for (index, part) in parts.iter().enumerate().rev() {
@@ -64,18 +81,7 @@ pub(crate) fn answer(shared: &Shared, request: &Request) -> Response {
         };
         answers[index] = Some(response);
     }
-    drop(flights);
-    let boundary = format!("batch_{}", mint::random_guid().replace('-', ""));
-    let mut body = Vec::new();
-    for (part, response) in parts.iter().zip(answers.into_iter().flatten()) {
-        write_part(&mut body, &boundary, part.content_id.as_deref(), response);
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    wire::bytes(
-        StatusCode::OK,
-        &format!("multipart/mixed; boundary={boundary}"),
-        body,
-    )
+    answers.into_iter().flatten().collect()
 }
 
 /// Google's 400 for a batch it cannot take as a whole: `{"error":{"code","message","status"}}`,

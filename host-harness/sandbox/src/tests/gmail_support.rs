@@ -28,9 +28,13 @@ pub fn gmail(sandbox: &Sandbox, token: &str, method: &str, target: &str, body: &
 /// One call of a batch: its `Content-ID` (without brackets), its request line and its own
 /// headers, and a JSON body.
 pub struct Call {
+    /// Its `Content-ID`, without the angle brackets.
     pub id: Option<String>,
+    /// Its request line, without the HTTP version.
     pub line: String,
+    /// Its own headers.
     pub headers: Vec<(String, String)>,
+    /// Its JSON body.
     pub body: Option<Value>,
 }
 
@@ -105,8 +109,11 @@ pub fn batch(sandbox: &Sandbox, token: Option<&str>, calls: &[Call]) -> Answer {
 pub struct Reply {
     /// Its `Content-ID`, brackets included.
     pub id: Option<String>,
+    /// The status of its status line.
     pub status: u16,
+    /// Its headers.
     pub headers: HeaderMap,
+    /// Its body, as text.
     pub text: String,
 }
 

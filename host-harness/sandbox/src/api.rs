@@ -228,7 +228,10 @@ fn google_status_error(status: StatusCode, retry_after: Option<u32>) -> Response
     let (grpc, message, reason, detail) = match status.as_u16() {
         401 => return google_unauthenticated(Some(AccessProblem::Expired)),
         404 => return google_entity_not_found(),
-        403 | 429 => return gmail_rate_limited(status, retry_after),
+        403 | 429 => {
+            let wait = retry_after.map(|seconds| Duration::from_secs(seconds.into()));
+            return gmail_rate_limited(status, wait);
+        }
         400 => (
             "FAILED_PRECONDITION",
             "Precondition check failed.",
@@ -259,8 +262,8 @@ fn google_status_error(status: StatusCode, retry_after: Option<u32>) -> Response
 /// Gmail's rate limits, in the `usageLimits` domain
 /// (https://developers.google.com/workspace/gmail/api/guides/handle-errors): 403
 /// `userRateLimitExceeded`, 429 `rateLimitExceeded` ("Too many concurrent requests for user").
-/// Told when to retry, both name the time in their message.
-fn gmail_rate_limited(status: StatusCode, retry_after: Option<u32>) -> Response {
+/// Told to retry after `wait`, both name that time in their message.
+pub(crate) fn gmail_rate_limited(status: StatusCode, wait: Option<Duration>) -> Response {
     let (grpc, reason, message) = match status {
         StatusCode::TOO_MANY_REQUESTS => (
             "RESOURCE_EXHAUSTED",
@@ -273,22 +276,22 @@ fn gmail_rate_limited(status: StatusCode, retry_after: Option<u32>) -> Response 
             "User-rate limit exceeded.",
         ),
     };
-    let message = match retry_after {
-        Some(seconds) => gmail_retry_after(seconds),
+    let message = match wait {
+        Some(wait) => gmail_retry_after(wait),
         None => message.to_owned(),
     };
     let item = json!({"message": message, "domain": "usageLimits", "reason": reason});
     google_error(status, grpc, &message, item)
 }
 
-/// Gmail's per-user rate limit message naming when to retry, `seconds` from now, to the
+/// Gmail's per-user rate limit message naming when to retry, `wait` from now, to the
 /// millisecond in UTC and after two spaces, as Gmail words it:
 /// `User-rate limit exceeded.  Retry after 2023-03-07T18:03:15.961Z` (captured answers:
 /// https://github.com/taers232c/GAMADV-XTD3/issues/337 (reason `rateLimitExceeded`),
 /// https://github.com/levz0r/gmail-tester/issues/23,
 /// https://github.com/googleapis/google-api-ruby-client/issues/20544).
-fn gmail_retry_after(seconds: u32) -> String {
-    let at = SystemTime::now() + Duration::from_secs(seconds.into());
+fn gmail_retry_after(wait: Duration) -> String {
+    let at = SystemTime::now() + wait;
     let instant = Utc::of(at).graph_instant();
     let millis = clock::unix_millis(at) % 1000;
     format!(
@@ -303,21 +306,7 @@ fn graph_status_error(status: StatusCode) -> Response {
         401 => return graph_unauthenticated(Some(AccessProblem::Expired)),
         404 => return graph_item_not_found(),
         410 => return graph_sync_state_not_found(1, 2),
-        429 => {
-            // Graph's throttling answer carries its own innerError.
-            let body = json!({"error": {
-                "code": "TooManyRequests",
-                "innerError": {
-                    "code": "429",
-                    "date": Utc::of(SystemTime::now()).graph_date(),
-                    "message": "Please retry after",
-                    "request-id": mint::random_guid(),
-                    "status": "429",
-                },
-                "message": "Please retry again later.",
-            }});
-            return wire::json(status, &body);
-        }
+        429 => return graph_too_many_requests(),
         403 => (
             "ErrorAccessDenied",
             "Access is denied. Check credentials and try again.",
@@ -337,6 +326,24 @@ fn graph_status_error(status: StatusCode) -> Response {
         ),
     };
     graph_error(status, code, message)
+}
+
+/// Graph's throttling answer, 429 `TooManyRequests` with an innerError of its own, as
+/// https://learn.microsoft.com/en-us/graph/throttling shows it (shared/specs:
+/// samples/graph/error.429.TooManyRequests.docs.json); the `Retry-After` is the caller's.
+pub(crate) fn graph_too_many_requests() -> Response {
+    let body = json!({"error": {
+        "code": "TooManyRequests",
+        "innerError": {
+            "code": "429",
+            "date": Utc::of(SystemTime::now()).graph_date(),
+            "message": "Please retry after",
+            "request-id": mint::random_guid(),
+            "status": "429",
+        },
+        "message": "Please retry again later.",
+    }});
+    wire::json(StatusCode::TOO_MANY_REQUESTS, &body)
 }
 
 /// Graph's 401 `InvalidAuthenticationToken`.

@@ -301,7 +301,10 @@ impl Sandbox {
         self.shared.traffic.foreign_next_link(host);
     }
 
-    /// The most mail API requests to `provider` that were in flight at once.
+    /// The most mail API requests to `provider`'s mailbox that were in flight at once: the
+    /// calls a quota charges (not a batch itself, whose requests count one by one; not a
+    /// request turned away for its token); a request refused for the concurrent requests never
+    /// was in flight.
     pub fn max_in_flight(&self, provider: Provider) -> usize {
         self.shared.traffic.max_in_flight(provider)
     }

@@ -9,7 +9,8 @@
 //!   `delete`/`batchDelete`, `users.messages.attachments.get`, `users.threads.get`,
 //!   `users.drafts.create`/`list`/`get`/`update`/`delete`/`send` (`create` and `update` also
 //!   as media or multipart upload), `users.history.list`,
-//!   `users.labels.list`/`get`, `users.settings.sendAs.list`);
+//!   `users.labels.list`/`get`, `users.settings.sendAs.list`, and batches of those calls on
+//!   `/batch/gmail/v1`);
 //! - Microsoft: `login.microsoftonline.com` (authorization and token, any tenant),
 //!   `graph.microsoft.com` (`/v1.0/me`, `/me/mailFolders` with `childFolders`, `messages` and
 //!   `messages/delta`, `/me/messages` (list with the conversation filter, and new drafts),
@@ -21,7 +22,10 @@
 //! Each user has a mailbox, empty until [`Sandbox::seed_mailbox`] fills it from a
 //! [`MailboxSpec`]; further [`Sandbox`] methods change it (new mail, deletions, flags, labels,
 //! moves), read a message's state back ([`Sandbox::state_of`]), expire sync state, and shape
-//! the traffic (latency, [`Fault`]s, foreign links).
+//! the traffic (latency, [`Fault`]s, foreign links). The providers' published request limits
+//! (Gmail's quota units and concurrent requests per user, Outlook's concurrent requests, requests
+//! and uploads per mailbox) hold by default; each can be changed or switched off, and their
+//! windows run on a time scale of their own ([`Sandbox::set_quota_time_scale`]).
 //! [`Sandbox::sent`] reads back, as [`SentMessage`]s, what the users sent.
 //!
 //! The harness sends the component's requests for those hosts to [`Sandbox::base_url`] and keeps
@@ -42,6 +46,7 @@ mod mint;
 mod oauth;
 mod paging;
 mod profile;
+mod quota;
 mod sent;
 mod server;
 mod state;

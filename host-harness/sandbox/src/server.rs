@@ -13,9 +13,9 @@ use tokio::sync::oneshot;
 
 use crate::config::Provider;
 use crate::state::{Received, Shared};
-use crate::traffic::{self, FaultKind, ResponseLost};
+use crate::traffic::{self, FaultKind, InFlight, ResponseLost};
 use crate::wire::{self, Request, Response};
-use crate::{api, gmail, graph, oauth, profile};
+use crate::{api, gmail, graph, oauth, profile, quota};
 
 /// The largest request body read (Gmail accepts 35 MB messages; base64 adds a third).
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -66,35 +66,48 @@ async fn handle(
     record(shared, &request, false);
     match api_provider(&request.host) {
         Some(provider) => {
+            let meter = quota::meter(&shared.store, &request);
             let answer = || route(shared, &request);
             shared
                 .traffic
-                .serve(provider, &request.target, answer)
+                .serve(provider, &request.target, meter, answer)
                 .await
         }
         None => Ok(route(shared, &request)),
     }
 }
 
-/// Records and answers a request that came inside another: a request of a Graph JSON batch.
-/// Faults are matched against its own path and query (the latency was the batch's); a lost
-/// answer is applied and loses the whole batch's answer.
-pub(crate) fn answer_inner(shared: &Shared, request: &Request) -> Response {
+/// Records and answers a request to `provider`'s API that came inside another: a request of a
+/// Graph JSON batch or a call of a Gmail batch. It is admitted to the mailbox on its own (its
+/// refusal is its answer), and its place in flight comes back with its answer, for the batch to
+/// hold while its requests run together. Faults are matched against its own path and query (the
+/// latency was the batch's); a lost answer is applied and loses the whole batch's answer.
+pub(crate) fn answer_inner<'a>(
+    shared: &'a Shared,
+    provider: Provider,
+    request: &Request,
+) -> (Response, Option<InFlight<'a>>) {
     record(shared, request, true);
-    let fault = shared
+    let flight = match shared.traffic.admit(quota::meter(&shared.store, request)) {
+        Ok(flight) => flight,
+        Err(refused) => return (*refused, None),
+    };
+    let response = match shared
         .traffic
-        .take_fault(Provider::Microsoft, &request.target);
-    match fault.map(|f| f.kind) {
+        .take_fault(provider, &request.target)
+        .map(|f| f.kind)
+    {
         Some(FaultKind::Status {
             status,
             retry_after,
-        }) => api::fault(Provider::Microsoft, status, retry_after),
+        }) => api::fault(provider, status, retry_after),
         Some(FaultKind::ResponseLost) => {
             traffic::lose_enclosing_answer();
             route(shared, request)
         }
         None => route(shared, request),
-    }
+    };
+    (response, flight)
 }
 
 /// Adds `request` to the log of received requests, `batched` when it came inside a batch.
@@ -148,6 +161,9 @@ fn route(shared: &Shared, request: &Request) -> Response {
         }
         ("gmail.googleapis.com", ["upload", "gmail", "v1", "users", user, rest @ ..]) => {
             gmail::upload(shared, request, user, rest)
+        }
+        ("gmail.googleapis.com", ["batch", "gmail", "v1"] | ["batch"]) if post => {
+            gmail::batch(shared, request)
         }
         ("graph.microsoft.com", ["v1.0", batch])
             if post && wire::percent_decode(batch, false) == "$batch" =>

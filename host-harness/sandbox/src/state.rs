@@ -31,8 +31,8 @@ pub struct Received {
     pub has_bearer: bool,
     /// The names of the `application/x-www-form-urlencoded` body fields, in order.
     pub form_keys: Vec<String>,
-    /// Whether it came inside a Graph JSON batch (`POST /v1.0/$batch`, itself logged before
-    /// the requests it carries).
+    /// Whether it came inside a batch (a Graph JSON batch, `POST /v1.0/$batch`, or a Gmail
+    /// batch, `POST /batch/gmail/v1`, itself logged before the requests it carries).
     pub batched: bool,
 }
 

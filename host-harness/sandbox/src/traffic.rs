@@ -1,5 +1,6 @@
 //! What the sandbox does to mail API traffic besides answering it: added latency, injected
-//! faults, redirected links, and counting requests in flight.
+//! faults, redirected links, counting requests in flight and holding them to the providers'
+//! limits.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -7,7 +8,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crate::config::Provider;
-use crate::wire::Response;
+use crate::quota::{Meter, Quotas};
+use crate::wire::{Refusal, Response};
 
 /// What to do instead of answering the next requests that match.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,7 +18,8 @@ pub struct Fault {
     /// attachment upload URLs on `outlook.office.com`.
     pub provider: Provider,
     /// A text the request's path and query must contain (`""` matches every request). The
-    /// requests inside a Graph JSON batch are matched by their own paths, after the batch.
+    /// requests inside a Graph JSON batch or a Gmail batch are matched by their own paths,
+    /// after the batch.
     pub path_contains: String,
     /// What happens to a matching request.
     pub kind: FaultKind,
@@ -120,8 +123,12 @@ pub(crate) fn lose_enclosing_answer() {
 #[derive(Default)]
 pub(crate) struct Traffic {
     inner: Mutex<Settings>,
+    /// The requests at each provider's mailbox now (those a [`Meter`] charges), batched ones
+    /// one by one.
     in_flight: [AtomicUsize; 2],
     highest: [AtomicUsize; 2],
+    /// The providers' request limits and what was spent against them.
+    pub quotas: Quotas,
 }
 
 #[derive(Default)]
@@ -158,26 +165,46 @@ impl Traffic {
         self.lock().foreign_host.take()
     }
 
-    /// The most requests to `provider`'s API seen in flight at once.
+    /// The most requests to `provider`'s mailbox seen in flight at once.
     pub fn max_in_flight(&self, provider: Provider) -> usize {
         self.highest[slot(provider)].load(Ordering::SeqCst)
     }
 
-    /// Serves a request to `provider`'s API for `target` (path and query): counts it in
-    /// flight, waits the latency (without holding up other requests), then answers with the
-    /// first matching fault, or with `answer`. A lost answer (the fault's, or one inside the
-    /// request) is [`ResponseLost`].
+    /// Admits a request metered `meter` to its provider's mailbox: its place in flight (none
+    /// for a request that spends nothing), held as long as the request is being answered, or
+    /// the provider's throttling answer when it is over the concurrent requests or over a
+    /// quota.
+    pub fn admit(&self, meter: Meter) -> Result<Option<InFlight<'_>>, Refusal> {
+        let Some(provider) = meter.provider() else {
+            return Ok(None);
+        };
+        let limit = self.quotas.concurrency(provider);
+        let flight = InFlight::enter(self, provider, limit)
+            .ok_or_else(|| Box::new(self.quotas.refuse_concurrent(meter)))?;
+        self.quotas.charge(meter)?;
+        Ok(Some(flight))
+    }
+
+    /// Serves a request to `provider`'s API for `target` (path and query), metered `meter`:
+    /// admits it (a refusal is its answer), waits the latency (without holding up other
+    /// requests), then answers with the first matching fault, or with `answer`. A lost answer
+    /// (the fault's, or one inside the request) is [`ResponseLost`].
     pub async fn serve(
         &self,
         provider: Provider,
         target: &str,
+        meter: Meter,
         answer: impl FnOnce() -> Response,
     ) -> Result<Response, ResponseLost> {
-        let _flight = InFlight::enter(self, provider);
+        let admitted = self.admit(meter);
         let latency = self.lock().latency;
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
         }
+        let _flight = match admitted {
+            Ok(flight) => flight,
+            Err(refused) => return Ok(*refused),
+        };
         match self.take_fault(provider, target) {
             Some(Fault {
                 kind:
@@ -215,18 +242,27 @@ impl Traffic {
     }
 }
 
-/// Counts a request in flight while it lives.
-struct InFlight<'a> {
+/// A request at a provider's mailbox, counted in flight while it lives.
+pub(crate) struct InFlight<'a> {
     traffic: &'a Traffic,
     slot: usize,
 }
 
 impl<'a> InFlight<'a> {
-    fn enter(traffic: &'a Traffic, provider: Provider) -> InFlight<'a> {
+    /// Counts one more request in flight at `provider`'s mailbox, unless `limit` are already.
+    fn enter(
+        traffic: &'a Traffic,
+        provider: Provider,
+        limit: Option<usize>,
+    ) -> Option<InFlight<'a>> {
         let slot = slot(provider);
-        let now = traffic.in_flight[slot].fetch_add(1, Ordering::SeqCst) + 1;
-        traffic.highest[slot].fetch_max(now, Ordering::SeqCst);
-        InFlight { traffic, slot }
+        let before = traffic.in_flight[slot]
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| {
+                limit.is_none_or(|limit| now < limit).then_some(now + 1)
+            })
+            .ok()?;
+        traffic.highest[slot].fetch_max(before + 1, Ordering::SeqCst);
+        Some(InFlight { traffic, slot })
     }
 }
 

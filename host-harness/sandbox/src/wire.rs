@@ -220,6 +220,21 @@ fn with_body(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> R
     response
 }
 
+/// A header name as the providers write it in the answers they nest in batches:
+/// `content-type` → `Content-Type`.
+pub(crate) fn title_case(name: &str) -> String {
+    name.split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 /// Escapes `text` for an HTML page.
 pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -1,7 +1,8 @@
 //! The sandbox Gmail API (`gmail.googleapis.com/gmail/v1/users/{userId}/…`): messages, threads,
 //! history and labels over the Google user's mailbox, changing and deleting messages, drafts,
-//! sending, and the send-as aliases.
+//! sending, the send-as aliases, and batches of calls.
 
+mod batch;
 mod body;
 mod drafts;
 mod history;
@@ -24,6 +25,7 @@ use crate::profile;
 use crate::state::{Grant, Shared};
 use crate::wire::{self, Refusal, Request, Response};
 
+pub(crate) use self::batch::answer as batch;
 pub(crate) use self::labels::{LabelChange, filing, resolve as resolve_label};
 pub(crate) use self::send_as::Aliases;
 

@@ -1,8 +1,9 @@
 //! JSON batching: `POST /v1.0/$batch` with `{"requests": [{"id", "method", "url", "headers",
-//! "body"}]}`, at most 20. Each request is answered in turn through the same routing as if it
-//! had come alone, with the batch's `Authorization`, and recorded as received inside a batch;
-//! one failing does not fail the others. The answer is `200` with `{"responses": [{"id",
-//! "status", "headers", "body"}]}`, in the order of the requests.
+//! "body"}]}`, at most 20. Each request is answered through the same routing as if it had come
+//! alone, with the batch's `Authorization`, and recorded as received inside a batch; one failing
+//! does not fail the others. Graph runs them 4 at a time, each held to the mailbox's limits on
+//! its own, so one may be throttled while the others are served. The answer is `200` with
+//! `{"responses": [{"id", "status", "headers", "body"}]}`, in the order of the requests.
 
 use std::collections::HashSet;
 
@@ -17,10 +18,17 @@ use crate::api;
 use crate::config::Provider;
 use crate::server;
 use crate::state::Shared;
+use crate::traffic::InFlight;
 use crate::wire::{self, Ordered, Refusal, Request, Response};
 
 /// The most requests one batch carries.
 const LIMIT: usize = 20;
+/// How many requests of a batch Graph runs at once: "the service executes up to 4 requests in
+/// parallel at any point"
+/// (https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits, "Outlook
+/// service limits for JSON batching"). They are in flight together, beside any other request to
+/// the mailbox, so with others in flight some of them can be over the concurrent requests.
+const PARALLEL: usize = 4;
 /// The methods whose requests must carry a body and its `Content-Type`.
 const WRITES: [Method; 3] = [Method::POST, Method::PATCH, Method::PUT];
 
@@ -45,10 +53,16 @@ pub(crate) fn answer(shared: &Shared, request: &Request) -> Response {
         Ok(steps) => steps,
         Err(refused) => return *refused,
     };
-    let responses: Vec<Value> = steps
-        .iter()
-        .map(|step| step.run(shared, request.authorization()))
-        .collect();
+    let mut responses = Vec::with_capacity(steps.len());
+    for wave in steps.chunks(PARALLEL) {
+        // Each request of the wave stays in flight until the whole wave is answered.
+        let mut flights = Vec::with_capacity(wave.len());
+        for step in wave {
+            let (response, flight) = step.run(shared, request.authorization());
+            responses.push(response);
+            flights.extend(flight);
+        }
+    }
     wire::json(StatusCode::OK, &Ordered(vec![("responses", responses)]))
 }
 
@@ -124,11 +138,16 @@ impl Step {
             .map(|(_, value)| value.as_str())
     }
 
-    /// Runs the step with the batch's `authorization`; its entry of the answer.
-    fn run(&self, shared: &Shared, authorization: Option<&str>) -> Value {
-        let response = match self.request(authorization) {
-            Ok(request) => server::answer_inner(shared, &request),
-            Err(refused) => *refused,
+    /// Runs the step with the batch's `authorization`; its entry of the answer, and its place
+    /// in flight at the mailbox if it took one.
+    fn run<'a>(
+        &self,
+        shared: &'a Shared,
+        authorization: Option<&str>,
+    ) -> (Value, Option<InFlight<'a>>) {
+        let (response, flight) = match self.request(authorization) {
+            Ok(request) => server::answer_inner(shared, Provider::Microsoft, &request),
+            Err(refused) => (*refused, None),
         };
         let (head, body) = wire::into_parts(response);
         let mut entry = Map::new();
@@ -138,7 +157,7 @@ impl Step {
             .headers
             .iter()
             .filter_map(|(name, value)| {
-                Some((title_case(name.as_str()), json!(value.to_str().ok()?)))
+                Some((wire::title_case(name.as_str()), json!(value.to_str().ok()?)))
             })
             .collect();
         if !headers.is_empty() {
@@ -152,7 +171,7 @@ impl Step {
                 .unwrap_or_default();
             entry.insert("body".to_owned(), encode_body(media, &body));
         }
-        Value::Object(entry)
+        (Value::Object(entry), flight)
     }
 
     /// The request the step stands for, on Graph's host; Graph's 400 for a URL that is not
@@ -218,20 +237,6 @@ fn encode_body(media: &str, body: &[u8]) -> Value {
     }
 }
 
-/// `content-type` → `Content-Type`.
-fn title_case(name: &str) -> String {
-    name.split('-')
-        .map(|word| {
-            let mut chars = word.chars();
-            chars
-                .next()
-                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
 /// `url` with what may not stand in a request target (spaces, quotes, non-ASCII) percent-encoded,
 /// as clients leave it in batch URLs (`$filter=conversationId eq '…'`).
 fn encode_url(url: &str) -> String {
@@ -277,8 +282,8 @@ mod tests {
             encode_url("me/messages?$filter=conversationId eq 'AA=='"),
             "me/messages?$filter=conversationId%20eq%20'AA=='"
         );
-        assert_eq!(title_case("content-type"), "Content-Type");
-        assert_eq!(title_case("retry-after"), "Retry-After");
+        assert_eq!(wire::title_case("content-type"), "Content-Type");
+        assert_eq!(wire::title_case("retry-after"), "Retry-After");
         assert_eq!(encode_body("text/plain", b"hi"), json!("hi"));
         assert_eq!(encode_body("application/pdf", b"hi"), json!("aGk="));
     }

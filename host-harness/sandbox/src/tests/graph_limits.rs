@@ -2,49 +2,11 @@
 //! (shared/specs: samples/graph/me.message.attachment.get.fileAttachment.json), the 4 MB request
 //! limit of `POST …/attachments`, and a mailbox not enabled for REST.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use super::graph_support::*;
 use super::support::*;
-use crate::{Provider, Sandbox};
-
-/// A new draft's attachments path.
-fn draft_attachments(sandbox: &Sandbox, token: &str) -> String {
-    let draft = answered(
-        sandbox,
-        token,
-        "POST",
-        "/v1.0/me/messages",
-        &[],
-        &json!({"subject": "Files"}),
-        201,
-    );
-    format!(
-        "/v1.0/me/messages/{}/attachments",
-        draft["id"].as_str().unwrap()
-    )
-}
-
-/// A `fileAttachment` of `bytes` named `name`, as JSON text.
-fn file_attachment(name: &str, content_type: &str, bytes: &[u8]) -> String {
-    json!({
-        "@odata.type": "#microsoft.graph.fileAttachment",
-        "name": name, "contentType": content_type, "contentBytes": STANDARD.encode(bytes),
-    })
-    .to_string()
-}
-
-/// A `POST` of the JSON text `body` to `target`.
-fn post_text(sandbox: &Sandbox, token: &str, target: &str, body: &str) -> Answer {
-    let bearer = format!("Bearer {token}");
-    let headers = [
-        ("authorization", bearer.as_str()),
-        ("content-type", "application/json"),
-    ];
-    call(sandbox, "POST", GRAPH, target, &headers, body)
-}
+use crate::Provider;
 
 #[test]
 fn attachment_sizes_are_the_attachment_items() {

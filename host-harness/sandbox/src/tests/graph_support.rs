@@ -1,9 +1,11 @@
-//! Helpers the Graph id, delta, folder and limit tests share: requests, delta rounds and the
-//! immutable-id preference.
+//! Helpers the Graph id, delta, folder, limit and quota tests share: requests, delta rounds, the
+//! immutable-id preference and attachments.
 
-use serde_json::Value;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
 
-use super::support::{Answer, authorized};
+use super::support::{Answer, authorized, call};
 use crate::{Provider, Sandbox};
 
 /// Graph's host.
@@ -51,6 +53,42 @@ pub fn get_ok(sandbox: &Sandbox, token: &str, target: &str, headers: &[(&str, &s
 pub fn refusal(answer: &Answer, status: u16) -> String {
     assert_eq!(answer.status, status, "{}", answer.text);
     answer.json()["error"]["code"].as_str().unwrap().to_owned()
+}
+
+/// A new draft's attachments path.
+pub fn draft_attachments(sandbox: &Sandbox, token: &str) -> String {
+    let draft = answered(
+        sandbox,
+        token,
+        "POST",
+        "/v1.0/me/messages",
+        &[],
+        &json!({"subject": "Files"}),
+        201,
+    );
+    format!(
+        "/v1.0/me/messages/{}/attachments",
+        draft["id"].as_str().unwrap()
+    )
+}
+
+/// A `fileAttachment` of `bytes` named `name`, as JSON text.
+pub fn file_attachment(name: &str, content_type: &str, bytes: &[u8]) -> String {
+    json!({
+        "@odata.type": "#microsoft.graph.fileAttachment",
+        "name": name, "contentType": content_type, "contentBytes": STANDARD.encode(bytes),
+    })
+    .to_string()
+}
+
+/// A `POST` of the JSON text `body` to `target`.
+pub fn post_text(sandbox: &Sandbox, token: &str, target: &str, body: &str) -> Answer {
+    let bearer = format!("Bearer {token}");
+    let headers = [
+        ("authorization", bearer.as_str()),
+        ("content-type", "application/json"),
+    ];
+    call(sandbox, "POST", GRAPH, target, &headers, body)
 }
 
 /// One delta round, every page followed.

@@ -3,6 +3,8 @@
 mod drafts_upload;
 mod generator;
 mod gmail;
+mod gmail_batch;
+mod gmail_support;
 mod google;
 mod graph;
 mod graph_delta;
@@ -12,6 +14,8 @@ mod graph_limits;
 mod graph_support;
 mod manage;
 mod microsoft;
+mod quota_gmail;
+mod quota_graph;
 mod send;
 mod server;
 mod support;

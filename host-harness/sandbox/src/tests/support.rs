@@ -306,3 +306,20 @@ pub fn authorized(
     };
     call(sandbox, method, host, target, &all, body)
 }
+
+/// Sends `count` requests with `send` at once, from as many threads released together, and
+/// returns their answers.
+pub fn at_once(count: usize, send: impl Fn() -> Answer + Sync) -> Vec<Answer> {
+    let start = std::sync::Barrier::new(count);
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..count)
+            .map(|_| {
+                scope.spawn(|| {
+                    start.wait();
+                    send()
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    })
+}

@@ -2,7 +2,7 @@
 
 use crate::Error;
 use crate::provider::for_kind;
-use crate::types::{Provider, ProviderConfig};
+use crate::types::{Limits, Provider, ProviderConfig};
 use url::{Host, Url};
 
 /// Validates `config` and returns the provider setting the host stores. Every problem names its
@@ -23,6 +23,7 @@ pub fn configure(config: ProviderConfig) -> Result<Provider, Error> {
             .map(|s| (*s).to_owned())
             .collect(),
     };
+    let limits = config.limits.map(check_limits).transpose()?;
     Ok(Provider {
         kind: config.kind,
         client_id: client_id.to_owned(),
@@ -30,7 +31,30 @@ pub fn configure(config: ProviderConfig) -> Result<Provider, Error> {
         redirect_uri,
         tenant,
         scopes,
+        limits,
     })
+}
+
+/// Limits that name a window, a budget or a cap must be positive; the in-flight cap at most 100
+/// (no provider serves more at once for one mailbox).
+fn check_limits(limits: Limits) -> Result<Limits, Error> {
+    for (field, value) in [
+        ("limits.units", limits.units),
+        ("limits.window-seconds", limits.window_seconds),
+    ] {
+        if value == Some(0) {
+            return Err(Error::invalid(field, "must be positive"));
+        }
+    }
+    if let Some(n) = limits.in_flight
+        && !(1..=100).contains(&n)
+    {
+        return Err(Error::invalid(
+            "limits.in-flight",
+            "must be between 1 and 100",
+        ));
+    }
+    Ok(limits)
 }
 
 /// Checks a stored provider setting again before it is used, so that a host that edited its
@@ -41,6 +65,9 @@ pub fn check(provider: &Provider) -> Result<(), Error> {
     validate_redirect_uri(&provider.redirect_uri)?;
     if provider.scopes.is_empty() {
         return Err(Error::invalid("scopes", "must not be empty"));
+    }
+    if let Some(limits) = &provider.limits {
+        check_limits(*limits)?;
     }
     Ok(())
 }
@@ -139,6 +166,7 @@ mod tests {
             redirect_uri: "https://app.example.com/oauth/callback".into(),
             tenant: None,
             scopes: None,
+            limits: None,
         }
     }
 

@@ -29,6 +29,7 @@ pub mod mime;
 pub mod net;
 pub mod oauth;
 pub mod ops;
+pub mod pace;
 pub mod provider;
 pub mod session;
 pub mod sync;

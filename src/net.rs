@@ -119,6 +119,14 @@ pub trait HttpClient {
         max_in_flight: usize,
     ) -> Vec<Result<Response, TransportError>>;
 
+    /// Now, in milliseconds since the Unix epoch (the wall clock; fakes may keep their own).
+    fn now_ms(&self) -> u64 {
+        0
+    }
+
+    /// Waits `ms` milliseconds (fakes may just move their clock).
+    fn sleep(&mut self, _ms: u64) {}
+
     /// Sends one request.
     fn send(&mut self, request: Request) -> Result<Response, TransportError> {
         self.send_all(vec![request], 1)

@@ -440,6 +440,7 @@ mod tests {
             redirect_uri: "https://app.example.com/cb".into(),
             tenant: None,
             scopes: None,
+            limits: None,
         })
         .unwrap()
     }

@@ -365,9 +365,15 @@ fn call<C: HttpClient, T>(
     config::check(setting)?;
     check_account(setting, account)?;
     let provider = provider::for_kind(setting.kind);
-    session::run(&mut env.http, setting, account, env.now, |session| {
-        operation(provider, session)
-    })
+    session::run(
+        &mut env.http,
+        setting,
+        account,
+        env.now,
+        session::Pacing::default(),
+        |session| operation(provider, session),
+    )
+    .map(|(value, account, _)| (value, account))
 }
 
 /// An id the host passes: not empty, no control characters (it goes into a URL path).
@@ -438,6 +444,7 @@ mod tests {
             redirect_uri: "http://127.0.0.1:8765/cb".into(),
             tenant: None,
             scopes: None,
+            limits: None,
         })
         .unwrap()
     }

@@ -1,13 +1,27 @@
 //! An authorized session with a provider's mail API for the length of one call: it attaches
-//! the account's token, keeps the provider's cap on requests in flight, and refreshes the token
-//! once when it has expired (ahead of time, or on a 401), so that the call can finish and hand
-//! the refreshed account back to the host.
+//! the account's token, keeps the provider's cap on requests in flight, paces requests to the
+//! provider's quota, asks again after a throttling answer (within the call's time budget), and
+//! refreshes the token once when it has expired (ahead of time, or on a 401), so that the call
+//! can finish and hand the refreshed account back to the host.
 
-use crate::net::{self, HttpClient, Request, Response, TransportError};
+use crate::net::{
+    self, FailureKind, HttpClient, Request, Response, TransportError, TransportFailure,
+};
+use crate::pace::{Budget, Ledger};
 use crate::provider::{self, MailProvider};
-use crate::types::{Account, Provider};
+use crate::types::{Account, Provider, SyncStats};
 use crate::{Error, Failure, ops};
 use serde::de::DeserializeOwned;
+
+/// How long a call may wait for the quota or for throttled requests, unless it says.
+pub const DEFAULT_TIME_BUDGET_MS: u64 = 90_000;
+
+/// How many times one request is asked again after throttling, a 5xx or a failure in transit.
+const MOST_ATTEMPTS: u32 = 6;
+
+/// The first wait before asking again when the provider names none; it doubles each time
+/// (exponential backoff, as both providers advise).
+const FIRST_BACKOFF_MS: u64 = 1_000;
 
 /// Refresh ahead of time when the access token has less than this left.
 const EXPIRY_MARGIN_SECONDS: u64 = 60;
@@ -20,24 +34,85 @@ pub struct Session<'a> {
     account: Account,
     refreshed: bool,
     now: u64,
+    pace: Pace,
+}
+
+/// What a session paces to and what it has spent.
+struct Pace {
+    /// The quota per window.
+    budget: Budget,
+    /// What was spent in the current window (carried between sync calls in the cursor).
+    ledger: Ledger,
+    /// When the call must end its waits, in Unix milliseconds.
+    deadline_ms: u64,
+    /// The most requests in flight.
+    in_flight: usize,
+    /// What the call cost.
+    stats: SyncStats,
 }
 
 impl<'a> Session<'a> {
-    /// A session for `account` at `now`.
+    /// A session for `account` at `now`, with the default time budget and an empty ledger.
     pub fn new(
         http: &'a mut dyn HttpClient,
         setting: &'a Provider,
         account: Account,
         now: u64,
     ) -> Self {
+        let provider = provider::for_kind(setting.kind);
+        let limits = setting.limits.unwrap_or(crate::types::Limits {
+            units: None,
+            window_seconds: None,
+            in_flight: None,
+        });
+        let published = provider.budget();
+        let budget = Budget {
+            units: limits.units.unwrap_or(published.units),
+            window_ms: limits
+                .window_seconds
+                .map_or(published.window_ms, |s| u64::from(s) * 1_000),
+        };
+        let in_flight = limits
+            .in_flight
+            .map_or(provider.max_in_flight(), |n| n as usize)
+            .max(1);
+        let deadline_ms = http.now_ms().saturating_add(DEFAULT_TIME_BUDGET_MS);
         Self {
             http,
-            provider: provider::for_kind(setting.kind),
+            provider,
             setting,
             account,
             refreshed: false,
             now,
+            pace: Pace {
+                budget,
+                ledger: Ledger::default(),
+                deadline_ms,
+                in_flight,
+                stats: SyncStats {
+                    requests: 0,
+                    calls: 0,
+                    quota_units: 0,
+                    waited_ms: 0,
+                    throttled: 0,
+                },
+            },
         }
+    }
+
+    /// Paces from `ledger` (what earlier calls spent, from the cursor) and lets the call wait
+    /// at most `budget_ms` in all.
+    pub fn with_pacing(mut self, ledger: Ledger, budget_ms: Option<u64>) -> Self {
+        self.pace.ledger = ledger;
+        if let Some(budget_ms) = budget_ms {
+            self.pace.deadline_ms = self.http.now_ms().saturating_add(budget_ms);
+        }
+        self
+    }
+
+    /// What was spent (for the next call's cursor) and what the call cost.
+    pub fn spending(&self) -> (Ledger, SyncStats) {
+        (self.pace.ledger.clone(), self.pace.stats)
     }
 
     /// The provider this session talks to.
@@ -70,48 +145,243 @@ impl<'a> Session<'a> {
         secrets
     }
 
-    /// Sends `requests` with the account's token, at most the provider's cap in flight, and
-    /// returns every response (successful or not). A 401 refreshes the token once per call and
-    /// sends the refused requests again; a 401 after that stays in the responses (it is a
-    /// passing fault: the grant was just accepted).
+    /// Sends `requests` with the account's token, at most the provider's cap in flight and
+    /// within its quota, and returns every response (successful or not). A 401 refreshes the
+    /// token once per call and sends the refused requests again; a 401 after that stays in the
+    /// responses (it is a passing fault: the grant was just accepted). A throttled request, a
+    /// 5xx or a failure in transit is asked again after the wait the provider names (else a
+    /// growing backoff) while the call's time budget lasts.
     pub fn send_all(&mut self, requests: Vec<Request>) -> Result<Vec<Response>, Error> {
-        self.exchange(requests)?
+        self.exchange(requests, Retry::WhenSafe)?
             .into_iter()
             .map(|r| r.map_err(Error::from))
             .collect()
     }
 
-    /// [`Session::send_all`], keeping each request's transport failure apart.
+    /// Sends many calls, in batches when the provider has a batch endpoint (each call inside
+    /// counts against the quota), and returns every answer, as [`Session::send_all`] does:
+    /// refused, throttled or failed calls are asked again inside later batches.
+    pub fn send_batched(&mut self, calls: Vec<Request>) -> Result<Vec<Response>, Error> {
+        let size = self.provider.batch_size();
+        if size <= 1 || calls.len() <= 1 {
+            return self.send_all(calls);
+        }
+        let count = calls.len();
+        let mut answers: Vec<Option<Response>> = (0..count).map(|_| None).collect();
+        let mut pending: Vec<usize> = (0..count).collect();
+        let mut attempts = 0;
+        while !pending.is_empty() {
+            attempts += 1;
+            let mut batches = Vec::new();
+            let mut members: Vec<Vec<usize>> = Vec::new();
+            for chunk in pending.chunks(size) {
+                let group: Vec<Request> = chunk
+                    .iter()
+                    .map(|&i| net::clone_request(&calls[i]))
+                    .collect();
+                let batch = match self.provider.batch(&group) {
+                    Some(batch) => batch?,
+                    None => return self.send_all(calls),
+                };
+                self.pace.stats.calls += chunk.len() as u32;
+                batches.push(batch);
+                members.push(chunk.to_vec());
+            }
+            let mut again = Vec::new();
+            let mut wait_ms = 0;
+            // One batch at a time: its calls are the mailbox's concurrent requests (Gmail
+            // counts them so; Graph runs a batch's requests four at a time, its whole limit).
+            // A batch request counts as one request, and as its calls (counted above).
+            self.pace.stats.calls = self.pace.stats.calls.saturating_sub(batches.len() as u32);
+            let responses = self
+                .exchange_within(batches, Retry::Always, 1)?
+                .into_iter()
+                .map(|r| r.map_err(Error::from))
+                .collect::<Result<Vec<_>, _>>()?;
+            for (chunk, response) in members.into_iter().zip(responses) {
+                let response = check(response)?;
+                let parts = self.provider.unbatch(&response, chunk.len())?;
+                for (i, part) in chunk.into_iter().zip(parts) {
+                    let Some(mut part) = part else {
+                        again.push(i);
+                        continue;
+                    };
+                    net::settle_retry_after(&mut part, self.now);
+                    let status = part.status();
+                    if status == http::StatusCode::UNAUTHORIZED && !self.refreshed {
+                        self.refresh()?;
+                        again.push(i);
+                    } else if self.provider.throttled(&part) || status.is_server_error() {
+                        if self.provider.throttled(&part) {
+                            self.pace.stats.throttled += 1;
+                        }
+                        wait_ms = wait_ms.max(retry_wait(&part, attempts));
+                        again.push(i);
+                    }
+                    answers[i] = Some(part);
+                }
+            }
+            if again.is_empty() {
+                break;
+            }
+            if attempts >= MOST_ATTEMPTS || !self.wait(wait_ms) {
+                break;
+            }
+            pending = again;
+        }
+        answers
+            .into_iter()
+            .map(|a| {
+                a.ok_or_else(|| {
+                    Error::malformed(Some(200), "a batch answer lacks the answer to a call")
+                })
+            })
+            .collect()
+    }
+
+    /// [`Session::send_all`], keeping each request's transport failure apart; with `retry`,
+    /// throttled, failed and 5xx requests are asked again while the time budget lasts.
     fn exchange(
         &mut self,
         requests: Vec<Request>,
+        retry: Retry,
+    ) -> Result<Vec<Result<Response, TransportError>>, Error> {
+        let in_flight = self.pace.in_flight;
+        self.exchange_within(requests, retry, in_flight)
+    }
+
+    /// [`Session::exchange`] with at most `in_flight` requests in flight.
+    fn exchange_within(
+        &mut self,
+        requests: Vec<Request>,
+        retry: Retry,
+        in_flight: usize,
     ) -> Result<Vec<Result<Response, TransportError>>, Error> {
         if self.account.expires_at <= self.now.saturating_add(EXPIRY_MARGIN_SECONDS) {
             self.refresh()?;
         }
-        let originals: Vec<Request> = requests.iter().map(net::clone_request).collect();
-        let mut responses = self.send_authorized(requests)?;
-        let refused: Vec<usize> = responses
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| {
-                r.as_ref()
-                    .is_ok_and(|r| r.status() == http::StatusCode::UNAUTHORIZED)
+        let costs: Vec<u64> = requests.iter().map(|r| self.provider.cost(r)).collect();
+        let mut results: Vec<Option<Result<Response, TransportError>>> =
+            (0..requests.len()).map(|_| None).collect();
+        let mut attempts = vec![0u32; requests.len()];
+        let mut waiting: Vec<usize> = (0..requests.len()).collect();
+        while !waiting.is_empty() {
+            let chunk = self.paced(&waiting, &costs)?;
+            waiting.drain(..chunk.len());
+            let sent: Vec<Request> = chunk
+                .iter()
+                .map(|&i| net::clone_request(&requests[i]))
+                .collect();
+            let mut again = Vec::new();
+            let mut wait_ms = 0;
+            let mut refresh = false;
+            for (&i, outcome) in chunk.iter().zip(self.send_authorized(sent, in_flight)?) {
+                attempts[i] += 1;
+                let more = attempts[i] < MOST_ATTEMPTS;
+                // Only a request that was not applied (throttled), or one that may be applied
+                // twice (a read, an idempotent method), is asked again.
+                let unapplied = retry != Retry::Never;
+                let repeatable = retry == Retry::Always
+                    || (retry == Retry::WhenSafe && idempotent(&requests[i]));
+                let asked_again = match &outcome {
+                    Ok(r) if r.status() == http::StatusCode::UNAUTHORIZED => {
+                        refresh = !self.refreshed;
+                        refresh
+                    }
+                    Ok(r) if self.provider.throttled(r) => {
+                        self.pace.stats.throttled += 1;
+                        wait_ms = wait_ms.max(retry_wait(r, attempts[i]));
+                        unapplied && more
+                    }
+                    Ok(r) if r.status().is_server_error() && repeatable && more => {
+                        wait_ms = wait_ms.max(retry_wait(r, attempts[i]));
+                        true
+                    }
+                    Err(TransportError::Failed(failure))
+                        if failure.kind == FailureKind::Network && repeatable && more =>
+                    {
+                        wait_ms = wait_ms.max(backoff(attempts[i]));
+                        true
+                    }
+                    _ => false,
+                };
+                if asked_again {
+                    again.push(i);
+                }
+                results[i] = Some(outcome);
+            }
+            if refresh {
+                self.refresh()?;
+            }
+            if !again.is_empty() && (wait_ms == 0 || self.wait(wait_ms)) {
+                waiting.extend(again);
+            }
+        }
+        Ok(results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Err(TransportError::Failed(TransportFailure::network(
+                        "not sent",
+                    )))
+                })
             })
-            .map(|(i, _)| i)
-            .collect();
-        if refused.is_empty() || self.refreshed {
-            return Ok(responses);
+            .collect())
+    }
+
+    /// The first requests of `waiting` that the quota allows now, waiting for the quota when
+    /// none fits (within the time budget; past it, `retry-later` with the wait). Their cost is
+    /// spent.
+    fn paced(&mut self, waiting: &[usize], costs: &[u64]) -> Result<Vec<usize>, Error> {
+        let budget = self.pace.budget;
+        let first = costs[waiting[0]];
+        let now = self.http.now_ms();
+        let wait = self.pace.ledger.wait_for(&budget, first, now);
+        if wait > 0 && !self.wait(wait) {
+            return Err(Error::RetryLater {
+                retry_after_seconds: Some(u32::try_from(wait.div_ceil(1_000)).unwrap_or(u32::MAX)),
+                status: None,
+                code: Some("quota".to_owned()),
+                message: format!(
+                    "the mailbox's quota ({} units per {} s) is spent for now, and waiting for it would pass the call's time budget",
+                    budget.units,
+                    budget.window_ms / 1_000
+                ),
+            });
         }
-        self.refresh()?;
-        let again: Vec<Request> = refused
-            .iter()
-            .map(|&i| net::clone_request(&originals[i]))
-            .collect();
-        for (slot, response) in refused.into_iter().zip(self.send_authorized(again)?) {
-            responses[slot] = response;
+        let now = self.http.now_ms();
+        let mut room = self.pace.ledger.room(&budget, now).max(first);
+        let mut chunk = Vec::new();
+        for &i in waiting {
+            if costs[i] > room {
+                break;
+            }
+            room -= costs[i];
+            chunk.push(i);
         }
-        Ok(responses)
+        let spent: u64 = chunk.iter().map(|&i| costs[i]).sum();
+        self.pace.ledger.spend(&budget, spent, now);
+        self.pace.stats.quota_units = self
+            .pace
+            .stats
+            .quota_units
+            .saturating_add(u32::try_from(spent).unwrap_or(u32::MAX));
+        Ok(chunk)
+    }
+
+    /// Waits `ms` if the call's time budget allows it; whether it waited.
+    fn wait(&mut self, ms: u64) -> bool {
+        let now = self.http.now_ms();
+        if now.saturating_add(ms) > self.pace.deadline_ms {
+            return false;
+        }
+        self.http.sleep(ms);
+        self.pace.stats.waited_ms = self
+            .pace
+            .stats
+            .waited_ms
+            .saturating_add(u32::try_from(ms).unwrap_or(u32::MAX));
+        true
     }
 
     /// Sends a request that sends mail, and returns its successful answer. It is never sent
@@ -121,7 +391,7 @@ impl<'a> Session<'a> {
     /// A 401 is not applied by the provider, so the request goes again after a refresh.
     pub fn send_mail(&mut self, request: Request, sent: Sending) -> Result<Response, Error> {
         let outcome = self
-            .exchange(vec![request])?
+            .exchange(vec![request], Retry::Never)?
             .pop()
             .ok_or_else(|| Error::Transport("no response".to_owned()))?;
         let unknown = |why: String| Error::OutcomeUnknown {
@@ -175,6 +445,7 @@ impl<'a> Session<'a> {
     fn send_authorized(
         &mut self,
         requests: Vec<Request>,
+        in_flight: usize,
     ) -> Result<Vec<Result<Response, TransportError>>, Error> {
         let hosts = self.provider.api_hosts();
         let authorized = requests
@@ -182,9 +453,11 @@ impl<'a> Session<'a> {
             .map(|r| net::authorize(r, &self.account.access_token, hosts))
             .collect::<Result<Vec<_>, _>>()?;
         let now = self.now;
+        self.pace.stats.requests += authorized.len() as u32;
+        self.pace.stats.calls += authorized.len() as u32;
         Ok(self
             .http
-            .send_all(authorized, self.provider.max_in_flight())
+            .send_all(authorized, in_flight)
             .into_iter()
             .map(|r| {
                 r.map(|mut response| {
@@ -202,6 +475,37 @@ impl<'a> Session<'a> {
     }
 }
 
+/// Which requests a session asks again after a passing failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    /// None: a request that sends mail.
+    Never,
+    /// A throttled request (not applied), and one with an idempotent method after a 5xx or a
+    /// failure in transit.
+    WhenSafe,
+    /// Any (batches of reads).
+    Always,
+}
+
+/// Whether sending `request` twice does what sending it once does (RFC 9110 section 9.2.2).
+fn idempotent(request: &Request) -> bool {
+    matches!(
+        *request.method(),
+        http::Method::GET | http::Method::HEAD | http::Method::PUT | http::Method::DELETE
+    )
+}
+
+/// How long to wait before asking `response`'s request again: the wait it names, else the
+/// backoff of the `attempt`.
+fn retry_wait(response: &Response, attempt: u32) -> u64 {
+    net::retry_after(response, 0).map_or_else(|| backoff(attempt), |s| u64::from(s) * 1_000)
+}
+
+/// The backoff before attempt `attempt + 1`: 1 s, 2 s, 4 s...
+fn backoff(attempt: u32) -> u64 {
+    FIRST_BACKOFF_MS << attempt.saturating_sub(1).min(6)
+}
+
 /// What identifies a message being sent, for [`Session::send_mail`]'s outcome-unknown error.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sending {
@@ -212,18 +516,41 @@ pub struct Sending {
     pub draft_id: Option<String>,
 }
 
-/// Runs `call` in a session for `account`: its result, with the account when the tokens were
-/// refreshed during the call (the host must store it), or the failure, with that account too.
-/// Every error is scrubbed of the secrets the session held, the old tokens and the new.
+/// What a call paces from: the ledger earlier calls left (in the cursor), and how long it may
+/// wait in all.
+#[derive(Debug, Clone, Default)]
+pub struct Pacing {
+    /// What earlier calls spent.
+    pub ledger: Ledger,
+    /// The time budget, in milliseconds ([`DEFAULT_TIME_BUDGET_MS`] when absent).
+    pub budget_ms: Option<u64>,
+}
+
+/// What a call spent: the ledger for the next call, and what the call cost.
+#[derive(Debug, Clone)]
+pub struct Spent {
+    /// The ledger after the call.
+    pub ledger: Ledger,
+    /// What the call cost.
+    pub stats: SyncStats,
+}
+
+/// Runs `call` in a session for `account`: its result and what it spent, with the account when
+/// the tokens were refreshed during the call (the host must store it), or the failure, with
+/// that account too. Every error is scrubbed of the secrets the session held, the old tokens
+/// and the new.
 pub fn run<T>(
     http: &mut dyn HttpClient,
     setting: &Provider,
     account: &Account,
     now: u64,
+    pacing: Pacing,
     call: impl FnOnce(&mut Session<'_>) -> Result<T, Error>,
-) -> Result<(T, Option<Account>), Failure> {
-    let mut session = Session::new(http, setting, account.clone(), now);
+) -> Result<(T, Option<Account>, Spent), Failure> {
+    let mut session = Session::new(http, setting, account.clone(), now)
+        .with_pacing(pacing.ledger, pacing.budget_ms);
     let result = call(&mut session);
+    let (ledger, stats) = session.spending();
     let mut secrets = session.secrets();
     let (account, refreshed) = session.into_account();
     secrets.extend(account.refresh_token.clone());
@@ -231,7 +558,7 @@ pub fn run<T>(
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     let account = refreshed.then_some(account);
     match result {
-        Ok(value) => Ok((value, account)),
+        Ok(value) => Ok((value, account, Spent { ledger, stats })),
         Err(error) => Err(Failure {
             error: error.scrub(&secrets),
             account: account.map(Box::new),

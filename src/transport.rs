@@ -20,6 +20,15 @@ const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 pub struct WasiHttp;
 
 impl HttpClient for WasiHttp {
+    fn now_ms(&self) -> u64 {
+        let now = wasi::clocks::wall_clock::now();
+        now.seconds * 1_000 + u64::from(now.nanoseconds / 1_000_000)
+    }
+
+    fn sleep(&mut self, ms: u64) {
+        wasi::clocks::monotonic_clock::subscribe_duration(ms.saturating_mul(1_000_000)).block();
+    }
+
     fn send_all(
         &mut self,
         requests: Vec<Request>,

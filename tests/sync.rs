@@ -28,6 +28,8 @@ struct Host {
     /// How many times each id came as a message in a committed page.
     deliveries: BTreeMap<String, usize>,
     pages: usize,
+    /// The time budget each call gets.
+    budget: Option<u32>,
 }
 
 impl Host {
@@ -39,6 +41,7 @@ impl Host {
             messages: BTreeMap::new(),
             deliveries: BTreeMap::new(),
             pages: 0,
+            budget: None,
         }
     }
 
@@ -49,6 +52,7 @@ impl Host {
             newer_than: None,
             max_messages: None,
             page_size: Some(page_size),
+            time_budget_seconds: self.budget,
         }
     }
 
@@ -314,7 +318,9 @@ fn a_401_mid_sync_refreshes_once_and_hands_back_the_account() {
 
 #[test]
 fn requests_in_flight_stay_under_the_provider_caps() {
-    for (kind, cap) in [(ProviderKind::Google, 10), (ProviderKind::Microsoft, 4)] {
+    // Gmail: the calls of a batch are the user's concurrent requests (25 at a time, one batch
+    // in flight); Graph: 4 requests at a mailbox.
+    for (kind, cap) in [(ProviderKind::Google, 25), (ProviderKind::Microsoft, 4)] {
         let (world, mut host) = seeded(kind, 200);
         world
             .sandbox
@@ -353,6 +359,7 @@ fn a_next_link_to_a_foreign_host_is_refused_and_gets_no_token() {
         newer_than: None,
         max_messages: None,
         page_size: Some(5),
+        time_budget_seconds: None,
     };
     let mut cursor = None;
     let error = loop {
@@ -411,6 +418,7 @@ fn a_cursor_of_the_other_provider_is_refused() {
                 newer_than: None,
                 max_messages: None,
                 page_size: Some(10),
+                time_budget_seconds: None,
             },
         )
         .unwrap();
@@ -425,6 +433,7 @@ fn a_cursor_of_the_other_provider_is_refused() {
                 newer_than: None,
                 max_messages: None,
                 page_size: Some(10),
+                time_budget_seconds: None,
             },
         )
         .unwrap_err();
@@ -434,31 +443,57 @@ fn a_cursor_of_the_other_provider_is_refused() {
 }
 
 #[test]
-fn a_rate_limit_mid_page_is_retry_later_and_the_cursor_holds() {
+fn a_rate_limit_mid_page_is_waited_out_within_the_call() {
     for (kind, path) in [
-        (ProviderKind::Google, "/messages/"),
+        (ProviderKind::Google, "/batch/gmail/v1"),
         (ProviderKind::Microsoft, "/delta"),
     ] {
         let (world, mut host) = seeded(kind, 60);
         let page = host.call(&world, 20).unwrap();
         host.commit(page);
-        world.sandbox.fail_next(
-            email_harness::sandbox::Fault::status(sandbox_kind(kind), path, 429).retry_after(7),
-        );
+        world
+            .sandbox
+            .fail_next(Fault::status(sandbox_kind(kind), path, 429).retry_after(2));
+        let page = host
+            .call(&world, 20)
+            .expect("the call waits and asks again");
+        assert_eq!(page.stats.throttled, 1, "{kind:?}");
+        assert!(page.stats.waited_ms >= 2_000, "{kind:?}: {:?}", page.stats);
+        host.commit(page);
+        host.sync_all(&world, 20);
+        assert_eq!(host.ids(), expected(&world, kind), "{kind:?}");
+        assert!(host.deliveries.values().all(|&n| n == 1), "{kind:?}");
+    }
+}
+
+#[test]
+fn a_rate_limit_past_the_time_budget_is_retry_later_and_the_cursor_holds() {
+    for (kind, path) in [
+        (ProviderKind::Google, "/batch/gmail/v1"),
+        (ProviderKind::Microsoft, "/delta"),
+    ] {
+        let (world, mut host) = seeded(kind, 60);
+        let page = host.call(&world, 20).unwrap();
+        host.commit(page);
+        world
+            .sandbox
+            .fail_next(Fault::status(sandbox_kind(kind), path, 429).retry_after(7));
+        host.budget = Some(3);
         match host.call(&world, 20) {
-            Err(CallError::Component {
-                error: Error::RetryLater(failure),
-                ..
-            }) => {
-                assert_eq!(failure.retry_after_seconds, Some(7), "{kind:?}");
-                assert_eq!(failure.status, Some(429));
-            }
-            other => panic!(
-                "{kind:?}: expected retry-later, got {:?}",
-                other.map(|p| p.messages.len())
+            Err(error) => match error.component() {
+                Some(Error::RetryLater(failure)) => {
+                    assert_eq!(failure.retry_after_seconds, Some(7), "{kind:?}");
+                    assert_eq!(failure.status, Some(429));
+                }
+                other => panic!("{kind:?}: expected retry-later, got {other:?}"),
+            },
+            Ok(page) => panic!(
+                "{kind:?}: expected retry-later, got {} messages",
+                page.messages.len()
             ),
         }
         // Nothing was committed; the host retries from the same cursor and loses nothing.
+        host.budget = None;
         host.sync_all(&world, 20);
         assert_eq!(host.ids(), expected(&world, kind), "{kind:?}");
         assert!(host.deliveries.values().all(|&n| n == 1), "{kind:?}");
@@ -610,6 +645,7 @@ fn outlook_max_messages_returns_the_newest() {
         newer_than: None,
         max_messages: Some(50),
         page_size: Some(50),
+        time_budget_seconds: None,
     };
     sync_request(&mut host, &world, &request);
     let newest: BTreeSet<String> = world
@@ -660,6 +696,7 @@ fn outlook_newer_than_loses_nothing_beyond_the_filtered_delta_cap() {
         newer_than: Some(MailboxSpec::default().start),
         max_messages: None,
         page_size: Some(500),
+        time_budget_seconds: None,
     };
     sync_request(&mut host, &world, &request);
     assert_eq!(host.ids(), in_inbox, "every inbox message, past 5,000");
@@ -685,6 +722,7 @@ fn gmail_syncs_spam_when_asked_and_several_labels_without_listing_all_mail() {
         newer_than: None,
         max_messages: None,
         page_size: Some(40),
+        time_budget_seconds: None,
     };
     sync_request(&mut host, &world, &request(&["SPAM"]));
     assert!(!host.messages.is_empty(), "spam is listed when asked for");
@@ -743,7 +781,9 @@ fn two_401s_in_a_row_are_retry_later_and_the_next_call_succeeds() {
         world
             .sandbox
             .fail_next(Fault::status(sandbox_kind(kind), path, 401).times(2));
-        let error = host.call(&world, 10).unwrap_err();
+        let Err(error) = host.call(&world, 10) else {
+            panic!("{kind:?}: two 401s in a row end the call");
+        };
         assert!(
             matches!(error.component(), Some(Error::RetryLater(f)) if f.status == Some(401)),
             "{kind:?}: {error}"
@@ -770,7 +810,11 @@ fn tokens_refreshed_before_a_failure_reach_the_host() {
         host.commit(page);
         sandbox.expire_access_tokens(sandbox_kind(kind));
         sandbox.fail_next(Fault::status(sandbox_kind(kind), path, 429).retry_after(3));
-        let error = host.call(&world, 10).unwrap_err();
+        host.budget = Some(1);
+        let Err(error) = host.call(&world, 10) else {
+            panic!("{kind:?}: the 429 outlasts the time budget");
+        };
+        host.budget = None;
         assert!(
             matches!(error.component(), Some(Error::RetryLater(f)) if f.retry_after_seconds.is_some_and(|s| s <= 3)),
             "{kind:?}: {error}"
@@ -800,7 +844,9 @@ fn a_refresh_refused_for_sign_in_or_consent_requires_reauthorization() {
         world
             .sandbox
             .expire_access_tokens(SandboxProvider::Microsoft);
-        let error = host.call(&world, 10).unwrap_err();
+        let Err(error) = host.call(&world, 10) else {
+            panic!("{refusal:?}: the refused refresh ends the call");
+        };
         assert!(
             matches!(error.component(), Some(Error::ReauthorizationRequired(_))),
             "{refusal:?}: {error}"
@@ -814,7 +860,9 @@ fn a_mailbox_without_rest_access_is_a_provider_error_not_a_dropped_folder() {
     let (world, mut host) = seeded(ProviderKind::Microsoft, 20);
     host.sync_all(&world, 10);
     world.sandbox.set_rest_enabled(false);
-    let error = host.call(&world, 10).unwrap_err();
+    let Err(error) = host.call(&world, 10) else {
+        panic!("a mailbox without REST access ends the call");
+    };
     assert!(
         matches!(error.component(), Some(Error::Provider(f)) if f.code.as_deref() == Some("MailboxNotEnabledForRESTAPI")),
         "{error}"

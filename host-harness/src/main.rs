@@ -253,15 +253,24 @@ enum Command {
     Sandbox,
     /// Benchmark the first sync of a sandbox mailbox against a sequential baseline.
     BenchSync {
-        /// Messages in the first sync.
+        /// Messages in the speed benchmark's first sync.
         #[arg(long, default_value_t = 2000)]
         messages: usize,
         /// Latency added to every mail API request, in milliseconds.
         #[arg(long, default_value_t = 25)]
         latency_ms: u64,
         /// Messages per sync page.
-        #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = 500)]
         page_size: u32,
+        /// Messages in the quota benchmark's first sync.
+        #[arg(long, default_value_t = 20000)]
+        quota_messages: usize,
+        /// Seconds of the sandbox's clock per minute of quota in the quota benchmark.
+        #[arg(long, default_value_t = 15.0)]
+        scale: f64,
+        /// Run only one of the two: `speed` or `quota`.
+        #[arg(long)]
+        only: Option<String>,
     },
     /// Print the WIT a built component imports and exports.
     Wit {
@@ -469,32 +478,72 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             messages,
             latency_ms,
             page_size,
+            quota_messages,
+            scale,
+            ref only,
         } => {
             let runtime = load_runtime(&cli)?;
-            println!(
-                "first sync of {messages} messages, {latency_ms} ms latency per mail API request, {page_size} per page\n"
-            );
-            println!("| provider | way | messages | requests | wall time | messages/s |");
-            println!("| --- | --- | ---: | ---: | ---: | ---: |");
-            for kind in [ProviderKind::Google, ProviderKind::Microsoft] {
-                let report = email_harness::bench::first_sync(
-                    &runtime,
-                    kind,
-                    messages,
-                    std::time::Duration::from_millis(latency_ms),
-                    page_size,
-                )?;
-                for (way, run) in [
-                    ("component sync", &report.component),
-                    ("sequential, one request per message", &report.sequential),
-                ] {
+            let latency = std::time::Duration::from_millis(latency_ms);
+            let kinds = [ProviderKind::Google, ProviderKind::Microsoft];
+            if only.as_deref() != Some("quota") {
+                println!(
+                    "## speed: first sync of {messages} messages, {latency_ms} ms latency per mail API request, {page_size} per page, quota generous\n"
+                );
+                println!(
+                    "| provider | way | messages | HTTP requests | calls | wall time | messages/s | vs sequential |"
+                );
+                println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+                for kind in kinds {
+                    let report =
+                        email_harness::bench::speed(&runtime, kind, messages, latency, page_size)?;
+                    let base = report.sequential.elapsed.as_secs_f64();
+                    for (way, run) in [
+                        ("component sync", &report.component),
+                        ("sequential, one request per message", &report.sequential),
+                    ] {
+                        let wall = run.elapsed.as_secs_f64();
+                        println!(
+                            "| {} | {way} | {} | {} | {} | {wall:.2} s | {:.0} | {:.1}x |",
+                            describe::kind(kind),
+                            run.messages,
+                            run.requests,
+                            run.calls,
+                            run.messages as f64 / wall,
+                            base / wall
+                        );
+                    }
+                }
+            }
+            if only.as_deref() != Some("speed") {
+                println!(
+                    "\n## quota: first sync of {quota_messages} messages under the default limits, a minute of quota per {scale} s, {latency_ms} ms latency, {page_size} per page\n"
+                );
+                println!(
+                    "| provider | messages | HTTP requests | calls | quota units | throttled | waited | wall time | lower bound | ratio |"
+                );
+                println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+                for kind in kinds {
+                    let report = email_harness::bench::quota(
+                        &runtime,
+                        kind,
+                        quota_messages,
+                        latency,
+                        page_size,
+                        scale,
+                    )?;
+                    let run = &report.run;
                     println!(
-                        "| {} | {way} | {} | {} | {:.2} s | {:.0} |",
+                        "| {} | {} | {} | {} | {} | {} | {:.1} s | {:.1} s | {:.1} s | {:.2} |",
                         describe::kind(kind),
                         run.messages,
                         run.requests,
+                        run.calls,
+                        run.units,
+                        run.throttled,
+                        run.waited.as_secs_f64(),
                         run.elapsed.as_secs_f64(),
-                        run.messages as f64 / run.elapsed.as_secs_f64()
+                        report.bound.as_secs_f64(),
+                        run.elapsed.as_secs_f64() / report.bound.as_secs_f64()
                     );
                 }
             }
@@ -517,6 +566,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 redirect_uri: redirect_uri.clone(),
                 tenant: tenant.clone(),
                 scopes: (!scopes.is_empty()).then(|| scopes.clone()),
+                limits: None,
             };
             let setting = harness.configure_provider(&config)?;
             let store = Local::open(&cli.store)?;
@@ -580,6 +630,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 newer_than,
                 max_messages,
                 page_size,
+                time_budget_seconds: None,
             };
             loop {
                 let wait = match sync_mailbox(&harness, &cli, provider, &request) {
@@ -1159,6 +1210,7 @@ fn demo(runtime: &Runtime) -> anyhow::Result<()> {
             newer_than: None,
             max_messages: None,
             page_size: Some(50),
+            time_budget_seconds: None,
         };
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg}")?);

@@ -18,6 +18,7 @@ pub fn provider_config(config: &SandboxConfig, kind: ProviderKind) -> ProviderCo
         redirect_uri: app.redirect_uris.first().cloned().unwrap_or_default(),
         tenant: None,
         scopes: None,
+        limits: None,
     }
 }
 

@@ -406,7 +406,7 @@ fn kind_name(kind: ProviderKind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{MessageChange, ProviderKind};
+    use crate::types::{MessageChange, ProviderKind, SyncStats};
 
     fn account(token: &str) -> Account {
         Account {
@@ -462,6 +462,13 @@ mod tests {
             full_resync: None,
             account: None,
             warnings: vec![],
+            stats: SyncStats {
+                requests: 0,
+                calls: 0,
+                quota_units: 0,
+                waited_ms: 0,
+                throttled: 0,
+            },
         }
     }
 

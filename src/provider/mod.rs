@@ -6,7 +6,8 @@ mod microsoft;
 
 use crate::Error;
 use crate::compose::SendLimits;
-use crate::net::{self, Response};
+use crate::net::{self, Request, Response};
+use crate::pace::Budget;
 use crate::session::Session;
 use crate::sync::Step;
 use crate::types::{
@@ -67,6 +68,28 @@ pub trait MailProvider: Sync {
 
     /// The most requests in flight to the mail API for one mailbox.
     fn max_in_flight(&self) -> usize;
+
+    /// The provider's published quota for one mailbox: units per sliding window.
+    fn budget(&self) -> Budget;
+
+    /// What `request` costs against [`MailProvider::budget`].
+    fn cost(&self, request: &Request) -> u64;
+
+    /// Several calls as one batch request, when the provider has a batch endpoint: the request
+    /// and the most calls one batch should hold.
+    fn batch(&self, calls: &[Request]) -> Option<Result<Request, Error>>;
+
+    /// The most calls one batch holds (1: no batching).
+    fn batch_size(&self) -> usize;
+
+    /// The answers to the `count` calls of a batch, in their order.
+    fn unbatch(&self, response: &Response, count: usize) -> Result<Vec<Option<Response>>, Error>;
+
+    /// Whether `response` is the provider telling the client to slow down (429, or Gmail's
+    /// rate-limit 403): asked again after a wait, it may succeed.
+    fn throttled(&self, response: &Response) -> bool {
+        response.status() == http::StatusCode::TOO_MANY_REQUESTS
+    }
 
     /// One sync step from the provider state `state` (absent for a first sync).
     fn sync_page(
@@ -184,6 +207,15 @@ pub fn api_error(response: &Response) -> Error {
             message,
         }
     }
+}
+
+/// Whether a Gmail error names a rate limit (`rateLimitExceeded`, `userRateLimitExceeded`).
+fn google_rate_limited(response: &Response) -> bool {
+    let body: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+    matches!(
+        body["error"]["errors"][0]["reason"].as_str(),
+        Some("rateLimitExceeded" | "userRateLimitExceeded")
+    )
 }
 
 /// A 404 (or the malformed-id error: Graph's `ErrorInvalidIdMalformed`, Gmail's 400 "Invalid

@@ -1,8 +1,11 @@
 //! The sync cursor: opaque to the host, versioned, and bound to the provider kind.
 //!
-//! Format: `em1.` followed by base64url (no padding) of `{"k": kind, "s": provider state}`.
+//! Format: `em1.` followed by base64url (no padding) of `{"k": kind, "s": provider state,
+//! "q": quota ledger}` (the ledger, what the last calls spent of the provider's quota, is
+//! absent from cursors made before pacing).
 
 use crate::Error;
+use crate::pace::Ledger;
 use crate::types::ProviderKind;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -15,6 +18,8 @@ const PREFIX: &str = "em1.";
 struct Envelope {
     k: String,
     s: serde_json::Value,
+    #[serde(default)]
+    q: Ledger,
 }
 
 fn kind_name(kind: ProviderKind) -> &'static str {
@@ -24,18 +29,24 @@ fn kind_name(kind: ProviderKind) -> &'static str {
     }
 }
 
-/// The cursor for `state`.
-pub fn encode(kind: ProviderKind, state: &serde_json::Value) -> String {
+/// The cursor for `state` and `ledger`.
+pub fn encode(
+    kind: ProviderKind,
+    state: &serde_json::Value,
+    ledger: &Ledger,
+) -> Result<String, Error> {
     let envelope = Envelope {
         k: kind_name(kind).to_owned(),
         s: state.clone(),
+        q: ledger.clone(),
     };
-    let json = serde_json::to_vec(&envelope).unwrap_or_default();
-    format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(json))
+    let json = serde_json::to_vec(&envelope)
+        .map_err(|e| Error::Transport(format!("cannot write the cursor: {e}")))?;
+    Ok(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(json)))
 }
 
-/// The provider state in `cursor`, which must be a cursor of `kind`.
-pub fn decode(cursor: &str, kind: ProviderKind) -> Result<serde_json::Value, Error> {
+/// The provider state and the quota ledger in `cursor`, which must be a cursor of `kind`.
+pub fn decode(cursor: &str, kind: ProviderKind) -> Result<(serde_json::Value, Ledger), Error> {
     let bad = |why: &str| Error::invalid("cursor", why.to_owned());
     let body = cursor
         .trim()
@@ -48,7 +59,7 @@ pub fn decode(cursor: &str, kind: ProviderKind) -> Result<serde_json::Value, Err
     if envelope.k != kind_name(kind) {
         return Err(bad("belongs to another provider"));
     }
-    Ok(envelope.s)
+    Ok((envelope.s, envelope.q))
 }
 
 #[cfg(test)]
@@ -58,9 +69,18 @@ mod tests {
     #[test]
     fn round_trip_and_refusals() {
         let state = serde_json::json!({"history_id": "88035"});
-        let cursor = encode(ProviderKind::Google, &state);
+        let cursor = encode(ProviderKind::Google, &state, &Ledger::default()).unwrap();
         assert!(cursor.starts_with("em1."));
-        assert_eq!(decode(&cursor, ProviderKind::Google).unwrap(), state);
+        assert_eq!(decode(&cursor, ProviderKind::Google).unwrap().0, state);
+        // A cursor from before pacing has no ledger.
+        let old = format!(
+            "em1.{}",
+            URL_SAFE_NO_PAD.encode(br#"{"k":"google","s":{}}"#)
+        );
+        assert_eq!(
+            decode(&old, ProviderKind::Google).unwrap().1,
+            Ledger::default()
+        );
         for (bad, kind) in [
             (cursor.as_str(), ProviderKind::Microsoft),
             ("em0.e30", ProviderKind::Google),

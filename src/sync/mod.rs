@@ -10,6 +10,7 @@ pub mod cursor;
 
 use crate::Failure;
 use crate::net::HttpClient;
+use crate::pace::Ledger;
 use crate::session;
 use crate::types::{Account, Message, MessageChange, Provider, SyncPage, SyncRequest};
 
@@ -55,25 +56,33 @@ pub fn run(
     request: &SyncRequest,
     now: u64,
 ) -> Result<SyncPage, Failure> {
-    let state = request
-        .cursor
-        .as_deref()
-        .map(|c| cursor::decode(c, setting.kind))
-        .transpose()?;
-    let (mut step, account) = session::run(http, setting, account, now, |session| {
-        session.provider().sync_page(session, request, state)
-    })?;
+    let (state, ledger) = match request.cursor.as_deref() {
+        Some(cursor) => {
+            let (state, ledger) = cursor::decode(cursor, setting.kind)?;
+            (Some(state), ledger)
+        }
+        None => (None, Ledger::default()),
+    };
+    let pacing = session::Pacing {
+        ledger,
+        budget_ms: request.time_budget_seconds.map(|s| u64::from(s) * 1_000),
+    };
+    let (mut step, account, spent) =
+        session::run(http, setting, account, now, pacing, |session| {
+            session.provider().sync_page(session, request, state)
+        })?;
     tidy(&mut step);
     Ok(SyncPage {
         messages: step.messages,
         deleted: step.deleted,
         changes: step.changes,
-        cursor: cursor::encode(setting.kind, &step.state),
+        cursor: cursor::encode(setting.kind, &step.state, &spent.ledger)?,
         more: step.more,
         dropped_folders: step.dropped_folders,
         full_resync: step.full_resync,
         account,
         warnings: step.warnings,
+        stats: spent.stats,
     })
 }
 
@@ -111,6 +120,9 @@ mod tests {
                 .into_iter()
                 .map(|r| {
                     self.sent.push(r.uri().to_string());
+                    if r.uri().path() == "/batch/gmail/v1" {
+                        return Ok(self.batch(&r));
+                    }
                     let (status, body) = (self.answer)(&r);
                     Ok(http::Response::builder()
                         .status(status)
@@ -118,6 +130,32 @@ mod tests {
                         .unwrap())
                 })
                 .collect()
+        }
+    }
+
+    impl<F: FnMut(&Request) -> (u16, String)> Fake<F> {
+        /// Answers each call of a Gmail batch with the closure, as one multipart answer.
+        fn batch(&mut self, batch: &Request) -> Response {
+            let body = String::from_utf8_lossy(batch.body()).into_owned();
+            let mut answer = String::new();
+            for (n, line) in body.lines().filter(|l| l.starts_with("GET ")).enumerate() {
+                let path = line.split_whitespace().nth(1).unwrap();
+                let call = http::Request::builder()
+                    .uri(format!("https://gmail.googleapis.com{path}"))
+                    .body(Vec::new())
+                    .unwrap();
+                self.sent.push(call.uri().to_string());
+                let (status, json) = (self.answer)(&call);
+                answer.push_str(&format!(
+                    "--b\r\nContent-Type: application/http\r\nContent-ID: <response-{n}>\r\n\r\nHTTP/1.1 {status} X\r\nContent-Type: application/json\r\n\r\n{json}\r\n"
+                ));
+            }
+            answer.push_str("--b--\r\n");
+            http::Response::builder()
+                .status(200)
+                .header("content-type", "multipart/mixed; boundary=b")
+                .body(answer.into_bytes())
+                .unwrap()
         }
     }
 
@@ -129,6 +167,7 @@ mod tests {
             redirect_uri: "https://app.example.com/cb".into(),
             tenant: None,
             scopes: None,
+            limits: None,
         })
         .unwrap();
         let account = Account {
@@ -156,6 +195,7 @@ mod tests {
             newer_than: None,
             max_messages: None,
             page_size: Some(2),
+            time_budget_seconds: None,
         }
     }
 

@@ -91,6 +91,7 @@ impl World {
             newer_than: None,
             max_messages: None,
             page_size: Some(200),
+            time_budget_seconds: None,
         };
         let mut pages = Vec::new();
         loop {

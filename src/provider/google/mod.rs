@@ -1,15 +1,18 @@
 //! Google: OAuth 2.0 for web server apps and the Gmail API.
 
+mod batch;
 mod drafts;
 mod manage;
 mod message;
+mod quota;
 mod send;
 mod sync;
 
 use super::{Endpoints, Identity, MailProvider};
 use crate::Error;
 use crate::compose::SendLimits;
-use crate::net::{self, Response};
+use crate::net::{self, Request, Response};
+use crate::pace::Budget;
 use crate::session::Session;
 use crate::types::{
     AttachmentData, Folder, Message, ModifyAction, Outgoing, Provider, ProviderKind, SavedDraft,
@@ -98,6 +101,34 @@ impl MailProvider for Google {
 
     fn max_in_flight(&self) -> usize {
         10
+    }
+
+    fn budget(&self) -> Budget {
+        quota::BUDGET
+    }
+
+    fn cost(&self, request: &Request) -> u64 {
+        quota::cost(request)
+    }
+
+    fn batch(&self, calls: &[Request]) -> Option<Result<Request, Error>> {
+        Some(batch::request(calls))
+    }
+
+    fn batch_size(&self) -> usize {
+        batch::MOST
+    }
+
+    fn unbatch(&self, response: &Response, count: usize) -> Result<Vec<Option<Response>>, Error> {
+        batch::answers(response, count)
+    }
+
+    /// Gmail says "slow down" with 429 and with the rate-limit reasons of a 403
+    /// (https://developers.google.com/workspace/gmail/api/guides/handle-errors).
+    fn throttled(&self, response: &Response) -> bool {
+        response.status() == http::StatusCode::TOO_MANY_REQUESTS
+            || (response.status() == http::StatusCode::FORBIDDEN
+                && super::google_rate_limited(response))
     }
 
     fn sync_page(

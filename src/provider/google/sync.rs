@@ -396,15 +396,15 @@ impl Changes {
     }
 }
 
-/// Fetches messages in full, several at once. A message deleted in the meantime (404) is left
-/// out: its deletion comes with the history.
+/// Fetches messages in full, in batches (several batches at once). A message deleted in the
+/// meantime (404) is left out: its deletion comes with the history.
 fn fetch(session: &mut Session<'_>, ids: &[String]) -> Result<Vec<crate::types::Message>, Error> {
     let requests = ids
         .iter()
         .map(|id| net::json_get(&format!("{API}/messages/{}?format=full", urlencode(id))))
         .collect::<Result<Vec<_>, _>>()?;
     let mut messages = Vec::with_capacity(ids.len());
-    for response in session.send_all(requests)? {
+    for response in session.send_batched(requests)? {
         if response.status() == http::StatusCode::NOT_FOUND {
             continue;
         }

@@ -2,6 +2,7 @@
 //! message (with its threading headers) or conversation on demand, attachment bytes within a
 //! bound, and changes to many messages through JSON batching (`$batch`, 20 requests each).
 
+use super::batch;
 use super::folders::{self, MailFolder};
 use super::message::{self, GraphAttachment, GraphMessage};
 use super::{API, Collection, immutable_ids, segment, trusted, with_attachments};
@@ -12,7 +13,6 @@ use crate::provider;
 use crate::session::Session;
 use crate::types::{AttachmentData, Folder, FolderRole, Message, ModifyAction};
 use http::Method;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// The well-known folder names and what they are for.
@@ -29,30 +29,6 @@ const WELL_KNOWN: [(&str, FolderRole); 7] = [
 /// The folder properties a folder list reads.
 const FOLDER_SELECT: &str =
     "id,displayName,parentFolderId,childFolderCount,unreadItemCount,totalItemCount";
-
-/// A JSON batch holds at most 20 requests.
-const BATCH: usize = 20;
-
-/// Where JSON batches go.
-const BATCH_URL: &str = "https://graph.microsoft.com/v1.0/$batch";
-
-/// The answer to a JSON batch.
-#[derive(Deserialize)]
-struct BatchAnswer {
-    #[serde(default)]
-    responses: Vec<BatchResponse>,
-}
-
-/// One response of a JSON batch.
-#[derive(Deserialize)]
-struct BatchResponse {
-    id: String,
-    status: u16,
-    #[serde(default)]
-    headers: serde_json::Map<String, Value>,
-    #[serde(default)]
-    body: Value,
-}
 
 /// Every folder of the tree, parents first, with the well-known ones given their roles.
 pub fn list_folders(session: &mut Session<'_>) -> Result<Vec<Folder>, Error> {
@@ -172,28 +148,40 @@ pub fn modify(
     ids: &[String],
     action: &ModifyAction,
 ) -> Result<Vec<Result<(), Error>>, Error> {
-    let (method, suffix, body): (&str, &str, Option<Value>) = match action {
-        ModifyAction::MarkRead => ("PATCH", "", Some(json!({ "isRead": true }))),
-        ModifyAction::MarkUnread => ("PATCH", "", Some(json!({ "isRead": false }))),
+    let (method, suffix, body): (Method, &str, Option<Value>) = match action {
+        ModifyAction::MarkRead => (Method::PATCH, "", Some(json!({ "isRead": true }))),
+        ModifyAction::MarkUnread => (Method::PATCH, "", Some(json!({ "isRead": false }))),
         ModifyAction::Star => (
-            "PATCH",
+            Method::PATCH,
             "",
             Some(json!({ "flag": { "flagStatus": "flagged" } })),
         ),
         ModifyAction::Unstar => (
-            "PATCH",
+            Method::PATCH,
             "",
             Some(json!({ "flag": { "flagStatus": "notFlagged" } })),
         ),
-        ModifyAction::MoveTo(folder) => ("POST", "/move", Some(json!({ "destinationId": folder }))),
-        ModifyAction::Archive => ("POST", "/move", Some(json!({ "destinationId": "archive" }))),
+        ModifyAction::MoveTo(folder) => (
+            Method::POST,
+            "/move",
+            Some(json!({ "destinationId": folder })),
+        ),
+        ModifyAction::Archive => (
+            Method::POST,
+            "/move",
+            Some(json!({ "destinationId": "archive" })),
+        ),
         ModifyAction::Trash => (
-            "POST",
+            Method::POST,
             "/move",
             Some(json!({ "destinationId": "deleteditems" })),
         ),
-        ModifyAction::Restore => ("POST", "/move", Some(json!({ "destinationId": "inbox" }))),
-        ModifyAction::DeleteForever => ("DELETE", "", None),
+        ModifyAction::Restore => (
+            Method::POST,
+            "/move",
+            Some(json!({ "destinationId": "inbox" })),
+        ),
+        ModifyAction::DeleteForever => (Method::DELETE, "", None),
         ModifyAction::AddLabels(_) | ModifyAction::RemoveLabels(_) => {
             return Err(Error::Unsupported(
                 "Outlook has folders, not labels: use move-to with a folder id".to_owned(),
@@ -201,56 +189,35 @@ pub fn modify(
         }
     };
     let mut outcomes = Vec::with_capacity(ids.len());
-    for batch in manage::batches(ids, BATCH) {
-        let requests: Vec<Value> = batch
+    for chunk in manage::batches(ids, batch::MOST) {
+        let calls = chunk
             .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                let mut request = json!({
-                    "id": i.to_string(),
-                    "method": method,
-                    "url": format!("/me/messages/{}{suffix}", segment(id)),
-                    "headers": { "Prefer": "IdType=\"ImmutableId\"" },
-                });
-                if let Some(body) = &body {
-                    request["body"] = body.clone();
-                    request["headers"]["Content-Type"] = json!("application/json");
-                }
-                request
+            .map(|id| {
+                let url = format!("{API}/messages/{}{suffix}", segment(id));
+                let call = match &body {
+                    Some(body) => net::json_request(method.clone(), &url, body),
+                    None => net::bodyless(method.clone(), &url),
+                };
+                call.map(immutable_ids)
             })
-            .collect();
-        let response = session.send(net::json_request(
-            Method::POST,
-            BATCH_URL,
-            &json!({ "requests": requests }),
-        )?)?;
-        let answer: BatchAnswer = net::parse_json(&response, "Graph batch")?;
-        outcomes.extend((0..batch.len()).map(|i| outcome(&answer, i)));
+            .collect::<Result<Vec<_>, _>>()?;
+        let response = session.send(batch::request(&calls)?)?;
+        let answers = batch::answers(&response, chunk.len())?;
+        outcomes.extend(answers.into_iter().map(outcome));
     }
     Ok(outcomes)
 }
 
-/// The outcome of request `index` of a batch, from its response.
-fn outcome(answer: &BatchAnswer, index: usize) -> Result<(), Error> {
-    let Some(found) = answer.responses.iter().find(|r| r.id == index.to_string()) else {
-        return Err(Error::malformed(
+/// The outcome of one request of a batch, from its response.
+fn outcome(response: Option<Response>) -> Result<(), Error> {
+    match response {
+        None => Err(Error::malformed(
             Some(200),
             "the Graph batch answer lacks a response",
-        ));
-    };
-    if (200..300).contains(&found.status) {
-        return Ok(());
+        )),
+        Some(response) if response.status().is_success() => Ok(()),
+        Some(response) => Err(provider::api_error(&response)),
     }
-    let mut response = http::Response::builder().status(found.status);
-    for (name, value) in &found.headers {
-        if let Some(value) = value.as_str() {
-            response = response.header(name.as_str(), value);
-        }
-    }
-    let response: Response = response
-        .body(serde_json::to_vec(&found.body).unwrap_or_default())
-        .map_err(|_| Error::malformed(Some(200), "a Graph batch response is not HTTP"))?;
-    Err(provider::api_error(&response))
 }
 
 #[cfg(test)]
@@ -259,24 +226,29 @@ mod tests {
 
     #[test]
     fn batch_outcomes_keep_each_status() {
-        let answer: BatchAnswer = serde_json::from_value(json!({"responses": [
-            {"id": "1", "status": 404, "body": {"error": {"code": "ErrorItemNotFound", "message": "The specified object was not found in the store."}}},
-            {"id": "0", "status": 200, "body": {}},
-            {"id": "2", "status": 429, "headers": {"Retry-After": "9"}, "body": {"error": {"code": "TooManyRequests", "message": "slow"}}}
-        ]}))
-        .unwrap();
-        assert!(outcome(&answer, 0).is_ok());
+        let answer = |status: u16, headers: &[(&str, &str)], body: &str| {
+            let mut built = http::Response::builder().status(status);
+            for (name, value) in headers {
+                built = built.header(*name, *value);
+            }
+            Some(built.body(body.as_bytes().to_vec()).unwrap())
+        };
+        assert!(outcome(answer(200, &[], "{}")).is_ok());
         assert!(matches!(
-            outcome(&answer, 1),
+            outcome(answer(404, &[], r#"{"error":{"code":"ErrorItemNotFound","message":"The specified object was not found in the store."}}"#)),
             Err(Error::Provider { status: Some(404), code: Some(c), .. }) if c == "ErrorItemNotFound"
         ));
         assert!(matches!(
-            outcome(&answer, 2),
+            outcome(answer(
+                429,
+                &[("retry-after", "9")],
+                r#"{"error":{"code":"TooManyRequests","message":"slow"}}"#
+            )),
             Err(Error::RetryLater {
                 retry_after_seconds: Some(9),
                 ..
             })
         ));
-        assert!(outcome(&answer, 3).is_err());
+        assert!(outcome(None).is_err());
     }
 }

@@ -1,5 +1,6 @@
 //! Microsoft: the identity platform (v2.0 endpoints) and Outlook mail through Microsoft Graph.
 
+mod batch;
 mod drafts;
 mod folders;
 mod manage;
@@ -11,6 +12,7 @@ use super::{Endpoints, Identity, MailProvider};
 use crate::Error;
 use crate::compose::SendLimits;
 use crate::net::{self, Response};
+use crate::pace::Budget;
 use crate::session::{self, Session};
 use crate::types::{
     AttachmentData, Folder, Message, ModifyAction, Outgoing, Provider, ProviderKind, SavedDraft,
@@ -66,7 +68,7 @@ fn trusted(link: String) -> Result<String, Error> {
     }
 }
 
-/// Normalizes messages, listing the attachments of those that have any.
+/// Normalizes messages, listing the attachments of those that have any (in JSON batches).
 fn with_attachments(
     session: &mut Session<'_>,
     found: Vec<GraphMessage>,
@@ -86,7 +88,7 @@ fn with_attachments(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut lists: Vec<Vec<GraphAttachment>> = (0..found.len()).map(|_| Vec::new()).collect();
-    for (&index, response) in wanted.iter().zip(session.send_all(requests)?) {
+    for (&index, response) in wanted.iter().zip(session.send_batched(requests)?) {
         if response.status() == http::StatusCode::NOT_FOUND {
             continue; // deleted since; the next round says so
         }
@@ -227,6 +229,32 @@ impl MailProvider for Microsoft {
 
     fn max_in_flight(&self) -> usize {
         4
+    }
+
+    /// 10,000 requests per 10 minutes per app and mailbox
+    /// (https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits).
+    fn budget(&self) -> Budget {
+        Budget {
+            units: 10_000,
+            window_ms: 600_000,
+        }
+    }
+
+    /// Each request counts, each one inside a `$batch` too.
+    fn cost(&self, request: &net::Request) -> u64 {
+        batch::count(request).unwrap_or(1)
+    }
+
+    fn batch(&self, calls: &[net::Request]) -> Option<Result<net::Request, Error>> {
+        Some(batch::request(calls))
+    }
+
+    fn batch_size(&self) -> usize {
+        batch::MOST
+    }
+
+    fn unbatch(&self, response: &Response, count: usize) -> Result<Vec<Option<Response>>, Error> {
+        batch::answers(response, count)
     }
 
     fn sync_page(

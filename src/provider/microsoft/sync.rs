@@ -533,7 +533,7 @@ fn settle_removed(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut found = Vec::new();
-    for (id, response) in removed.into_iter().zip(session.send_all(requests)?) {
+    for (id, response) in removed.into_iter().zip(session.send_batched(requests)?) {
         if response.status() == http::StatusCode::NOT_FOUND {
             step.deleted.push(id);
             continue;

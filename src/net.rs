@@ -119,6 +119,23 @@ pub trait HttpClient {
         max_in_flight: usize,
     ) -> Vec<Result<Response, TransportError>>;
 
+    /// Sends every request as [`HttpClient::send_all`] does, and hands each result to `each`
+    /// (with the request's index) as soon as it is ready, while the others are still in flight.
+    fn send_each(
+        &mut self,
+        requests: Vec<Request>,
+        max_in_flight: usize,
+        each: &mut dyn FnMut(usize, Result<Response, TransportError>),
+    ) {
+        for (slot, outcome) in self
+            .send_all(requests, max_in_flight)
+            .into_iter()
+            .enumerate()
+        {
+            each(slot, outcome);
+        }
+    }
+
     /// Now, in milliseconds since the Unix epoch (the wall clock; fakes may keep their own).
     fn now_ms(&self) -> u64 {
         0

@@ -158,77 +158,15 @@ impl<'a> Session<'a> {
             .collect()
     }
 
-    /// Sends many calls, in batches when the provider has a batch endpoint (each call inside
+    /// Sends many reads, in batches when the provider has a batch endpoint (each call inside
     /// counts against the quota), and returns every answer, as [`Session::send_all`] does:
     /// refused, throttled or failed calls are asked again inside later batches.
     pub fn send_batched(&mut self, calls: Vec<Request>) -> Result<Vec<Response>, Error> {
-        let size = self.provider.batch_size();
-        if size <= 1 || calls.len() <= 1 {
-            return self.send_all(calls);
-        }
-        let count = calls.len();
-        let mut answers: Vec<Option<Response>> = (0..count).map(|_| None).collect();
-        let mut pending: Vec<usize> = (0..count).collect();
-        let mut attempts = 0;
-        while !pending.is_empty() {
-            attempts += 1;
-            let mut batches = Vec::new();
-            let mut members: Vec<Vec<usize>> = Vec::new();
-            for chunk in pending.chunks(size) {
-                let group: Vec<Request> = chunk
-                    .iter()
-                    .map(|&i| net::clone_request(&calls[i]))
-                    .collect();
-                let batch = match self.provider.batch(&group) {
-                    Some(batch) => batch?,
-                    None => return self.send_all(calls),
-                };
-                self.pace.stats.calls += chunk.len() as u32;
-                batches.push(batch);
-                members.push(chunk.to_vec());
-            }
-            let mut again = Vec::new();
-            let mut wait_ms = 0;
-            // One batch at a time: its calls are the mailbox's concurrent requests (Gmail
-            // counts them so; Graph runs a batch's requests four at a time, its whole limit).
-            // A batch request counts as one request, and as its calls (counted above).
-            self.pace.stats.calls = self.pace.stats.calls.saturating_sub(batches.len() as u32);
-            let responses = self
-                .exchange_within(batches, Retry::Always, 1)?
-                .into_iter()
-                .map(|r| r.map_err(Error::from))
-                .collect::<Result<Vec<_>, _>>()?;
-            for (chunk, response) in members.into_iter().zip(responses) {
-                let response = check(response)?;
-                let parts = self.provider.unbatch(&response, chunk.len())?;
-                for (i, part) in chunk.into_iter().zip(parts) {
-                    let Some(mut part) = part else {
-                        again.push(i);
-                        continue;
-                    };
-                    net::settle_retry_after(&mut part, self.now);
-                    let status = part.status();
-                    if status == http::StatusCode::UNAUTHORIZED && !self.refreshed {
-                        self.refresh()?;
-                        again.push(i);
-                    } else if self.provider.throttled(&part) || status.is_server_error() {
-                        if self.provider.throttled(&part) {
-                            self.pace.stats.throttled += 1;
-                        }
-                        wait_ms = wait_ms.max(retry_wait(&part, attempts));
-                        again.push(i);
-                    }
-                    answers[i] = Some(part);
-                }
-            }
-            if again.is_empty() {
-                break;
-            }
-            if attempts >= MOST_ATTEMPTS || !self.wait(wait_ms) {
-                break;
-            }
-            pending = again;
-        }
+        let mut answers: Vec<Option<Response>> = (0..calls.len()).map(|_| None).collect();
+        self.each_batched(calls, &mut |i, answer| {
+            answers[i] = Some(answer);
+            Ok(())
+        })?;
         answers
             .into_iter()
             .map(|a| {
@@ -237,6 +175,173 @@ impl<'a> Session<'a> {
                 })
             })
             .collect()
+    }
+
+    /// [`Session::send_batched`], handing each call's answer to `each` (with the call's index)
+    /// as soon as its batch is answered, while the next batches are in flight: what `each`
+    /// does overlaps their round trips.
+    pub fn each_batched(
+        &mut self,
+        calls: Vec<Request>,
+        each: &mut dyn FnMut(usize, Response) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let provider = self.provider;
+        let size = provider.batch_size();
+        if size <= 1 || calls.len() <= 1 {
+            for (i, answer) in self.send_all(calls)?.into_iter().enumerate() {
+                each(i, answer)?;
+            }
+            return Ok(());
+        }
+        let mut pending: Vec<usize> = (0..calls.len()).collect();
+        let mut attempts = 0;
+        while !pending.is_empty() {
+            attempts += 1;
+            let members: Vec<Vec<usize>> = pending.chunks(size).map(<[usize]>::to_vec).collect();
+            let batches = members
+                .iter()
+                .map(|chunk| {
+                    let group: Vec<Request> = chunk
+                        .iter()
+                        .map(|&i| net::clone_request(&calls[i]))
+                        .collect();
+                    provider.batch(&group).unwrap_or_else(|| {
+                        Err(Error::Transport("this provider has no batches".to_owned()))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            self.pace.stats.calls += pending.len() as u32;
+            let now = self.now;
+            let refreshed = self.refreshed;
+            let mut again: Vec<usize> = Vec::new();
+            // The last throttling or 5xx answer, whole batch or one call: why, if it lasts.
+            let mut last: Option<Response> = None;
+            let mut wait_ms = 0;
+            let mut refresh = false;
+            let mut throttled = 0;
+            let mut failed: Option<Error> = None;
+            self.stream_batches(batches, &mut |b, outcome| {
+                if failed.is_some() {
+                    return;
+                }
+                let chunk = &members[b];
+                let response = match outcome {
+                    Err(TransportError::Failed(f)) if f.kind == FailureKind::Network => {
+                        wait_ms = wait_ms.max(backoff(attempts));
+                        again.extend(chunk);
+                        return;
+                    }
+                    Err(other) => {
+                        failed = Some(other.into());
+                        return;
+                    }
+                    Ok(response) => response,
+                };
+                if provider.throttled(&response) || response.status().is_server_error() {
+                    throttled += u32::from(provider.throttled(&response));
+                    wait_ms = wait_ms.max(retry_wait(&response, attempts));
+                    again.extend(chunk);
+                    last = Some(response);
+                    return;
+                }
+                if response.status() == http::StatusCode::UNAUTHORIZED && !refreshed {
+                    refresh = true;
+                    again.extend(chunk);
+                    return;
+                }
+                let parts = match check(response).and_then(|r| provider.unbatch(&r, chunk.len())) {
+                    Ok(parts) => parts,
+                    Err(error) => {
+                        failed = Some(error);
+                        return;
+                    }
+                };
+                for (&i, part) in chunk.iter().zip(parts) {
+                    let Some(mut part) = part else {
+                        again.push(i);
+                        continue;
+                    };
+                    net::settle_retry_after(&mut part, now);
+                    let status = part.status();
+                    if status == http::StatusCode::UNAUTHORIZED && !refreshed {
+                        refresh = true;
+                        again.push(i);
+                    } else if provider.throttled(&part) || status.is_server_error() {
+                        throttled += u32::from(provider.throttled(&part));
+                        wait_ms = wait_ms.max(retry_wait(&part, attempts));
+                        again.push(i);
+                        last = Some(part);
+                    } else if let Err(error) = each(i, part) {
+                        failed = Some(error);
+                        return;
+                    }
+                }
+            })?;
+            self.pace.stats.throttled += throttled;
+            if let Some(error) = failed {
+                return Err(error);
+            }
+            if refresh {
+                self.refresh()?;
+            }
+            if again.is_empty() {
+                return Ok(());
+            }
+            if attempts >= MOST_ATTEMPTS || !self.wait(wait_ms) {
+                // Out of attempts or of time: the last answer of a call still refused says why.
+                return Err(match last {
+                    Some(answer) => provider::api_error(&answer),
+                    None => Error::RetryLater {
+                        retry_after_seconds: None,
+                        status: None,
+                        code: Some("network".to_owned()),
+                        message: "a batch could not be completed in the call's time".to_owned(),
+                    },
+                });
+            }
+            pending = again;
+        }
+        Ok(())
+    }
+
+    /// Sends `batches` with the account's token, paced to the quota, as many in flight at once
+    /// as the provider allows, handing each answer to `each` as soon as it is ready.
+    fn stream_batches(
+        &mut self,
+        batches: Vec<Request>,
+        each: &mut dyn FnMut(usize, Result<Response, TransportError>),
+    ) -> Result<(), Error> {
+        if self.account.expires_at <= self.now.saturating_add(EXPIRY_MARGIN_SECONDS) {
+            self.refresh()?;
+        }
+        let costs: Vec<u64> = batches.iter().map(|r| self.provider.cost(r)).collect();
+        let mut waiting: Vec<usize> = (0..batches.len()).collect();
+        let mut batches: Vec<Option<Request>> = batches.into_iter().map(Some).collect();
+        let hosts = self.provider.api_hosts();
+        let in_flight = self.provider.batches_in_flight();
+        let now = self.now;
+        while !waiting.is_empty() {
+            let chunk = self.paced(&waiting, &costs)?;
+            waiting.drain(..chunk.len());
+            let sent = chunk
+                .iter()
+                .map(|&b| {
+                    let batch = batches[b].take().expect("each batch is sent once");
+                    net::authorize(batch, &self.account.access_token, hosts)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            self.pace.stats.requests += sent.len() as u32;
+            self.http.send_each(sent, in_flight, &mut |slot, outcome| {
+                each(
+                    chunk[slot],
+                    outcome.map(|mut response| {
+                        net::settle_retry_after(&mut response, now);
+                        response
+                    }),
+                );
+            });
+        }
+        Ok(())
     }
 
     /// [`Session::send_all`], keeping each request's transport failure apart; with `retry`,

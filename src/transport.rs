@@ -34,50 +34,71 @@ impl HttpClient for WasiHttp {
         requests: Vec<Request>,
         max_in_flight: usize,
     ) -> Vec<Result<Response, TransportError>> {
-        let limit = max_in_flight.max(1);
-        let total = requests.len();
-        let mut queue = requests.into_iter().enumerate();
         let mut results: Vec<Option<Result<Response, TransportError>>> =
-            (0..total).map(|_| None).collect();
-        let mut in_flight: Vec<(usize, FutureIncomingResponse)> = Vec::with_capacity(limit);
-        loop {
-            // Keep the window full: start requests until `limit` are in flight.
-            while in_flight.len() < limit {
-                let Some((slot, request)) = queue.next() else {
-                    break;
-                };
-                match start(request) {
-                    Ok(future) => in_flight.push((slot, future)),
-                    Err(error) => results[slot] = Some(Err(error)),
-                }
-            }
-            if in_flight.is_empty() {
-                break;
-            }
-            // Wait on all of them at once; a pollable is a child of its future, so every
-            // pollable is dropped before any future is consumed.
-            let ready: Vec<usize> = {
-                let pollables: Vec<wasi::io::poll::Pollable> =
-                    in_flight.iter().map(|(_, f)| f.subscribe()).collect();
-                let refs: Vec<&wasi::io::poll::Pollable> = pollables.iter().collect();
-                wasi::io::poll::poll(&refs)
-                    .into_iter()
-                    .map(|i| i as usize)
-                    .collect()
-            };
-            let mut still: Vec<(usize, FutureIncomingResponse)> = Vec::with_capacity(limit);
-            for (index, (slot, future)) in in_flight.into_iter().enumerate() {
-                match ready.contains(&index).then(|| future.get()).flatten() {
-                    Some(outcome) => results[slot] = Some(finish(outcome)),
-                    None => still.push((slot, future)),
-                }
-            }
-            in_flight = still;
-        }
+            (0..requests.len()).map(|_| None).collect();
+        self.send_each(requests, max_in_flight, &mut |slot, outcome| {
+            results[slot] = Some(outcome);
+        });
         results
             .into_iter()
             .map(|r| r.unwrap_or_else(|| Err(network("no response"))))
             .collect()
+    }
+
+    fn send_each(
+        &mut self,
+        requests: Vec<Request>,
+        max_in_flight: usize,
+        each: &mut dyn FnMut(usize, Result<Response, TransportError>),
+    ) {
+        let limit = max_in_flight.max(1);
+        let mut queue = requests.into_iter().enumerate();
+        let mut in_flight: Vec<(usize, FutureIncomingResponse)> = Vec::with_capacity(limit);
+        let mut done: Vec<(usize, Result<Response, TransportError>)> = Vec::new();
+        // Keeps the window full: starts requests until `limit` are in flight.
+        let mut refill =
+            |in_flight: &mut Vec<(usize, FutureIncomingResponse)>,
+             done: &mut Vec<(usize, Result<Response, TransportError>)>| {
+                while in_flight.len() < limit {
+                    let Some((slot, request)) = queue.next() else {
+                        break;
+                    };
+                    match start(request) {
+                        Ok(future) => in_flight.push((slot, future)),
+                        Err(error) => done.push((slot, Err(error))),
+                    }
+                }
+            };
+        refill(&mut in_flight, &mut done);
+        while !in_flight.is_empty() || !done.is_empty() {
+            if !in_flight.is_empty() {
+                // Wait on all of them at once; a pollable is a child of its future, so every
+                // pollable is dropped before any future is consumed.
+                let ready: Vec<usize> = {
+                    let pollables: Vec<wasi::io::poll::Pollable> =
+                        in_flight.iter().map(|(_, f)| f.subscribe()).collect();
+                    let refs: Vec<&wasi::io::poll::Pollable> = pollables.iter().collect();
+                    wasi::io::poll::poll(&refs)
+                        .into_iter()
+                        .map(|i| i as usize)
+                        .collect()
+                };
+                let mut still: Vec<(usize, FutureIncomingResponse)> = Vec::with_capacity(limit);
+                for (index, (slot, future)) in in_flight.into_iter().enumerate() {
+                    match ready.contains(&index).then(|| future.get()).flatten() {
+                        Some(outcome) => done.push((slot, finish(outcome))),
+                        None => still.push((slot, future)),
+                    }
+                }
+                in_flight = still;
+            }
+            // The next requests go out before the answers are handed over, so that their
+            // round trips overlap whatever `each` does with the answers.
+            refill(&mut in_flight, &mut done);
+            for (slot, outcome) in done.drain(..) {
+                each(slot, outcome);
+            }
+        }
     }
 }
 

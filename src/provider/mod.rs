@@ -82,6 +82,11 @@ pub trait MailProvider: Sync {
     /// The most calls one batch holds (1: no batching).
     fn batch_size(&self) -> usize;
 
+    /// How many batches may be in flight at once (their calls count as concurrent requests).
+    fn batches_in_flight(&self) -> usize {
+        1
+    }
+
     /// The answers to the `count` calls of a batch, in their order.
     fn unbatch(&self, response: &Response, count: usize) -> Result<Vec<Option<Response>>, Error>;
 

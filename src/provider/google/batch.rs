@@ -19,8 +19,12 @@ pub const URL: &str = "https://gmail.googleapis.com/batch/gmail/v1";
 /// than 50 requests is not recommended"), and the calls of a batch count as concurrent requests
 /// of the user, whose limit Google does not publish; batches of 25 have been seen served where
 /// larger ones were refused with "Too many concurrent requests for user" (reported in
-/// amd/gaia#2720). So 25, one batch at a time.
-pub const MOST: usize = 25;
+/// amd/gaia#2720). So at most 24 calls at once: two batches of 12 in flight, so that one
+/// batch's answer is read while the other's round trip goes on.
+pub const MOST: usize = 12;
+
+/// How many batches the component keeps in flight (see [`MOST`]).
+pub const IN_FLIGHT: usize = 2;
 
 /// The boundary of the batch body. The parts are request lines the component writes (methods,
 /// percent-encoded paths), which cannot hold it.

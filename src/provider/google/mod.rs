@@ -119,6 +119,10 @@ impl MailProvider for Google {
         batch::MOST
     }
 
+    fn batches_in_flight(&self) -> usize {
+        batch::IN_FLIGHT
+    }
+
     fn unbatch(&self, response: &Response, count: usize) -> Result<Vec<Option<Response>>, Error> {
         batch::answers(response, count)
     }

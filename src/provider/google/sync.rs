@@ -403,15 +403,17 @@ fn fetch(session: &mut Session<'_>, ids: &[String]) -> Result<Vec<crate::types::
         .iter()
         .map(|id| net::json_get(&format!("{API}/messages/{}?format=full", urlencode(id))))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut messages = Vec::with_capacity(ids.len());
-    for response in session.send_batched(requests)? {
+    // Each message is decoded as soon as its batch is answered, while the next is in flight.
+    let mut messages: Vec<Option<crate::types::Message>> = (0..ids.len()).map(|_| None).collect();
+    session.each_batched(requests, &mut |i, response| {
         if response.status() == http::StatusCode::NOT_FOUND {
-            continue;
+            return Ok(());
         }
         let resource: GmailMessage = net::parse_json(&session::check(response)?, "Gmail message")?;
-        messages.push(message::normalize(resource));
-    }
-    Ok(messages)
+        messages[i] = Some(message::normalize(resource));
+        Ok(())
+    })?;
+    Ok(messages.into_iter().flatten().collect())
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ mod component {
     fn env() -> Env<WasiHttp> {
         Env {
             now: wasi::clocks::wall_clock::now().seconds,
-            http: WasiHttp,
+            http: WasiHttp::default(),
         }
     }
 

@@ -109,6 +109,40 @@ impl From<TransportError> for Error {
     }
 }
 
+/// How long a request may take, in milliseconds, at each of its stages (`wasi:http`'s
+/// `request-options`): a request that passes one fails in transit, which the caller asks again
+/// or reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Establishing the connection.
+    pub connect_ms: u64,
+    /// From the request sent to the first byte of the answer.
+    pub first_byte_ms: u64,
+    /// Between two pieces of the answer's body.
+    pub between_bytes_ms: u64,
+}
+
+impl Timeouts {
+    /// The timeouts when the call has plenty of time: 10 s to connect, 60 s to the first byte,
+    /// 30 s between bytes.
+    pub const DEFAULT: Timeouts = Timeouts {
+        connect_ms: 10_000,
+        first_byte_ms: 60_000,
+        between_bytes_ms: 30_000,
+    };
+
+    /// The default timeouts, none longer than `left_ms` (the call's time left), nor shorter
+    /// than a second.
+    pub fn within(left_ms: u64) -> Timeouts {
+        let bound = |ms: u64| ms.min(left_ms).max(1_000);
+        Timeouts {
+            connect_ms: bound(Self::DEFAULT.connect_ms),
+            first_byte_ms: bound(Self::DEFAULT.first_byte_ms),
+            between_bytes_ms: bound(Self::DEFAULT.between_bytes_ms),
+        }
+    }
+}
+
 /// Sends requests. Implementations may send several at once; results come back in order.
 pub trait HttpClient {
     /// Sends every request, keeping at most `max_in_flight` of them in flight at once (at least
@@ -135,6 +169,9 @@ pub trait HttpClient {
             each(slot, outcome);
         }
     }
+
+    /// Sets the timeouts of the requests sent from now on (fakes may ignore them).
+    fn set_timeouts(&mut self, _timeouts: Timeouts) {}
 
     /// Now, in milliseconds since the Unix epoch (the wall clock; fakes may keep their own).
     fn now_ms(&self) -> u64 {

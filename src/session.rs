@@ -331,6 +331,7 @@ impl<'a> Session<'a> {
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             self.pace.stats.requests += sent.len() as u32;
+            self.bound_timeouts();
             self.http.send_each(sent, in_flight, &mut |slot, outcome| {
                 each(
                     chunk[slot],
@@ -474,6 +475,13 @@ impl<'a> Session<'a> {
         Ok(chunk)
     }
 
+    /// Makes the next requests' timeouts end by the call's deadline, so that a provider that
+    /// never answers cannot hold the call past it.
+    fn bound_timeouts(&mut self) {
+        let left = self.pace.deadline_ms.saturating_sub(self.http.now_ms());
+        self.http.set_timeouts(net::Timeouts::within(left));
+    }
+
     /// Waits `ms` if the call's time budget allows it; whether it waited.
     fn wait(&mut self, ms: u64) -> bool {
         let now = self.http.now_ms();
@@ -539,6 +547,7 @@ impl<'a> Session<'a> {
     /// host only: the URL's query is a credential.
     pub fn send_presigned(&mut self, request: Request, hosts: &[&str]) -> Result<Response, Error> {
         net::check_destination(&request, hosts, "an upload")?;
+        self.bound_timeouts();
         let query = request.uri().query().unwrap_or_default().to_owned();
         let scrub = |e: Error| e.scrub(&[&query]);
         let response = self.http.send(request).map_err(|e| scrub(e.into()))?;
@@ -560,6 +569,7 @@ impl<'a> Session<'a> {
         let now = self.now;
         self.pace.stats.requests += authorized.len() as u32;
         self.pace.stats.calls += authorized.len() as u32;
+        self.bound_timeouts();
         Ok(self
             .http
             .send_all(authorized, in_flight)
@@ -574,6 +584,7 @@ impl<'a> Session<'a> {
     }
 
     fn refresh(&mut self) -> Result<(), Error> {
+        self.bound_timeouts();
         self.account = ops::refresh_account(self.http, self.setting, &self.account, self.now)?;
         self.refreshed = true;
         Ok(())

@@ -1,12 +1,12 @@
 //! The one module that speaks `wasi:http`: it sends the core's requests through the host's
 //! `outgoing-handler`, several at once, and waits on all of them with `wasi:io/poll`.
 
-use crate::net::{HttpClient, Request, Response, TransportError, TransportFailure};
+use crate::net::{HttpClient, Request, Response, Timeouts, TransportError, TransportFailure};
 use std::io::{Read, Write};
 use wasi::http::outgoing_handler;
 use wasi::http::types::{
     ErrorCode, Fields, FutureIncomingResponse, IncomingBody, IncomingResponse, Method,
-    OutgoingBody, OutgoingRequest, Scheme,
+    OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
 };
 use wasi::io::streams::StreamError;
 
@@ -16,13 +16,28 @@ use wasi::io::streams::StreamError;
 const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// An [`HttpClient`] over the host's `wasi:http/outgoing-handler`.
-#[derive(Debug, Default)]
-pub struct WasiHttp;
+#[derive(Debug)]
+pub struct WasiHttp {
+    /// The timeouts every request is sent with.
+    timeouts: Timeouts,
+}
+
+impl Default for WasiHttp {
+    fn default() -> Self {
+        Self {
+            timeouts: Timeouts::DEFAULT,
+        }
+    }
+}
 
 impl HttpClient for WasiHttp {
     fn now_ms(&self) -> u64 {
         let now = wasi::clocks::wall_clock::now();
         now.seconds * 1_000 + u64::from(now.nanoseconds / 1_000_000)
+    }
+
+    fn set_timeouts(&mut self, timeouts: Timeouts) {
+        self.timeouts = timeouts;
     }
 
     fn sleep(&mut self, ms: u64) {
@@ -55,6 +70,7 @@ impl HttpClient for WasiHttp {
         let mut queue = requests.into_iter().enumerate();
         let mut in_flight: Vec<(usize, FutureIncomingResponse)> = Vec::with_capacity(limit);
         let mut done: Vec<(usize, Result<Response, TransportError>)> = Vec::new();
+        let timeouts = self.timeouts;
         // Keeps the window full: starts requests until `limit` are in flight.
         let mut refill =
             |in_flight: &mut Vec<(usize, FutureIncomingResponse)>,
@@ -63,7 +79,7 @@ impl HttpClient for WasiHttp {
                     let Some((slot, request)) = queue.next() else {
                         break;
                     };
-                    match start(request) {
+                    match start(request, &timeouts) {
                         Ok(future) => in_flight.push((slot, future)),
                         Err(error) => done.push((slot, Err(error))),
                     }
@@ -102,8 +118,9 @@ impl HttpClient for WasiHttp {
     }
 }
 
-/// Builds the `outgoing-request`, hands it to the host and streams the body out.
-fn start(request: Request) -> Result<FutureIncomingResponse, TransportError> {
+/// Builds the `outgoing-request`, hands it to the host with `timeouts` and streams the body
+/// out.
+fn start(request: Request, timeouts: &Timeouts) -> Result<FutureIncomingResponse, TransportError> {
     let (parts, body) = request.into_parts();
     let failed = |what: &str| network(format!("cannot build the request: {what}"));
     let mut entries: Vec<(String, Vec<u8>)> = parts
@@ -157,7 +174,7 @@ fn start(request: Request) -> Result<FutureIncomingResponse, TransportError> {
         .set_path_with_query(Some(path))
         .map_err(|()| failed("path"))?;
     let outgoing_body = outgoing.body().map_err(|()| failed("body"))?;
-    let future = outgoing_handler::handle(outgoing, None).map_err(error_code)?;
+    let future = outgoing_handler::handle(outgoing, Some(options(timeouts))).map_err(error_code)?;
     if !body.is_empty() {
         let mut stream = outgoing_body.write().map_err(|()| failed("body stream"))?;
         stream
@@ -176,6 +193,17 @@ fn start(request: Request) -> Result<FutureIncomingResponse, TransportError> {
     }
     OutgoingBody::finish(outgoing_body, None).map_err(error_code)?;
     Ok(future)
+}
+
+/// `timeouts` as `request-options`; a host that cannot set one keeps its own.
+fn options(timeouts: &Timeouts) -> RequestOptions {
+    let options = RequestOptions::new();
+    let ns = |ms: u64| Some(ms.saturating_mul(1_000_000));
+    // A host that does not support a timeout answers an error; the request goes anyway.
+    let _ = options.set_connect_timeout(ns(timeouts.connect_ms));
+    let _ = options.set_first_byte_timeout(ns(timeouts.first_byte_ms));
+    let _ = options.set_between_bytes_timeout(ns(timeouts.between_bytes_ms));
+    options
 }
 
 /// What `future-incoming-response.get` returns once the response is ready.

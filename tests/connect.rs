@@ -12,6 +12,7 @@ fn component_error(result: Result<impl Sized, CallError>) -> Error {
     match result {
         Err(CallError::Component { error, .. }) => error,
         Err(CallError::Trap(trap)) => panic!("the component trapped: {trap:#}"),
+        Err(CallError::Limit(why)) => panic!("the call ran into a host limit: {why}"),
         Ok(_) => panic!("expected an error"),
     }
 }

@@ -31,5 +31,5 @@ pub mod store;
 
 pub use bindings::email::manager::types;
 pub use email_sandbox as sandbox;
-pub use policy::{HttpPolicy, RecordedRequest};
-pub use runtime::{CallError, Harness, Runtime};
+pub use policy::{HttpPolicy, RecordedRequest, RequestTimeouts};
+pub use runtime::{CallError, CallLimits, Harness, Runtime};

@@ -6,6 +6,7 @@ use http::header::AUTHORIZATION;
 use http_body_util::BodyExt;
 use std::fmt;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use wasmtime_wasi_http::{RequestOptions, WasiHttpHooks};
 
 /// Every host the component talks to: Google's and Microsoft's OAuth and mail API hosts, and
@@ -85,12 +86,50 @@ fn redact_query_tokens(url: &str) -> String {
     parsed.into()
 }
 
+/// The longest the host lets each stage of a request it forwards take, whatever the component
+/// asks for: a request past one fails, and the component sees it fail in transit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestTimeouts {
+    /// Establishing the connection.
+    pub connect: Duration,
+    /// From the request sent to the first byte of the answer.
+    pub first_byte: Duration,
+    /// Between two pieces of the answer's body.
+    pub between_bytes: Duration,
+}
+
+impl Default for RequestTimeouts {
+    /// 30 s to connect, 120 s to the first byte, 60 s between bytes.
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(30),
+            first_byte: Duration::from_secs(120),
+            between_bytes: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RequestTimeouts {
+    /// The component's `asked` options, none longer than these.
+    fn bound(&self, asked: Option<RequestOptions>) -> RequestOptions {
+        let asked = asked.unwrap_or_default();
+        let bound =
+            |asked: Option<Duration>, most: Duration| Some(asked.map_or(most, |a| a.min(most)));
+        RequestOptions {
+            connect_timeout: bound(asked.connect_timeout, self.connect),
+            first_byte_timeout: bound(asked.first_byte_timeout, self.first_byte),
+            between_bytes_timeout: bound(asked.between_bytes_timeout, self.between_bytes),
+        }
+    }
+}
+
 /// Which hosts the component may reach and where each goes. Cheap to clone; clones share the
 /// record of requests.
 #[derive(Clone, Default)]
 pub struct HttpPolicy {
     allowed: Vec<String>,
     routes: Vec<(String, url::Url)>,
+    timeouts: RequestTimeouts,
     log: Arc<Mutex<Vec<RecordedRequest>>>,
 }
 
@@ -120,6 +159,12 @@ impl HttpPolicy {
     pub fn route(mut self, host: &str, base: url::Url) -> Self {
         self.routes.push((host.to_ascii_lowercase(), base));
         self.allow(host)
+    }
+
+    /// This policy with `timeouts` as the longest each request may take.
+    pub fn with_timeouts(mut self, timeouts: RequestTimeouts) -> Self {
+        self.timeouts = timeouts;
+        self
     }
 
     /// Every request made under this policy (and its clones), in order.
@@ -194,8 +239,10 @@ impl WasiHttpHooks for HttpPolicy {
             return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
         };
         *request.uri_mut() = target;
+        let options = self.timeouts.bound(options);
         Box::new(async move {
-            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            let (response, io) =
+                wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
             Ok((
                 response.map(BodyExt::boxed_unsync),
                 Box::new(io) as Box<dyn Future<Output = _> + Send>,
@@ -237,6 +284,21 @@ mod tests {
             same.unwrap().to_string(),
             "https://oauth2.googleapis.com/token"
         );
+    }
+
+    #[test]
+    fn the_component_s_timeouts_are_kept_within_the_host_s() {
+        let host = RequestTimeouts::default();
+        let asked = RequestOptions {
+            connect_timeout: Some(Duration::from_secs(5)),
+            first_byte_timeout: Some(Duration::from_secs(900)),
+            between_bytes_timeout: None,
+        };
+        let bound = host.bound(Some(asked));
+        assert_eq!(bound.connect_timeout, Some(Duration::from_secs(5)));
+        assert_eq!(bound.first_byte_timeout, Some(host.first_byte));
+        assert_eq!(bound.between_bytes_timeout, Some(host.between_bytes));
+        assert_eq!(host.bound(None).connect_timeout, Some(host.connect));
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //!
 //! [`Runtime`] compiles and pre-instantiates the component (the slow part, done once);
 //! [`Harness`] pairs it with an [`HttpPolicy`] and makes calls, each in a fresh instance and
-//! store, since the component keeps no state between calls.
+//! store, since the component keeps no state between calls. Each call runs within
+//! [`CallLimits`]: a memory limit and a run time, past which the call (never the host) ends
+//! with [`CallError::Limit`].
 
 use crate::bindings::{EmailManager, EmailManagerPre};
 use crate::describe;
@@ -14,8 +16,9 @@ use crate::types::{
 };
 use anyhow::Context;
 use std::path::Path;
+use std::time::Duration;
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Engine, Store};
+use wasmtime::{Config, Engine, ResourceLimiter, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
@@ -25,12 +28,71 @@ pub const COMPONENT_ENV: &str = "EMAIL_MANAGER_WASM";
 /// Where `build.sh` leaves the component, relative to the workspace root.
 pub const DEFAULT_COMPONENT: &str = "target/email-manager.wasm";
 
-/// What one store holds: WASI, `wasi:http` and the request policy.
+/// How often the engine's epoch moves on: the resolution of [`CallLimits::run_time`].
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// What the host allows one call. The defaults suit a host that syncs and sends real mail
+/// (Gmail's 35 MB messages, encoded and decoded, fit in the memory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallLimits {
+    /// The most linear memory the call's instance may grow to, in bytes.
+    pub memory_bytes: usize,
+    /// How long the call's code may run, counted in epochs of the engine (wall time while the
+    /// component computes; a call waiting on a request is bounded by the request timeouts of
+    /// the [`HttpPolicy`] instead).
+    pub run_time: Duration,
+}
+
+impl Default for CallLimits {
+    /// 1 GiB of memory, 5 minutes.
+    fn default() -> Self {
+        Self {
+            memory_bytes: 1 << 30,
+            run_time: Duration::from_secs(300),
+        }
+    }
+}
+
+/// The memory limit of one call, and whether the call ran into it.
+struct MemoryLimit {
+    bytes: usize,
+    hit: bool,
+}
+
+impl ResourceLimiter for MemoryLimit {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.bytes {
+            self.hit = true;
+            return Err(wasmtime::Error::msg(format!(
+                "the call needed more than the host's memory limit of {} bytes",
+                self.bytes
+            )));
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        _desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
+}
+
+/// What one store holds: WASI, `wasi:http`, the request policy and the memory limit.
 pub struct HostState {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     table: ResourceTable,
     policy: HttpPolicy,
+    memory: MemoryLimit,
 }
 
 impl WasiView for HostState {
@@ -60,9 +122,22 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// Compiles the component at `path` and links it against WASI and `wasi:http`.
+    /// Compiles the component at `path` and links it against WASI and `wasi:http`; the
+    /// engine's epoch moves on every 10 ms, for the calls' run time limits.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let engine = Engine::default();
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config)?;
+        let ticking = engine.clone();
+        std::thread::Builder::new()
+            .name("email-harness-epoch".to_owned())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(EPOCH_TICK);
+                    ticking.increment_epoch();
+                }
+            })
+            .context("starting the epoch ticker")?;
         let component = Component::from_file(&engine, path)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("cannot load the component {}", path.display()))?;
@@ -86,11 +161,12 @@ impl Runtime {
             .with_context(|| format!("no component found: run ./build.sh, or set {COMPONENT_ENV}"))
     }
 
-    /// A harness that calls the component under `policy`.
+    /// A harness that calls the component under `policy`, with the default [`CallLimits`].
     pub fn harness(&self, policy: HttpPolicy) -> Harness {
         Harness {
             runtime: self.clone(),
             policy,
+            limits: CallLimits::default(),
         }
     }
 }
@@ -107,6 +183,10 @@ pub enum CallError {
         /// store it whatever the error (boxed: errors travel in `Result`s).
         account: Option<Box<Account>>,
     },
+    /// The call ran into one of the host's [`CallLimits`] and was stopped; the host and later
+    /// calls are not affected.
+    #[error("the call was stopped: {0}")]
+    Limit(String),
     /// The component trapped or could not be instantiated: a bug, never a provider answer.
     #[error("the component failed: {0:#}")]
     Trap(anyhow::Error),
@@ -117,7 +197,7 @@ impl CallError {
     pub fn component(&self) -> Option<&Error> {
         match self {
             Self::Component { error, .. } => Some(error),
-            Self::Trap(_) => None,
+            Self::Limit(_) | Self::Trap(_) => None,
         }
     }
 
@@ -125,7 +205,7 @@ impl CallError {
     pub fn account(&self) -> Option<&Account> {
         match self {
             Self::Component { account, .. } => account.as_deref(),
-            Self::Trap(_) => None,
+            Self::Limit(_) | Self::Trap(_) => None,
         }
     }
 }
@@ -153,12 +233,19 @@ impl From<Failure> for CallError {
 pub struct Harness {
     runtime: Runtime,
     policy: HttpPolicy,
+    limits: CallLimits,
 }
 
 impl Harness {
     /// The policy in force, with its record of requests.
     pub fn policy(&self) -> &HttpPolicy {
         &self.policy
+    }
+
+    /// This harness with `limits` on each call.
+    pub fn with_limits(mut self, limits: CallLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Runs `call` against a fresh instance.
@@ -171,13 +258,42 @@ impl Harness {
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             policy: self.policy.clone(),
+            memory: MemoryLimit {
+                bytes: self.limits.memory_bytes,
+                hit: false,
+            },
         };
         let mut store = Store::new(&self.runtime.engine, state);
-        let trap = |error: wasmtime::Error| CallError::Trap(error.into());
-        let instance = self.runtime.pre.instantiate(&mut store).map_err(trap)?;
-        call(&instance, &mut store)
-            .map_err(trap)?
-            .map_err(Into::into)
+        store.limiter(|state| &mut state.memory);
+        let ticks = self.limits.run_time.as_millis() / EPOCH_TICK.as_millis();
+        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX).max(1));
+        store.epoch_deadline_trap();
+        let limits = self.limits;
+        let result = self
+            .runtime
+            .pre
+            .instantiate(&mut store)
+            .and_then(|instance| call(&instance, &mut store));
+        match result {
+            Ok(outcome) => outcome.map_err(Into::into),
+            Err(_) if store.data().memory.hit => Err(CallError::Limit(format!(
+                "it needed more than the host's memory limit of {} bytes ({:.0} MiB)",
+                limits.memory_bytes,
+                limits.memory_bytes as f64 / (1024.0 * 1024.0)
+            ))),
+            Err(error)
+                if matches!(
+                    error.downcast_ref::<wasmtime::Trap>(),
+                    Some(wasmtime::Trap::Interrupt)
+                ) =>
+            {
+                Err(CallError::Limit(format!(
+                    "it ran longer than the host's run time limit of {:.1} s",
+                    limits.run_time.as_secs_f64()
+                )))
+            }
+            Err(error) => Err(CallError::Trap(error.into())),
+        }
     }
 
     /// `configure-provider`.

@@ -1,0 +1,106 @@
+//! The host holds its ground: every call runs within the harness's limits (memory, run time),
+//! and a call that runs into one ends with an error naming it, the host and later calls
+//! untouched; a provider that never answers cannot hold a call past its time budget.
+
+mod common;
+
+use common::World;
+use email_harness::types::{Attachment, MailboxAddress, Outgoing, ProviderKind};
+use email_harness::{CallError, CallLimits};
+use std::time::{Duration, Instant};
+
+/// A message to self with one file of `bytes` bytes.
+fn with_file(to: &str, bytes: usize) -> Outgoing {
+    Outgoing {
+        from: None,
+        to: vec![MailboxAddress {
+            name: None,
+            address: to.to_owned(),
+        }],
+        cc: vec![],
+        bcc: vec![],
+        reply_to: vec![],
+        subject: "A big file".into(),
+        text_body: Some("Attached.".into()),
+        html_body: None,
+        attachments: vec![Attachment {
+            filename: "big.bin".into(),
+            mime_type: "application/octet-stream".into(),
+            content: (0..bytes).map(|i| (i % 251) as u8).collect(),
+            content_id: None,
+        }],
+        original: None,
+    }
+}
+
+#[test]
+fn a_call_over_the_memory_limit_ends_with_an_error_naming_it_and_the_next_call_succeeds() {
+    let world = World::new();
+    let (provider, account) = world.connect(ProviderKind::Google);
+    let sent = world
+        .harness
+        .send(&provider, &account, &with_file(&account.email, 20_000_000))
+        .expect("a 20 MB file goes out with the default limits");
+    let message = world
+        .harness
+        .get_message(&provider, &account, &sent.id)
+        .unwrap()
+        .message;
+    let file = message
+        .attachments
+        .iter()
+        .find(|a| a.filename.as_deref() == Some("big.bin"))
+        .expect("the file is listed");
+
+    let small = world.harness.clone().with_limits(CallLimits {
+        memory_bytes: 32 << 20,
+        ..CallLimits::default()
+    });
+    let refused = small
+        .get_attachment(&provider, &account, &message.id, &file.id, 50_000_000)
+        .expect_err("20 MB, base64 in JSON, does not fit in 32 MiB");
+    match &refused {
+        CallError::Limit(why) => assert!(why.contains("memory limit of 33554432 bytes"), "{why}"),
+        other => panic!("expected the memory limit, got {other}"),
+    }
+    // The host goes on, and the next call on the same harness succeeds.
+    let folders = small.list_folders(&provider, &account).unwrap();
+    assert!(!folders.folders.is_empty());
+    let data = world
+        .harness
+        .get_attachment(&provider, &account, &message.id, &file.id, 50_000_000)
+        .unwrap();
+    assert_eq!(data.content.len(), 20_000_000);
+}
+
+#[test]
+fn a_call_over_the_run_time_limit_ends_with_an_error_naming_it() {
+    let world = World::new();
+    let (provider, account) = world.connect(ProviderKind::Google);
+    let quick = world.harness.clone().with_limits(CallLimits {
+        run_time: Duration::from_millis(1),
+        ..CallLimits::default()
+    });
+    // Writing a 20 MB message takes the component longer than a millisecond.
+    let started = Instant::now();
+    let stopped = quick
+        .send(&provider, &account, &with_file(&account.email, 20_000_000))
+        .expect_err("stopped");
+    match &stopped {
+        CallError::Limit(why) => assert!(why.contains("run time limit of 0.0 s"), "{why}"),
+        other => panic!("expected the run time limit, got {other}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert!(
+        world
+            .sandbox
+            .sent(common::sandbox_kind(ProviderKind::Google))
+            .is_empty(),
+        "nothing went out"
+    );
+    // A call within the limits goes through.
+    world
+        .harness
+        .send(&provider, &account, &with_file(&account.email, 10))
+        .unwrap();
+}

@@ -65,6 +65,9 @@ impl Host {
 
     /// Commits a page and its cursor together.
     fn commit(&mut self, page: SyncPage) {
+        if page.reset {
+            self.messages.clear();
+        }
         for folder in &page.dropped_folders {
             self.messages.retain(|_, m| !m.labels.contains(folder));
         }
@@ -231,8 +234,11 @@ fn an_expired_cursor_recovers_with_a_full_resync() {
     for kind in KINDS {
         let (world, mut host) = seeded(kind, 60);
         host.sync_all(&world, 25);
-        // Mail arrives, then the provider forgets the sync state the cursor points at.
+        // Mail arrives and some is deleted, then the provider forgets the sync state the
+        // cursor points at: the deletion is in no history any more.
         let new = world.sandbox.deliver(sandbox_kind(kind), 2);
+        let gone = host.ids().into_iter().next().unwrap();
+        world.sandbox.delete(sandbox_kind(kind), &gone);
         match kind {
             ProviderKind::Google => world.sandbox.expire_history(),
             ProviderKind::Microsoft => world.sandbox.expire_delta(),
@@ -244,6 +250,10 @@ fn an_expired_cursor_recovers_with_a_full_resync() {
         );
         assert_eq!(host.ids(), expected(&world, kind), "{kind:?}");
         assert!(new.iter().all(|id| host.messages.contains_key(id)));
+        assert!(
+            !host.messages.contains_key(&gone),
+            "{kind:?}: the deletion reaches the host"
+        );
     }
 }
 

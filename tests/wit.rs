@@ -12,7 +12,7 @@ fn the_component_exports_the_api_and_imports_wasi_http() {
         wit.contains("import wasi:http/outgoing-handler@0.2"),
         "{wit}"
     );
-    assert!(wit.contains("export email:manager/api@0.1.2"), "{wit}");
+    assert!(wit.contains("export email:manager/api@0.1.3"), "{wit}");
     for function in [
         "configure-provider: func(config: provider-config) -> result<provider, error>",
         "begin-auth: func(provider: provider, options: auth-options) -> result<pending-auth, error>",

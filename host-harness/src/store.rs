@@ -211,6 +211,9 @@ impl Store {
     ) -> anyhow::Result<()> {
         let name = kind_name(kind);
         let tx = self.db.transaction()?;
+        if page.reset {
+            tx.execute("DELETE FROM messages WHERE kind = ?1", params![name])?;
+        }
         // A folder no longer synced takes its messages along, before the page's own messages
         // (one of them may have moved out of it to a synced folder).
         for folder in &page.dropped_folders {
@@ -460,6 +463,7 @@ mod tests {
             more: false,
             dropped_folders: vec![],
             full_resync: None,
+            reset: false,
             account: None,
             warnings: vec![],
             stats: SyncStats {

@@ -248,7 +248,7 @@ fn wit_prints_the_exports_and_the_http_import() {
     assert!(output.status.success(), "{}", text(&output));
     let wit = String::from_utf8_lossy(&output.stdout);
     assert!(wit.contains("import wasi:http/outgoing-handler@0.2"));
-    assert!(wit.contains("export email:manager/api@0.1.2"));
+    assert!(wit.contains("export email:manager/api@0.1.3"));
     assert!(wit.contains("complete-auth: func("));
 }
 

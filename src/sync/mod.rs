@@ -34,6 +34,8 @@ pub struct Step {
     pub dropped_folders: Vec<String>,
     /// Why a full resync began, when it did.
     pub full_resync: Option<String>,
+    /// Whether the host drops everything it holds of the account first.
+    pub reset: bool,
     /// What the host should know.
     pub warnings: Vec<String>,
     /// The provider's state after this page, for the cursor.
@@ -80,6 +82,7 @@ pub fn run(
         more: step.more,
         dropped_folders: step.dropped_folders,
         full_resync: step.full_resync,
+        reset: step.reset,
         account,
         warnings: step.warnings,
         stats: spent.stats,

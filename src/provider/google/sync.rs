@@ -138,6 +138,9 @@ fn first_sync(
         history_page: None,
     };
     let mut step = list_page(session, request, state)?;
+    // A resync after the history expired: what was deleted meanwhile is in no history any
+    // more, so the host starts afresh and the listing brings back what still exists.
+    step.reset = reason.is_some();
     step.full_resync = reason;
     Ok(step)
 }

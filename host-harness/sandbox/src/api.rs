@@ -3,11 +3,12 @@
 use std::time::{Duration, SystemTime};
 
 use http::StatusCode;
-use http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
+use http::header::WWW_AUTHENTICATE;
 use serde_json::{Value, json};
 
 use crate::clock::{self, Utc};
 use crate::config::Provider;
+use crate::faults;
 use crate::mint;
 use crate::state::{AccessProblem, Grant, Shared};
 use crate::wire::{self, Request, Response};
@@ -19,6 +20,14 @@ pub(crate) struct Unauthenticated {
 }
 
 impl Unauthenticated {
+    /// A refusal of a token `provider` issued that has since expired.
+    pub fn expired(provider: Provider) -> Unauthenticated {
+        Unauthenticated {
+            provider,
+            problem: Some(AccessProblem::Expired),
+        }
+    }
+
     /// The provider's 401 answer.
     pub fn response(&self) -> Response {
         match self.provider {
@@ -143,13 +152,11 @@ pub(crate) fn google_insufficient_scope(accepted: &[&str]) -> Response {
 
 /// The Google front end's page for a URL no service answers.
 pub(crate) fn google_not_found(path: &str) -> Response {
-    wire::html(
-        StatusCode::NOT_FOUND,
-        format!(
-            "<!DOCTYPE html>\n<html lang=en>\n<title>Error 404 (Not Found)!!1</title>\n<p><b>404.</b> <ins>That’s an error.</ins>\n<p>The requested URL <code>{}</code> was not found on this server.  <ins>That’s all we know.</ins>\n",
-            wire::escape_html(path)
-        ),
-    )
+    let sentence = format!(
+        "The requested URL <code>{}</code> was not found on this server.",
+        wire::escape_html(path)
+    );
+    faults::google_page(StatusCode::NOT_FOUND, "Not Found", &sentence)
 }
 
 /// A Graph error: `{"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}`.
@@ -208,57 +215,6 @@ pub(crate) fn graph_sync_state_not_found(generation: u64, highest: u64) -> Respo
     )
 }
 
-/// The answer a status fault gives: `provider`'s error body for `status`, with `Retry-After`
-/// when it has `retry_after` seconds.
-pub(crate) fn fault(provider: Provider, status: u16, retry_after: Option<u32>) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let response = match provider {
-        Provider::Google => google_status_error(status, retry_after),
-        Provider::Microsoft => graph_status_error(status),
-    };
-    match retry_after {
-        Some(seconds) => wire::with_header(response, RETRY_AFTER, &seconds.to_string()),
-        None => response,
-    }
-}
-
-/// What Google's APIs answer with `status` when the fault is theirs, not the request's; a rate
-/// limit told when to retry (`retry_after` seconds) says so in its message.
-fn google_status_error(status: StatusCode, retry_after: Option<u32>) -> Response {
-    let (grpc, message, reason, detail) = match status.as_u16() {
-        401 => return google_unauthenticated(Some(AccessProblem::Expired)),
-        404 => return google_entity_not_found(),
-        403 | 429 => {
-            let wait = retry_after.map(|seconds| Duration::from_secs(seconds.into()));
-            return gmail_rate_limited(status, wait);
-        }
-        400 => (
-            "FAILED_PRECONDITION",
-            "Precondition check failed.",
-            "failedPrecondition",
-            "Precondition check failed.",
-        ),
-        503 => (
-            "UNAVAILABLE",
-            "Service Unavailable",
-            "backendError",
-            "We encountered an internal error. Please try again using truncated exponential backoff.",
-        ),
-        _ => (
-            "INTERNAL",
-            "Internal error encountered.",
-            "backendError",
-            "Internal error encountered.",
-        ),
-    };
-    google_error(
-        status,
-        grpc,
-        message,
-        json!({"message": detail, "domain": "global", "reason": reason}),
-    )
-}
-
 /// Gmail's rate limits, in the `usageLimits` domain
 /// (https://developers.google.com/workspace/gmail/api/guides/handle-errors): 403
 /// `userRateLimitExceeded`, 429 `rateLimitExceeded` ("Too many concurrent requests for user").
@@ -298,34 +254,6 @@ fn gmail_retry_after(wait: Duration) -> String {
         "User-rate limit exceeded.  Retry after {}.{millis:03}Z",
         instant.trim_end_matches('Z')
     )
-}
-
-/// What Graph answers with `status` when the fault is its own, not the request's.
-fn graph_status_error(status: StatusCode) -> Response {
-    let (code, message) = match status.as_u16() {
-        401 => return graph_unauthenticated(Some(AccessProblem::Expired)),
-        404 => return graph_item_not_found(),
-        410 => return graph_sync_state_not_found(1, 2),
-        429 => return graph_too_many_requests(),
-        403 => (
-            "ErrorAccessDenied",
-            "Access is denied. Check credentials and try again.",
-        ),
-        400 => ("BadRequest", "The request is malformed or incorrect."),
-        503 => (
-            "ServiceNotAvailable",
-            "The service is temporarily unavailable. Try again after a delay.",
-        ),
-        504 => (
-            "GatewayTimeout",
-            "The gateway timed out waiting for the service.",
-        ),
-        _ => (
-            "InternalServerError",
-            "An internal server error occurred while processing the request.",
-        ),
-    };
-    graph_error(status, code, message)
 }
 
 /// Graph's throttling answer, 429 `TooManyRequests` with an innerError of its own, as

@@ -1,13 +1,14 @@
 //! The test controls of a running [`Sandbox`]: filling and changing the mailboxes, and shaping
 //! the API traffic (latency, faults, foreign links).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::config::Provider;
+use crate::faults::{Fault, RandomFaults};
 use crate::mailbox::model::MessageRef;
 use crate::mailbox::{Mailbox, MailboxSpec, Service};
 use crate::sent::SentMessage;
-use crate::traffic::Fault;
 use crate::{Sandbox, gmail, graph};
 
 /// A message's state as [`Sandbox::state_of`] reads it back.
@@ -303,6 +304,20 @@ impl Sandbox {
     /// Answers the next `fault.times` requests that match `fault` with it instead.
     pub fn fail_next(&self, fault: Fault) {
         self.shared.traffic.fail_next(fault);
+    }
+
+    /// Gives `provider`'s mail API requests random faults from now on, as `faults` says (the
+    /// generator starts afresh from its seed); `None`, or a probability of 0, turns them off.
+    /// Off by default. Each request draws, those inside a batch one by one (not the batch
+    /// request itself), unless a targeted fault ([`Sandbox::fail_next`]) takes it.
+    pub fn set_random_faults(&self, provider: Provider, faults: Option<RandomFaults>) {
+        self.shared.traffic.set_random_faults(provider, faults);
+    }
+
+    /// How many faults, targeted or random, `provider`'s requests got so far, by kind name
+    /// ([`crate::FaultKind::name`], e.g. `status_503`, `response_lost`).
+    pub fn faults_injected(&self, provider: Provider) -> BTreeMap<String, usize> {
+        self.shared.traffic.faults_injected(provider)
     }
 
     /// Makes the next Graph `@odata.nextLink` (delta or folder list) point at

@@ -22,7 +22,11 @@
 //! Each user has a mailbox, empty until [`Sandbox::seed_mailbox`] fills it from a
 //! [`MailboxSpec`]; further [`Sandbox`] methods change it (new mail, deletions, flags, labels,
 //! moves), read a message's state back ([`Sandbox::state_of`]), expire sync state, and shape
-//! the traffic (latency, [`Fault`]s, foreign links). The providers' published request limits
+//! the traffic (latency, foreign links, and faults: statuses with the providers' own error
+//! bodies, front-end HTML pages, connections closed before or after the request is applied or
+//! held unanswered, bodies sent slowly, cut short or not valid JSON ([`FaultKind`]), for the
+//! next requests matching a path ([`Fault`]) or drawn at random from a seed
+//! ([`RandomFaults`]), and counted ([`Sandbox::faults_injected`])). The providers' published request limits
 //! (Gmail's quota units and concurrent requests per user, Outlook's concurrent requests, requests
 //! and uploads per mailbox) hold by default; each can be changed or switched off, and their
 //! windows run on a time scale of their own ([`Sandbox::set_quota_time_scale`]).
@@ -39,6 +43,8 @@ mod client;
 mod clock;
 mod config;
 mod controls;
+mod delivery;
+mod faults;
 mod gmail;
 mod graph;
 mod mailbox;
@@ -64,11 +70,11 @@ use tokio::sync::oneshot;
 
 pub use config::{ClientApp, Provider, SandboxConfig, SandboxUser};
 pub use controls::MessageState;
+pub use faults::{Fault, FaultKind, RandomFaults};
 pub use mailbox::MailboxSpec;
 pub use oauth::RefreshRefusal;
 pub use sent::{SendRoute, SentAddress, SentAttachment, SentMessage};
 pub use state::Received;
-pub use traffic::{Fault, FaultKind};
 
 /// A running sandbox server. Dropping it stops the server, closes every connection and joins its
 /// thread.

@@ -12,8 +12,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::config::Provider;
+use crate::delivery::{self, Body, Unanswered};
 use crate::state::{Received, Shared};
-use crate::traffic::{self, FaultKind, InFlight, ResponseLost};
+use crate::traffic::InFlight;
 use crate::wire::{self, Request, Response};
 use crate::{api, gmail, graph, oauth, profile, quota};
 
@@ -39,8 +40,9 @@ pub(crate) async fn serve(
     }
 }
 
-/// Serves the requests of one connection. A request whose answer a fault lost ends it: hyper
-/// closes the connection without writing a response when the service fails.
+/// Serves the requests of one connection. A request a fault leaves unanswered ends it: hyper
+/// closes the connection without writing a response when the service fails, and mid-answer
+/// when the body fails.
 async fn connection(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
     let service = service_fn(move |request| {
         let shared = Arc::clone(&shared);
@@ -52,36 +54,42 @@ async fn connection(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
         .await;
 }
 
-/// Reads, records and answers one request, or loses its answer.
+/// Reads, records and answers one request, or leaves it unanswered.
 async fn handle(
     shared: &Shared,
     request: http::Request<Incoming>,
-) -> Result<Response, ResponseLost> {
+) -> Result<http::Response<Body>, Unanswered> {
     let (head, body) = request.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(_) => return Ok(wire::html(StatusCode::PAYLOAD_TOO_LARGE, String::new())),
+        Err(_) => {
+            let refused = wire::html(StatusCode::PAYLOAD_TOO_LARGE, String::new());
+            return Ok(delivery::whole(refused));
+        }
     };
     let request = Request::new(head, body);
     record(shared, &request, false);
     match api_provider(&request.host) {
         Some(provider) => {
             let meter = quota::meter(&shared.store, &request);
+            let batch = batch_of(&request).is_some();
             let answer = || route(shared, &request);
-            shared
+            let outcome = shared
                 .traffic
-                .serve(provider, &request.target, meter, answer)
-                .await
+                .serve(provider, &request.target, meter, batch, answer)
+                .await;
+            delivery::deliver(outcome).await
         }
-        None => Ok(route(shared, &request)),
+        None => Ok(delivery::whole(route(shared, &request))),
     }
 }
 
 /// Records and answers a request to `provider`'s API that came inside another: a request of a
 /// Graph JSON batch or a call of a Gmail batch. It is admitted to the mailbox on its own (its
 /// refusal is its answer), and its place in flight comes back with its answer, for the batch to
-/// hold while its requests run together. Faults are matched against its own path and query (the
-/// latency was the batch's); a lost answer is applied and loses the whole batch's answer.
+/// hold while its requests run together. Faults are matched against its own path and query, and
+/// it draws its own random fault (the latency was the batch's); a fault that is not a status
+/// acts on the whole batch's answer.
 pub(crate) fn answer_inner<'a>(
     shared: &'a Shared,
     provider: Provider,
@@ -92,21 +100,10 @@ pub(crate) fn answer_inner<'a>(
         Ok(flight) => flight,
         Err(refused) => return (*refused, None),
     };
-    let response = match shared
+    let answer = || route(shared, request);
+    let response = shared
         .traffic
-        .take_fault(provider, &request.target)
-        .map(|f| f.kind)
-    {
-        Some(FaultKind::Status {
-            status,
-            retry_after,
-        }) => api::fault(provider, status, retry_after),
-        Some(FaultKind::ResponseLost) => {
-            traffic::lose_enclosing_answer();
-            route(shared, request)
-        }
-        None => route(shared, request),
-    };
+        .answer_inner(provider, &request.target, answer);
     (response, flight)
 }
 
@@ -134,11 +131,35 @@ fn api_provider(host: &str) -> Option<Provider> {
     }
 }
 
+/// Whose batch endpoint `request` is for, if it is a batch: Gmail's `POST /batch/gmail/v1`
+/// (or `/batch`), Graph's `POST /v1.0/$batch`.
+fn batch_of(request: &Request) -> Option<Provider> {
+    if request.method != Method::POST {
+        return None;
+    }
+    match (request.host.as_str(), request.path.as_str()) {
+        ("gmail.googleapis.com", "/batch/gmail/v1" | "/batch") => Some(Provider::Google),
+        ("graph.microsoft.com", path)
+            if path
+                .strip_prefix("/v1.0/")
+                .is_some_and(|batch| wire::percent_decode(batch, false) == "$batch") =>
+        {
+            Some(Provider::Microsoft)
+        }
+        _ => None,
+    }
+}
+
 /// Dispatches on the provider host, then the path.
 fn route(shared: &Shared, request: &Request) -> Response {
     let segments: Vec<&str> = request.path.split('/').skip(1).collect();
     let get = request.method == Method::GET;
     let post = request.method == Method::POST;
+    match batch_of(request) {
+        Some(Provider::Google) => return gmail::batch(shared, request),
+        Some(Provider::Microsoft) => return graph::batch(shared, request),
+        None => {}
+    }
     match (request.host.as_str(), segments.as_slice()) {
         ("accounts.google.com", ["o", "oauth2", "v2", "auth"]) if get => {
             oauth::authorize(shared, Provider::Google, None, request)
@@ -161,14 +182,6 @@ fn route(shared: &Shared, request: &Request) -> Response {
         }
         ("gmail.googleapis.com", ["upload", "gmail", "v1", "users", user, rest @ ..]) => {
             gmail::upload(shared, request, user, rest)
-        }
-        ("gmail.googleapis.com", ["batch", "gmail", "v1"] | ["batch"]) if post => {
-            gmail::batch(shared, request)
-        }
-        ("graph.microsoft.com", ["v1.0", batch])
-            if post && wire::percent_decode(batch, false) == "$batch" =>
-        {
-            graph::batch(shared, request)
         }
         ("graph.microsoft.com", ["v1.0", "me"]) if get => profile::graph_me(shared, request),
         ("graph.microsoft.com", ["v1.0", "me"]) => api::graph_method_not_allowed(),

@@ -2,121 +2,38 @@
 //! faults, redirected links, counting requests in flight and holding them to the providers'
 //! limits.
 
-use std::cell::Cell;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crate::config::Provider;
+use crate::delivery::Outcome;
+use crate::faults::{Draws, Fault, FaultKind, RandomFaults};
 use crate::quota::{Meter, Quotas};
 use crate::wire::{Refusal, Response};
 
-/// What to do instead of answering the next requests that match.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fault {
-    /// Whose API: requests to `gmail.googleapis.com`, or to `graph.microsoft.com` and the
-    /// attachment upload URLs on `outlook.office.com`.
-    pub provider: Provider,
-    /// A text the request's path and query must contain (`""` matches every request). The
-    /// requests inside a Graph JSON batch or a Gmail batch are matched by their own paths,
-    /// after the batch.
-    pub path_contains: String,
-    /// What happens to a matching request.
-    pub kind: FaultKind,
-    /// How many matching requests get the fault.
-    pub times: usize,
-}
-
-/// What a [`Fault`] does to a request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FaultKind {
-    /// Answer with this status and that provider's error body for it (the request is not
-    /// applied), with a `Retry-After` header of `retry_after` seconds when given (and, for
-    /// Gmail's rate limits, the time to retry after in the message).
-    Status {
-        /// The HTTP status.
-        status: u16,
-        /// The seconds to wait before retrying.
-        retry_after: Option<u32>,
-    },
-    /// Apply the request, then close the connection without answering: the client sees a
-    /// connection error though the change was made. Inside a Graph JSON batch, the whole batch
-    /// answer is lost (every request in it applied).
-    ResponseLost,
-}
-
-impl Fault {
-    /// The next request to `provider`'s API whose path and query contain `path_contains` is
-    /// answered with `status` (once, no `Retry-After`).
-    pub fn status(provider: Provider, path_contains: &str, status: u16) -> Fault {
-        Fault {
-            provider,
-            path_contains: path_contains.to_owned(),
-            kind: FaultKind::Status {
-                status,
-                retry_after: None,
-            },
-            times: 1,
-        }
-    }
-
-    /// The next matching request is applied and its answer lost (once).
-    pub fn lost(provider: Provider, path_contains: &str) -> Fault {
-        Fault {
-            provider,
-            path_contains: path_contains.to_owned(),
-            kind: FaultKind::ResponseLost,
-            times: 1,
-        }
-    }
-
-    /// This fault with a `Retry-After` of `seconds` (for a status fault; a lost answer has
-    /// none).
-    pub fn retry_after(mut self, seconds: u32) -> Fault {
-        if let FaultKind::Status { retry_after, .. } = &mut self.kind {
-            *retry_after = Some(seconds);
-        }
-        self
-    }
-
-    /// This fault for the next `times` matching requests.
-    pub fn times(mut self, times: usize) -> Fault {
-        self.times = times;
-        self
-    }
-}
-
-/// The error a request's service returns when a [`FaultKind::ResponseLost`] fault took its
-/// answer: the server then closes the connection without writing a response.
-#[derive(Debug)]
-pub(crate) struct ResponseLost;
-
-impl std::fmt::Display for ResponseLost {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the answer was lost by an injected fault")
-    }
-}
-
-impl std::error::Error for ResponseLost {}
-
 thread_local! {
-    /// Whether a request answered inside the one being served on this thread (a request of a
-    /// Graph batch) lost its answer, which loses the enclosing answer too. Requests inside a
+    /// The fault a request answered inside the one being served on this thread (a request of
+    /// a batch) drew for the whole enclosing answer, the first one drawn. Requests inside a
     /// batch are answered synchronously on the thread serving the batch.
-    static INNER_LOST: Cell<bool> = const { Cell::new(false) };
+    static ENCLOSING: RefCell<Option<FaultKind>> = const { RefCell::new(None) };
 }
 
-/// Runs `answer` and tells whether a request inside it lost its answer.
-fn answer_watching(answer: impl FnOnce() -> Response) -> (Response, bool) {
-    INNER_LOST.with(|lost| lost.set(false));
+/// Runs `answer` and tells which fault a request inside it drew for it, if any.
+fn answer_watching(answer: impl FnOnce() -> Response) -> (Response, Option<FaultKind>) {
+    ENCLOSING.with(|kind| kind.borrow_mut().take());
     let response = answer();
-    (response, INNER_LOST.with(|lost| lost.replace(false)))
+    (response, ENCLOSING.with(|kind| kind.borrow_mut().take()))
 }
 
-/// Marks the answer of the request being served on this thread as lost (a request inside it
-/// lost its own).
-pub(crate) fn lose_enclosing_answer() {
-    INNER_LOST.with(|lost| lost.set(true));
+/// Makes `kind` the fault of the answer enclosing the request being served on this thread,
+/// unless a request before it chose one.
+fn fault_enclosing(kind: FaultKind) {
+    ENCLOSING.with(|enclosing| {
+        enclosing.borrow_mut().get_or_insert(kind);
+    });
 }
 
 /// The traffic settings and counters, shared by the server and the controls.
@@ -135,6 +52,10 @@ pub(crate) struct Traffic {
 struct Settings {
     latency: Duration,
     faults: Vec<Fault>,
+    /// Each provider's random faults, by [`slot`].
+    draws: [Option<Draws>; 2],
+    /// The faults each provider's requests got, by kind name, by [`slot`].
+    injected: [BTreeMap<String, usize>; 2],
     foreign_host: Option<String>,
 }
 
@@ -185,17 +106,30 @@ impl Traffic {
         Ok(Some(flight))
     }
 
+    /// Draws `provider`'s random faults from `faults` from now on, from the start of its
+    /// seed's sequence (`None`: no more random faults).
+    pub fn set_random_faults(&self, provider: Provider, faults: Option<RandomFaults>) {
+        self.lock().draws[slot(provider)] = faults.and_then(Draws::new);
+    }
+
+    /// How many faults `provider`'s requests got so far, by [`FaultKind::name`].
+    pub fn faults_injected(&self, provider: Provider) -> BTreeMap<String, usize> {
+        self.lock().injected[slot(provider)].clone()
+    }
+
     /// Serves a request to `provider`'s API for `target` (path and query), metered `meter`:
     /// admits it (a refusal is its answer), waits the latency (without holding up other
-    /// requests), then answers with the first matching fault, or with `answer`. A lost answer
-    /// (the fault's, or one inside the request) is [`ResponseLost`].
+    /// requests), then takes the first matching fault, or draws a random one (not for a
+    /// `batch`, whose requests draw their own), and answers as the fault says, or with
+    /// `answer`. A fault a request inside the answer drew for it shapes it too.
     pub async fn serve(
         &self,
         provider: Provider,
         target: &str,
         meter: Meter,
+        batch: bool,
         answer: impl FnOnce() -> Response,
-    ) -> Result<Response, ResponseLost> {
+    ) -> Outcome {
         let admitted = self.admit(meter);
         let latency = self.lock().latency;
         if !latency.is_zero() {
@@ -203,42 +137,75 @@ impl Traffic {
         }
         let _flight = match admitted {
             Ok(flight) => flight,
-            Err(refused) => return Ok(*refused),
+            Err(refused) => return Outcome::Answer(*refused),
         };
-        match self.take_fault(provider, target) {
-            Some(Fault {
-                kind:
-                    FaultKind::Status {
-                        status,
-                        retry_after,
-                    },
-                ..
-            }) => Ok(crate::api::fault(provider, status, retry_after)),
-            Some(_lost) => {
-                answer_watching(answer);
-                Err(ResponseLost)
+        let fault = self.take_fault(provider, target, !batch);
+        let (response, enclosing) = match fault.as_ref().is_none_or(FaultKind::applies) {
+            true => {
+                let (response, enclosing) = answer_watching(answer);
+                (Some(response), enclosing)
             }
-            None => match answer_watching(answer) {
-                (_, true) => Err(ResponseLost),
-                (response, false) => Ok(response),
-            },
+            false => (None, None),
+        };
+        match fault.or(enclosing) {
+            Some(kind) => kind.outcome(provider, response),
+            None => response.map_or(Outcome::Close, Outcome::Answer),
         }
     }
 
-    /// Spends one use of the first fault matching a request to `provider`'s API for `target`.
-    pub(crate) fn take_fault(&self, provider: Provider, target: &str) -> Option<Fault> {
+    /// Answers a request to `provider`'s API for `target` that came inside a batch, with
+    /// `answer` or as its fault says (the first matching, or a random one): a status in its
+    /// own part; any other kind for the whole batch, the request applied or not as the kind
+    /// says.
+    pub fn answer_inner(
+        &self,
+        provider: Provider,
+        target: &str,
+        answer: impl FnOnce() -> Response,
+    ) -> Response {
+        let Some(kind) = self.take_fault(provider, target, true) else {
+            return answer();
+        };
+        let response = kind.applies().then(answer);
+        let part = kind.part(provider, response);
+        if !kind.fits_in_batch() {
+            fault_enclosing(kind);
+        }
+        part
+    }
+
+    /// The fault of a request to `provider`'s API for `target`: one use of the first targeted
+    /// fault matching it, or, if none does and `random`, a draw of `provider`'s random
+    /// faults. Counted in [`Traffic::faults_injected`].
+    fn take_fault(&self, provider: Provider, target: &str, random: bool) -> Option<FaultKind> {
         let mut settings = self.lock();
-        let index = settings
+        let kind = match settings.take_targeted(provider, target) {
+            Some(kind) => kind,
+            None if random => settings.draws[slot(provider)].as_mut()?.draw()?,
+            None => return None,
+        };
+        *settings.injected[slot(provider)]
+            .entry(kind.name())
+            .or_default() += 1;
+        Some(kind)
+    }
+}
+
+impl Settings {
+    /// Spends one use of the first targeted fault matching a request to `provider`'s API for
+    /// `target`.
+    fn take_targeted(&mut self, provider: Provider, target: &str) -> Option<FaultKind> {
+        let index = self
             .faults
             .iter()
             .position(|f| f.provider == provider && target.contains(&f.path_contains))?;
-        let fault = &mut settings.faults[index];
+        let fault = &mut self.faults[index];
         fault.times -= 1;
-        let taken = fault.clone();
+        let kind = fault.kind.clone();
         if fault.times == 0 {
-            settings.faults.remove(index);
+            self.faults.remove(index);
         }
-        Some(taken)
+        Some(kind)
     }
 }
 

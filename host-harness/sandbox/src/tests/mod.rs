@@ -1,6 +1,7 @@
 //! End-to-end tests: every request goes over loopback HTTP to a running sandbox.
 
 mod drafts_upload;
+mod faults;
 mod generator;
 mod gmail;
 mod gmail_batch;
@@ -16,6 +17,7 @@ mod manage;
 mod microsoft;
 mod quota_gmail;
 mod quota_graph;
+mod raw;
 mod send;
 mod server;
 mod support;

@@ -17,6 +17,7 @@ mod manage;
 mod microsoft;
 mod quota_gmail;
 mod quota_graph;
+mod random_faults;
 mod raw;
 mod send;
 mod server;

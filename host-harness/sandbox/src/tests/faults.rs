@@ -235,12 +235,11 @@ fn a_slow_body_trickles_the_real_answer() {
     assert!(length > 250, "{length}");
     let least = Duration::from_secs_f64(length as f64 / f64::from(pace)) * 8 / 10;
     assert!(wire.took >= least, "{:?} < {least:?}", wire.took);
-    assert!(
-        wire.first.unwrap() < Duration::from_millis(90),
-        "{:?}",
-        wire.first
-    );
-    assert!(wire.reads >= length / 100, "{} reads", wire.reads);
+    // The head at once, the body piece by piece (pieces a tenth of a second apart may still
+    // meet in one read on a busy machine, hence the margin).
+    let first = wire.first.unwrap();
+    assert!(first < wire.took / 3, "{first:?} of {:?}", wire.took);
+    assert!(wire.reads >= length / 200, "{} reads", wire.reads);
 }
 
 /// A truncated body: the head announces the whole body, half of it comes, and the connection

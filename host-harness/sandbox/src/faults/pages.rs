@@ -21,9 +21,11 @@ pub(crate) fn front_end(provider: Provider, status: u16) -> Response {
 /// not complete your request. Please try again in 30 seconds."
 /// (https://github.com/googleapis/google-api-php-client/issues/2421,
 /// https://github.com/googleapis/google-api-ruby-client/issues/23641 on Gmail). Its 503 is
-/// titled `Error 503 (Service Unavailable)!!1` (seen on googlesource hosts); other statuses
-/// follow the same pattern with the status's reason (stricter reading: no capture of a 504
-/// page was found). Google names 500 and 502 alike, "Server Error".
+/// titled `Error 503 (Service Unavailable)!!1` (seen on googlesource hosts), its 408
+/// `Error 408 (Request Timeout)!!1` (captured https://github.com/glotlabs/gdrive/issues/36, a
+/// Google upload): other statuses follow that pattern with the status's reason (no capture of a
+/// 504 page was found; its sentence is the stricter reading, a temporary failure). Google
+/// names 500 and 502 alike, "Server Error".
 fn google(status: StatusCode) -> Response {
     let (reason, sentence) = match status.as_u16() {
         500 | 502 => (

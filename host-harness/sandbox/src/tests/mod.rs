@@ -1,6 +1,7 @@
 //! End-to-end tests: every request goes over loopback HTTP to a running sandbox.
 
 mod drafts_upload;
+mod faults;
 mod generator;
 mod gmail;
 mod gmail_batch;
@@ -16,6 +17,8 @@ mod manage;
 mod microsoft;
 mod quota_gmail;
 mod quota_graph;
+mod random_faults;
+mod raw;
 mod send;
 mod server;
 mod support;

@@ -39,6 +39,7 @@ mod client;
 mod clock;
 mod config;
 mod controls;
+mod controls_mail;
 mod gmail;
 mod graph;
 mod mailbox;

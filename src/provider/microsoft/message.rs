@@ -62,6 +62,23 @@ pub struct GraphMessage {
     internet_message_headers: Vec<InternetHeader>,
 }
 
+impl GraphMessage {
+    /// Whether its attachments are worth listing: it has some (`hasAttachments`), or its body
+    /// shows images by `cid:`. Source: https://learn.microsoft.com/en-us/graph/api/resources/message
+    /// (`hasAttachments` "doesn't include inline attachments, so if a message contains only
+    /// inline attachments, this property is false. To verify the existence of inline
+    /// attachments, parse the body property to look for a src attribute, such as
+    /// `<IMG src="cid:...">`").
+    pub fn lists_files(&self) -> bool {
+        self.has_attachments == Some(true)
+            || self
+                .body
+                .as_ref()
+                .and_then(|b| b.content.as_deref())
+                .is_some_and(|content| content.contains("cid:"))
+    }
+}
+
 /// One `internetMessageHeader`.
 #[derive(Debug, Deserialize)]
 struct InternetHeader {

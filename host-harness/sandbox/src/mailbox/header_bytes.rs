@@ -1,6 +1,6 @@
-//! How the providers read the bytes of a header value that are not ASCII: 8-bit bytes as Gmail
-//! lists them, and raw 8-bit bytes inside RFC 2047 encoded words, made readable in the words'
-//! own charsets before the values are decoded.
+//! How the providers read the bytes of a header value: 8-bit bytes as Gmail lists them, raw
+//! 8-bit bytes inside RFC 2047 encoded words made readable in the words' own charsets before the
+//! values are decoded, and unstructured values (subjects) decoded as RFC 2047 reads them.
 
 /// A header value's bytes as Gmail lists them (`MessagePart.headers`): each 8-bit byte is the
 /// ISO-8859-1 character of the same number, so UTF-8 written raw into a header reads as
@@ -49,6 +49,117 @@ pub(crate) fn escape_in_words(value: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The text of an unstructured header value (`Subject`) from its bytes, as RFC 2047 reads it:
+/// line breaks of folding removed; each encoded word (`=?charset?B|Q?text?=`, no white space
+/// inside, section 5) decoded in its charset, raw 8-bit bytes inside one taken in that charset
+/// too, white space between two encoded words dropped (section 6.2); a word that does not
+/// decode (unknown charset, bad encoding) shown as it is written, as section 6.2 allows; other
+/// text read as UTF-8 when it is (RFC 6532), else each byte as ISO-8859-1. No provider
+/// documents how it decodes subjects; this is the RFC's reading, the one a decoder working on
+/// bytes gives.
+pub(crate) fn decode_unstructured(raw: &[u8]) -> String {
+    let unfolded: Vec<u8> = raw
+        .iter()
+        .copied()
+        .filter(|&b| b != b'\r' && b != b'\n')
+        .collect();
+    let mut out = String::with_capacity(unfolded.len());
+    let mut pending_space: Option<&[u8]> = None;
+    let mut after_word = false;
+    for token in tokens(&unfolded) {
+        if token.iter().all(|b| b.is_ascii_whitespace()) {
+            pending_space = Some(token);
+            continue;
+        }
+        match decode_word(token) {
+            Some(text) => {
+                if let (Some(space), false) = (pending_space, after_word) {
+                    out.push_str(&text_of(space));
+                }
+                out.push_str(&text);
+                after_word = true;
+            }
+            None => {
+                if let Some(space) = pending_space {
+                    out.push_str(&text_of(space));
+                }
+                out.push_str(&text_of(token));
+                after_word = false;
+            }
+        }
+        pending_space = None;
+    }
+    if let Some(space) = pending_space {
+        out.push_str(&text_of(space));
+    }
+    out
+}
+
+/// `bytes` split into runs of white space and runs of anything else.
+fn tokens(bytes: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=bytes.len() {
+        let boundary = i == bytes.len()
+            || bytes[i].is_ascii_whitespace() != bytes[i - 1].is_ascii_whitespace();
+        if boundary {
+            out.push(&bytes[start..i]);
+            start = i;
+        }
+    }
+    out
+}
+
+/// Text outside encoded words: UTF-8 when it is, else each byte as ISO-8859-1.
+fn text_of(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => latin1(bytes),
+    }
+}
+
+/// The text of `token` when it is exactly one encoded word that decodes.
+fn decode_word(token: &[u8]) -> Option<String> {
+    let inner = token.strip_prefix(b"=?")?.strip_suffix(b"?=")?;
+    let mut fields = inner.splitn(3, |&b| b == b'?');
+    let (charset, encoding, text) = (fields.next()?, fields.next()?, fields.next()?);
+    // RFC 2231 section 5: a language may follow the charset (`us-ascii*en`).
+    let label = charset.split(|&b| b == b'*').next()?;
+    let encoding_rs = encoding_rs::Encoding::for_label_no_replacement(label)?;
+    let bytes = match encoding {
+        b"B" | b"b" => {
+            use base64::Engine as _;
+            let trimmed: Vec<u8> = text.iter().copied().filter(|&b| b != b'=').collect();
+            base64::engine::general_purpose::STANDARD_NO_PAD
+                .decode(trimmed)
+                .ok()?
+        }
+        b"Q" | b"q" => q_decode(text)?,
+        _ => return None,
+    };
+    let (decoded, _, _) = encoding_rs.decode(&bytes);
+    Some(decoded.into_owned())
+}
+
+/// The bytes of the text of a `Q` word: `_` is a space, `=XX` a byte, others themselves.
+fn q_decode(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'_' => out.push(b' '),
+            b'=' => {
+                let hex = std::str::from_utf8(text.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    Some(out)
+}
+
 /// For an encoded word of the `Q` encoding at the start of `word` (`=?charset?Q?text?=`): the
 /// length of its head (`=?charset?Q?`) and of its text. Words end at `?=`, and never span a
 /// line break.
@@ -86,6 +197,29 @@ mod tests {
         assert_eq!(latin1("Relatório".as_bytes()), "RelatÃ³rio");
         assert_eq!(latin1(b"caf\xe9"), "caf\u{e9}");
         assert_eq!(latin1(b"plain"), "plain");
+    }
+
+    #[test]
+    fn unstructured_values_decode_as_rfc_2047_reads_them() {
+        assert_eq!(
+            decode_unstructured(b"=?iso-8859-1?q?Caf\xe9_cr\xe8me?="),
+            "Caf\u{e9} cr\u{e8}me"
+        );
+        assert_eq!(
+            decode_unstructured(
+                b"=?utf-8?b?w6k=?= =?utf-8?q?t=C3=A9?=\r\n =?ISO-2022-JP?B?GyRCJUYlOSVIGyhC?= end"
+            ),
+            "\u{e9}t\u{e9}\u{30c6}\u{30b9}\u{30c8} end"
+        );
+        let broken = "=?utf-8?q?Half_open and =?utf-8?b?!!!?= plus =?utf-8?x?odd?= end";
+        assert_eq!(decode_unstructured(broken.as_bytes()), broken);
+        assert_eq!(
+            decode_unstructured(b"=?x-klingon?q?Qapla?="),
+            "=?x-klingon?q?Qapla?="
+        );
+        assert_eq!(decode_unstructured("Relatório".as_bytes()), "Relatório");
+        assert_eq!(decode_unstructured(b"caf\xe9 latin"), "caf\u{e9} latin");
+        assert_eq!(decode_unstructured(b"a  =?us-ascii*en?q?b?=  c"), "a  b  c");
     }
 
     #[test]

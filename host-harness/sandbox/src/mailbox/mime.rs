@@ -121,11 +121,11 @@ impl Part {
         self.is_message().then(|| &self.parts[0])
     }
 
-    /// The decoded value of the part's first header `name` (any case): encoded words decoded,
-    /// raw 8-bit bytes inside them read in their charsets.
+    /// The decoded value of the part's first header `name` (any case), an unstructured one
+    /// (`Subject`): see [`header_bytes::decode_unstructured`].
     pub fn decoded(&self, name: &str) -> Option<String> {
         self.raw_header(name)
-            .and_then(|raw| reparsed(name, raw, |header| header.get_value()))
+            .map(|raw| header_bytes::decode_unstructured(raw).trim().to_owned())
     }
 
     /// The part numbered `id`.

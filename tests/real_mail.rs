@@ -82,12 +82,12 @@ fn nested(depth: usize) -> Vec<u8> {
     );
     for level in 0..depth {
         raw.push_str(&format!(
-            "Content-Type: multipart/mixed; boundary=\"level{level}\"\r\n\r\n--level{level}\r\n"
+            "Content-Type: multipart/mixed; boundary=\"level{level:04}\"\r\n\r\n--level{level:04}\r\n"
         ));
     }
     raw.push_str("Content-Type: text/plain; charset=us-ascii\r\n\r\nAt the bottom of it all.\r\n");
     for level in (0..depth).rev() {
-        raw.push_str(&format!("--level{level}--\r\n"));
+        raw.push_str(&format!("--level{level:04}--\r\n"));
     }
     raw.into_bytes()
 }

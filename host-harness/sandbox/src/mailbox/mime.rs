@@ -172,7 +172,7 @@ pub(crate) struct Parsed {
     pub reply_to: Vec<Address>,
     /// `Message-ID`, with its angle brackets.
     pub message_id: String,
-    /// The `Date` header, in seconds since the Unix epoch.
+    /// The `Date` header, in seconds since the Unix epoch, when it reads as a date after it.
     pub date: Option<i64>,
     /// The text of the first `text/plain` part that is not a file.
     pub plain: Option<String>,
@@ -209,9 +209,11 @@ impl Parsed {
             bcc: addresses("Bcc"),
             reply_to: addresses("Reply-To"),
             message_id: decoded("Message-ID").trim().to_owned(),
+            // mailparse reads a `Date` with no date in it as the epoch: no date.
             date: headers
                 .get_first_value("Date")
-                .and_then(|d| mailparse::dateparse(&d).ok()),
+                .and_then(|d| mailparse::dateparse(&d).ok())
+                .filter(|&secs| secs > 0),
             plain: first_text("text/plain"),
             html: first_text("text/html"),
             root,

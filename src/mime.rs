@@ -2,6 +2,14 @@
 //! encoded words in any charset, RFC 2231 parameters) and text in any charset, for providers
 //! that hand out headers and body parts separately (Gmail's `format=full`).
 
+mod flowed;
+mod header_bytes;
+mod tree;
+
+pub use flowed::unflow;
+pub use header_bytes::bytes_of;
+pub use tree::{Holds, RawPart, parts};
+
 use crate::types::{Attachment, MailboxAddress, Message};
 use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
@@ -78,17 +86,27 @@ pub struct PartInfo {
     pub content_id: Option<String>,
     /// The file name (Content-Disposition `filename` or Content-Type `name`), decoded.
     pub filename: Option<String>,
+    /// Whether the text is `format=flowed` (RFC 3676).
+    pub flowed: bool,
+    /// Whether a flowed text's soft line breaks delete the space before them (`delsp=yes`).
+    pub delsp: bool,
 }
 
-/// A header block (`Name: value` lines) as mail-parser reads it. Line breaks inside values are
-/// folded away first, so that no value can start a header of its own.
+/// A header block (`Name: value` lines) as mail-parser reads it: each value's bytes as the
+/// provider gave them ([`bytes_of`]), made readable ([`header_bytes::readable`]). Line breaks
+/// inside values are folded away first, so that no value can start a header of its own.
 fn header_block<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<u8> {
     let mut block = Vec::new();
+    let clean = |bytes: Vec<u8>| -> Vec<u8> {
+        bytes
+            .into_iter()
+            .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b })
+            .collect()
+    };
     for (name, value) in headers {
-        let clean = |s: &str| s.replace(['\r', '\n'], " ");
-        block.extend_from_slice(clean(name).as_bytes());
+        block.extend(clean(name.as_bytes().to_vec()));
         block.extend_from_slice(b": ");
-        block.extend_from_slice(clean(value).as_bytes());
+        block.extend(clean(header_bytes::readable(&bytes_of(value))));
         block.extend_from_slice(b"\r\n");
     }
     block.extend_from_slice(b"\r\n");
@@ -185,8 +203,16 @@ pub fn part_info<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> P
         ),
         None => ("text/plain".to_owned(), None),
     };
+    let parameter = |name: &str| {
+        message
+            .content_type()
+            .and_then(|ct| ct.attribute(name))
+            .map(str::to_ascii_lowercase)
+    };
     let disposition = message.content_disposition();
     PartInfo {
+        flowed: parameter("format").as_deref() == Some("flowed"),
+        delsp: parameter("delsp").as_deref() == Some("yes"),
         mime_type,
         charset,
         attachment: disposition.is_some_and(|d| d.is_attachment()),
@@ -203,6 +229,25 @@ pub fn decode_text(bytes: &[u8], charset: Option<&str>) -> String {
     match charset.and_then(|c| charset_decoder(c.trim().as_bytes())) {
         Some(decode) => decode(bytes),
         None => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
+/// The file name of a forwarded message whose subject is `subject`: the subject with the
+/// characters file systems refuse (`/ \ : * ? " < > |` and controls) as `_`, then `.eml`;
+/// `message.eml` when the subject is blank.
+pub fn eml_name(subject: &str) -> String {
+    let safe: String = subject
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    match safe.is_empty() {
+        true => "message.eml".to_owned(),
+        false => format!("{safe}.eml"),
     }
 }
 

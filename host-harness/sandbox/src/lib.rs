@@ -4,30 +4,30 @@
 //! the email-manager component talks to:
 //!
 //! - Google: `accounts.google.com` (authorization), `oauth2.googleapis.com` (token) and
-//!   `gmail.googleapis.com` (`users.getProfile`, `users.messages.list`/`get`/`send` (JSON, and
-//!   media or multipart upload), `users.messages.modify`/`batchModify`/`trash`/`untrash`/
-//!   `delete`/`batchDelete`, `users.messages.attachments.get`, `users.threads.get`,
-//!   `users.drafts.create`/`list`/`get`/`update`/`delete`/`send` (`create` and `update` also
-//!   as media or multipart upload), `users.history.list`,
+//!   `gmail.googleapis.com` (`users.getProfile`, `users.messages.list`/`get`/`send`/`insert`/
+//!   `import` (JSON, and media or multipart upload), `users.messages.modify`/`batchModify`/
+//!   `trash`/`untrash`/`delete`/`batchDelete`, `users.messages.attachments.get`,
+//!   `users.threads.get`, `users.drafts.create`/`list`/`get`/`update`/`delete`/`send` (`create`
+//!   and `update` also as media or multipart upload), `users.history.list`,
 //!   `users.labels.list`/`get`, `users.settings.sendAs.list`, and batches of those calls on
 //!   `/batch/gmail/v1`);
 //! - Microsoft: `login.microsoftonline.com` (authorization and token, any tenant),
-//!   `graph.microsoft.com` (`/v1.0/me`, `/me/mailFolders` with `childFolders`, `messages` and
-//!   `messages/delta`, `/me/messages` (list with the conversation filter, and new drafts),
-//!   `/me/messages/{id}` (`GET`, `PATCH`, `DELETE`) with `attachments` (and their `$value`) and
-//!   `attachments/createUploadSession`, `move`, `createReply`, `createReplyAll`,
-//!   `createForward` and `send`, and JSON batching on `/v1.0/$batch`) and the attachment upload
-//!   URLs on `outlook.office.com`.
+//!   `graph.microsoft.com` (`/v1.0/me`, `/me/mailFolders` with `childFolders`, `messages` (and
+//!   new drafts in a folder) and `messages/delta`, `/me/messages` (list with the conversation
+//!   filter, and new drafts, as JSON or MIME), `/me/messages/{id}` (`GET`, `PATCH`, `DELETE`)
+//!   with `attachments` (and their `$value`) and `attachments/createUploadSession`, `move`,
+//!   `createReply`, `createReplyAll`, `createForward` and `send`, and JSON batching on
+//!   `/v1.0/$batch`) and the attachment upload URLs on `outlook.office.com`.
 //!
 //! Each user has a mailbox, empty until [`Sandbox::seed_mailbox`] fills it from a
-//! [`MailboxSpec`]; further [`Sandbox`] methods change it (new mail, deletions, flags, labels,
-//! moves), read a message's state back ([`Sandbox::state_of`]), expire sync state, and shape
-//! the traffic (latency, foreign links, and faults: statuses with the providers' own error
-//! bodies, front-end HTML pages, connections closed before or after the request is applied or
-//! held unanswered, bodies sent slowly, cut short or not valid JSON ([`FaultKind`]), for the
-//! next requests matching a path ([`Fault`]) or drawn at random from a seed
-//! ([`RandomFaults`]), and counted ([`Sandbox::faults_injected`])). The providers' published request limits
-//! (Gmail's quota units and concurrent requests per user, Outlook's concurrent requests, requests
+//! [`MailboxSpec`] (or [`Sandbox::insert_raw`] files real mail, any RFC 5322 bytes); further
+//! [`Sandbox`] methods change it (new mail, deletions, flags, labels, moves), read a message's
+//! state back ([`Sandbox::state_of`]), expire sync state, and shape the traffic (latency,
+//! foreign links, and faults: statuses with the providers' own error bodies, front-end HTML
+//! pages, connections closed before or after the request is applied or held unanswered, bodies
+//! sent slowly, cut short or not valid JSON ([`FaultKind`]), for the next requests matching a
+//! path ([`Fault`]) or drawn at random from a seed ([`RandomFaults`]), and counted
+//! ([`Sandbox::faults_injected`])). The providers' published request limits (Gmail's quota units and concurrent requests per user, Outlook's concurrent requests, requests
 //! and uploads per mailbox) hold by default; each can be changed or switched off, and their
 //! windows run on a time scale of their own ([`Sandbox::set_quota_time_scale`]).
 //! [`Sandbox::sent`] reads back, as [`SentMessage`]s, what the users sent.
@@ -43,6 +43,7 @@ mod client;
 mod clock;
 mod config;
 mod controls;
+mod controls_mail;
 mod delivery;
 mod faults;
 mod gmail;

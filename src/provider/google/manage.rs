@@ -118,15 +118,33 @@ fn role(id: &str, kind: Option<&str>) -> FolderRole {
     }
 }
 
-/// One message in full.
-pub fn get_message(session: &mut Session<'_>, id: &str) -> Result<Message, Error> {
-    let resource: GmailMessage = session
+/// Message `id` (the argument `field`) as Gmail gives it in `format` (`full` or `raw`).
+fn resource(
+    session: &mut Session<'_>,
+    id: &str,
+    format: &str,
+    field: &str,
+) -> Result<GmailMessage, Error> {
+    session
         .get_json(
-            &format!("{API}/messages/{}?format=full", urlencode(id)),
+            &format!("{API}/messages/{}?format={format}", urlencode(id)),
             "Gmail message",
         )
-        .map_err(|e| provider::not_found(e, "id"))?;
-    Ok(message::normalize(resource))
+        .map_err(|e| provider::not_found(e, field))
+}
+
+/// `resource`, read again whole (`format=raw`) when its parts nest too deep for `format=full`.
+fn entire(session: &mut Session<'_>, resource: GmailMessage) -> Result<GmailMessage, Error> {
+    match resource.is_cut() {
+        true => self::resource(session, &resource.id, "raw", "id"),
+        false => Ok(resource),
+    }
+}
+
+/// One message in full.
+pub fn get_message(session: &mut Session<'_>, id: &str) -> Result<Message, Error> {
+    let full = resource(session, id, "full", "id")?;
+    Ok(message::normalize(entire(session, full)?))
 }
 
 /// A thread's messages in full.
@@ -137,11 +155,11 @@ pub fn get_thread(session: &mut Session<'_>, id: &str) -> Result<Vec<Message>, E
             "Gmail thread",
         )
         .map_err(|e| provider::not_found(e, "thread-id"))?;
-    Ok(thread
+    thread
         .messages
         .into_iter()
-        .map(message::normalize)
-        .collect())
+        .map(|m| entire(session, m).map(message::normalize))
+        .collect()
 }
 
 /// The bytes of the part `attachment_id` (its part id) of message `message_id`: the message is
@@ -152,14 +170,26 @@ pub fn get_attachment(
     attachment_id: &str,
     max_bytes: u64,
 ) -> Result<AttachmentData, Error> {
-    let resource: GmailMessage = session
-        .get_json(
-            &format!("{API}/messages/{}?format=full", urlencode(message_id)),
-            "Gmail message",
-        )
-        .map_err(|e| provider::not_found(e, "message-id"))?;
-    let part = message::find_part(&resource, attachment_id)
-        .ok_or_else(|| Error::invalid("attachment-id", "names no part of this message"))?;
+    let full = resource(session, message_id, "full", "message-id")?;
+    let found = message::find_part(&full, attachment_id);
+    // A part that holds a message has its bytes only in the whole message; so have the parts
+    // of a tree too deep for `format=full`.
+    let part = match found {
+        Some(part) if !part.needs_raw() => part,
+        found => {
+            if let Some(part) = &found {
+                manage::check_attachment_size(part.size, max_bytes)?;
+            } else if !full.is_cut() {
+                return Err(Error::invalid(
+                    "attachment-id",
+                    "names no part of this message",
+                ));
+            }
+            let raw = resource(session, message_id, "raw", "message-id")?;
+            message::find_part(&raw, attachment_id)
+                .ok_or_else(|| Error::invalid("attachment-id", "names no part of this message"))?
+        }
+    };
     manage::check_attachment_size(part.size, max_bytes)?;
     let content = match (part.data, &part.attachment_id) {
         (Some(data), _) => data,

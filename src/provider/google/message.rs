@@ -1,14 +1,23 @@
-//! Gmail `users.messages.get` with `format=full`, normalized into a [`Message`].
+//! Gmail `users.messages.get` with `format=full` (or `format=raw`), normalized into a
+//! [`Message`].
 //!
 //! Gmail hands out the MIME tree already split into parts, with headers verbatim (encoded words
-//! intact) and each text body transfer-decoded but still in its charset; attachments come as
-//! ids. The header blocks and charsets are decoded by [`crate::mime`].
+//! intact, 8-bit bytes as ISO-8859-1 characters) and each text body transfer-decoded but still
+//! in its charset; attachments come as ids, and a part that holds a message (a forwarded one)
+//! holds that message's parts. The header blocks and charsets are decoded by [`crate::mime`];
+//! the walk over the parts is [`parts`]. A tree nested deeper than [`MOST_NESTED`] levels is not
+//! read past them: such a message is read again whole (`format=raw`) and its parts from its
+//! bytes.
 
-use crate::mime;
-use crate::types::{AttachmentInfo, Message};
+use std::cell::Cell;
+
+use super::parts::{self, Node};
+use crate::mime::{self, Holds};
+use crate::types::Message;
 use base64::Engine;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
-use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Deserializer};
 
 /// The labels that carry message state rather than a place.
 pub const UNREAD: &str = "UNREAD";
@@ -17,7 +26,13 @@ pub const STARRED: &str = "STARRED";
 /// A draft.
 pub const DRAFT: &str = "DRAFT";
 
-/// A `Message` resource as returned with `format=full`.
+/// The deepest part of a `format=full` tree read (the top part is at depth 0): deeper parts are
+/// skipped, and the message is cut ([`GmailMessage::is_cut`]). Each level is two levels of
+/// JSON, and JSON is read at most 128 levels deep; the limit also keeps the reading's stack
+/// small.
+pub const MOST_NESTED: usize = 40;
+
+/// A `Message` resource as returned with `format=full` (or `format=raw`).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GmailMessage {
@@ -35,9 +50,36 @@ pub struct GmailMessage {
     /// Milliseconds since the epoch, as a string.
     #[serde(default)]
     pub internal_date: Option<String>,
-    /// The MIME tree.
+    /// The MIME tree (`format=full`).
     #[serde(default)]
     pub payload: Option<Part>,
+    /// The whole message, base64url (`format=raw`).
+    #[serde(default)]
+    pub raw: Option<String>,
+}
+
+impl GmailMessage {
+    /// Whether its MIME tree nests deeper than [`MOST_NESTED`]: the parts below were not read,
+    /// and the message must be read whole (`format=raw`) to be seen entire.
+    pub fn is_cut(&self) -> bool {
+        fn cut(part: &Part) -> bool {
+            part.cut || part.parts.iter().any(cut)
+        }
+        self.raw.is_none() && self.payload.as_ref().is_some_and(cut)
+    }
+
+    /// Its parts, depth first: from its bytes when it came raw, else from its tree.
+    fn nodes(&self) -> Vec<Node> {
+        if let Some(raw) = self.raw.as_deref().and_then(decode_data) {
+            return parts::from_raw(&raw);
+        }
+        let mut nodes = Vec::new();
+        if let Some(root) = &self.payload {
+            flatten(root, &mut nodes);
+        }
+        parts::mark(&mut nodes);
+        nodes
+    }
 }
 
 /// A `MessagePart`.
@@ -54,8 +96,34 @@ pub struct Part {
     headers: Vec<Header>,
     #[serde(default)]
     body: Option<Body>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nested")]
     parts: Vec<Part>,
+    /// Stands for parts too deep to read.
+    #[serde(skip)]
+    cut: bool,
+}
+
+thread_local! {
+    /// How deep in a `format=full` tree the part being read is.
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The `parts` of a part: read while they are at most [`MOST_NESTED`] deep, else skipped (the
+/// JSON still read through) and stood for by one part marked cut.
+fn nested<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Part>, D::Error> {
+    let depth = DEPTH.get();
+    if depth >= MOST_NESTED {
+        IgnoredAny::deserialize(deserializer)?;
+        let cut = Part {
+            cut: true,
+            ..Part::default()
+        };
+        return Ok(vec![cut]);
+    }
+    DEPTH.set(depth + 1);
+    let parts = Vec::<Part>::deserialize(deserializer);
+    DEPTH.set(depth);
+    parts
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,11 +143,45 @@ struct Body {
     data: Option<String>,
 }
 
-impl Part {
-    fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.headers
+/// Adds `part` and the parts inside it to `nodes`, depth first (at most [`MOST_NESTED`] deep,
+/// as read).
+fn flatten(part: &Part, nodes: &mut Vec<Node>) {
+    if part.cut {
+        return;
+    }
+    let info = mime::part_info(
+        part.headers
             .iter()
-            .map(|h| (h.name.as_str(), h.value.as_str()))
+            .map(|h| (h.name.as_str(), h.value.as_str())),
+    );
+    let mime_type = part
+        .mime_type
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .unwrap_or(info.mime_type);
+    let holds = match (mime_type.starts_with("multipart/"), part.parts.is_empty()) {
+        (true, _) => Holds::Parts,
+        (false, false) if mime_type.starts_with("message/") => Holds::Message,
+        _ => Holds::Content,
+    };
+    let body = part.body.as_ref();
+    nodes.push(Node {
+        id: part.part_id.clone().unwrap_or_default(),
+        filename: part.filename.clone().filter(|f| !f.is_empty()),
+        headers: part
+            .headers
+            .iter()
+            .map(|h| (h.name.clone(), h.value.clone()))
+            .collect(),
+        attachment_id: body.and_then(|b| b.attachment_id.clone()),
+        size: body.and_then(|b| b.size).unwrap_or_default(),
+        data: body.and_then(|b| b.data.as_deref()).and_then(decode_data),
+        holds,
+        mime_type,
+        ..Node::default()
+    });
+    for child in &part.parts {
+        flatten(child, nodes);
     }
 }
 
@@ -94,55 +196,54 @@ pub fn decode_data(data: &str) -> Option<Vec<u8>> {
 /// A file part of a message, as `get-attachment` needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilePart {
-    /// Its file name, decoded.
+    /// Its file name, decoded (a forwarded message's made from its subject).
     pub filename: Option<String>,
     /// Its MIME type, lower case.
     pub mime_type: String,
-    /// Its size in bytes, as Gmail reports it.
+    /// Its size in bytes, as Gmail reports it (for a forwarded message Gmail gives no size:
+    /// what its parts add up to).
     pub size: u64,
     /// The id to fetch its bytes with, when they are not in the part itself.
     pub attachment_id: Option<String>,
-    /// Its bytes, when Gmail put them in the part (small parts).
+    /// Its bytes, when Gmail put them in the part (small parts, and every part of a message
+    /// read raw).
     pub data: Option<Vec<u8>>,
+}
+
+impl FilePart {
+    /// Whether Gmail gives its bytes neither in the part nor by an attachment id (a part that
+    /// holds a message): they are read from the whole message.
+    pub fn needs_raw(&self) -> bool {
+        self.data.is_none() && self.attachment_id.is_none()
+    }
 }
 
 /// The part `part_id` of `message` (or, for ids from elsewhere, the part with that attachment
 /// id).
 pub fn find_part(message: &GmailMessage, part_id: &str) -> Option<FilePart> {
-    fn walk<'a>(part: &'a Part, id: &str) -> Option<&'a Part> {
-        let matches = part.part_id.as_deref() == Some(id)
-            || part.body.as_ref().and_then(|b| b.attachment_id.as_deref()) == Some(id);
-        if matches {
-            return Some(part);
-        }
-        part.parts.iter().find_map(|child| walk(child, id))
-    }
-    let part = walk(message.payload.as_ref()?, part_id)?;
-    let info = mime::part_info(part.headers());
-    let body = part.body.as_ref();
+    let nodes = message.nodes();
+    let index = nodes
+        .iter()
+        .position(|n| n.id == part_id || n.attachment_id.as_deref() == Some(part_id))?;
+    let info = parts::attachment(&nodes, index);
+    let node = &nodes[index];
     Some(FilePart {
-        filename: part
-            .filename
-            .clone()
-            .filter(|f| !f.is_empty())
-            .or(info.filename),
-        mime_type: part
-            .mime_type
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .unwrap_or(info.mime_type),
-        size: body.and_then(|b| b.size).unwrap_or_default(),
-        attachment_id: body.and_then(|b| b.attachment_id.clone()),
-        data: body.and_then(|b| b.data.as_deref()).and_then(decode_data),
+        filename: info.filename,
+        mime_type: info.mime_type,
+        size: info.size,
+        attachment_id: node.attachment_id.clone(),
+        data: node.data.clone(),
     })
 }
 
 /// The normalized message.
 pub fn normalize(message: GmailMessage) -> Message {
-    let root = message.payload.unwrap_or_default();
-    let envelope = mime::envelope(root.headers());
-    let mut bodies = Bodies::default();
-    collect(&root, false, &mut bodies);
+    let nodes = message.nodes();
+    let envelope = match nodes.first() {
+        Some(top) => mime::envelope(top.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
+        None => mime::Envelope::default(),
+    };
+    let bodies = parts::collect(&nodes);
     let has = |label: &str| message.label_ids.iter().any(|l| l == label);
     let date = envelope.date.clone().or_else(|| {
         message
@@ -163,70 +264,6 @@ pub fn normalize(message: GmailMessage) -> Message {
         labels: message.label_ids,
         ..envelope.into_message(message.id, message.thread_id)
     }
-}
-
-/// What the walk over the MIME tree finds.
-#[derive(Default)]
-struct Bodies {
-    text: Option<String>,
-    html: Option<String>,
-    attachments: Vec<AttachmentInfo>,
-}
-
-/// Walks the tree: the first text/plain and text/html parts that are not attachments are the
-/// bodies; every part with a file name or an attachment id is an attachment.
-fn collect(part: &Part, in_related: bool, found: &mut Bodies) {
-    let info = mime::part_info(part.headers());
-    let mime_type = part
-        .mime_type
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_else(|| info.mime_type.clone());
-    if mime_type.starts_with("multipart/") {
-        let related = in_related || mime_type == "multipart/related";
-        for child in &part.parts {
-            collect(child, related, found);
-        }
-        return;
-    }
-    let body = part.body.as_ref();
-    let filename = part
-        .filename
-        .clone()
-        .filter(|f| !f.is_empty())
-        .or(info.filename.clone());
-    let attachment_id = body.and_then(|b| b.attachment_id.clone());
-    let is_text_body = (mime_type == "text/plain" || mime_type == "text/html")
-        && !info.attachment
-        && filename.is_none();
-    if is_text_body {
-        let text = body
-            .and_then(|b| b.data.as_deref())
-            .and_then(decode_data)
-            .map(|bytes| mime::decode_text(&bytes, info.charset.as_deref()));
-        let slot = if mime_type == "text/html" {
-            &mut found.html
-        } else {
-            &mut found.text
-        };
-        if slot.is_none() {
-            *slot = text;
-        }
-        return;
-    }
-    if filename.is_none() && attachment_id.is_none() {
-        return;
-    }
-    found.attachments.push(AttachmentInfo {
-        // The part id, which stays the same from one fetch to the next (Gmail's attachment ids
-        // do not); `get-attachment` finds the part by it.
-        id: part.part_id.clone().or(attachment_id).unwrap_or_default(),
-        filename,
-        mime_type,
-        size: body.and_then(|b| b.size).unwrap_or_default(),
-        inline: info.inline || (in_related && info.content_id.is_some() && !info.attachment),
-        content_id: info.content_id,
-    });
 }
 
 #[cfg(test)]
@@ -310,6 +347,103 @@ mod tests {
             (pdf.filename.as_deref(), pdf.mime_type.as_str(), pdf.inline),
             (Some("r\u{e9}sum\u{e9}.pdf"), "application/pdf", false)
         );
+    }
+
+    #[test]
+    fn a_forwarded_message_is_one_attachment_named_after_its_subject() {
+        let json = serde_json::json!({
+            "id": "a1", "payload": {
+                "partId": "", "mimeType": "multipart/mixed", "filename": "",
+                "headers": [{"name": "Subject", "value": "Fwd: report"}],
+                "body": {"size": 0},
+                "parts": [
+                    {"partId": "0", "mimeType": "text/plain", "filename": "",
+                     "headers": [{"name": "Content-Type", "value": "text/plain"}],
+                     "body": {"size": 3, "data": b64(b"FYI")}},
+                    {"partId": "1", "mimeType": "message/rfc822", "filename": "",
+                     "headers": [{"name": "Content-Type", "value": "message/rfc822"}],
+                     "body": {"size": 0},
+                     "parts": [{"partId": "1.0", "mimeType": "multipart/mixed", "filename": "",
+                        "headers": [{"name": "Subject", "value": "Q3: numbers/plan"},
+                                    {"name": "From", "value": "Ann <ann@example.com>"}],
+                        "body": {"size": 0},
+                        "parts": [
+                            {"partId": "1.0.0", "mimeType": "text/plain", "filename": "",
+                             "headers": [], "body": {"size": 5, "data": b64(b"inner")}},
+                            {"partId": "1.0.1", "mimeType": "image/png", "filename": "chart.png",
+                             "headers": [], "body": {"attachmentId": "ANGjdJ_x", "size": 900}}
+                        ]}]}
+                ]
+            }
+        });
+        let message = normalize(serde_json::from_value(json).unwrap());
+        assert_eq!(message.text_body.as_deref(), Some("FYI"));
+        assert_eq!(message.attachments.len(), 1, "{:?}", message.attachments);
+        let forwarded = &message.attachments[0];
+        assert_eq!(forwarded.id, "1");
+        assert_eq!(forwarded.filename.as_deref(), Some("Q3_ numbers_plan.eml"));
+        assert_eq!(forwarded.mime_type, "message/rfc822");
+        assert!(forwarded.size > 905 && !forwarded.inline);
+    }
+
+    #[test]
+    fn eight_bit_header_bytes_and_flowed_text_read_back() {
+        let json = serde_json::json!({
+            "id": "a2", "payload": {
+                "partId": "", "mimeType": "text/plain", "filename": "",
+                "headers": [
+                    {"name": "Subject", "value": "=?iso-8859-1?q?caf\u{e9}?= Relat\u{c3}\u{b3}rio"},
+                    {"name": "From", "value": "Jos\u{e9} <j@example.com>"},
+                    {"name": "Content-Type", "value": "text/plain; charset=utf-8; format=flowed; delsp=yes"}
+                ],
+                "body": {"size": 20, "data": b64(b"Zusam \r\nmen\r\n")}
+            }
+        });
+        let message = normalize(serde_json::from_value(json).unwrap());
+        assert_eq!(message.subject.as_deref(), Some("caf\u{e9} Relat\u{f3}rio"));
+        assert_eq!(message.from.unwrap().name.as_deref(), Some("Jos\u{e9}"));
+        assert_eq!(message.text_body.as_deref(), Some("Zusammen\n"));
+    }
+
+    #[test]
+    fn a_tree_too_deep_is_cut_and_the_raw_message_read_instead() {
+        let mut part = serde_json::json!({"partId": "x", "mimeType": "text/plain",
+            "body": {"size": 6, "data": b64(b"bottom")}});
+        for _ in 0..200 {
+            part = serde_json::json!({"mimeType": "multipart/mixed", "parts": [part]});
+        }
+        let text = serde_json::json!({"id": "a3", "payload": part}).to_string();
+        let full: GmailMessage = serde_json::from_str(&text).unwrap();
+        assert!(full.is_cut());
+        let mut raw = String::from("Subject: deep\r\n");
+        for level in 0..200 {
+            raw.push_str(&format!(
+                "Content-Type: multipart/mixed; boundary=b{level}\r\n\r\n--b{level}\r\n"
+            ));
+        }
+        raw.push_str("Content-Type: text/plain\r\n\r\nbottom\r\n");
+        let resource = serde_json::json!({"id": "a3", "raw": b64(raw.as_bytes())});
+        let whole: GmailMessage = serde_json::from_value(resource).unwrap();
+        assert!(!whole.is_cut());
+        let message = normalize(whole);
+        assert_eq!(message.subject.as_deref(), Some("deep"));
+        assert_eq!(message.text_body.as_deref(), Some("bottom\r\n"));
+    }
+
+    #[test]
+    fn a_raw_message_gives_its_parts_bytes_by_gmail_part_id() {
+        let raw =
+            b"Subject: s\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n\r\nhi\r\n\
+--a\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\nbody\r\n--a--\r\n";
+        let resource = serde_json::json!({"id": "a4", "raw": b64(raw)});
+        let message: GmailMessage = serde_json::from_value(resource).unwrap();
+        let part = find_part(&message, "1").unwrap();
+        assert_eq!(part.filename.as_deref(), Some("inner.eml"));
+        assert_eq!(
+            part.data.as_deref(),
+            Some(&b"Subject: inner\r\n\r\nbody"[..])
+        );
+        assert!(!part.needs_raw());
     }
 
     #[test]

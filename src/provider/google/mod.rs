@@ -4,6 +4,7 @@ mod batch;
 mod drafts;
 mod manage;
 mod message;
+mod parts;
 mod quota;
 mod send;
 mod sync;

@@ -400,20 +400,37 @@ impl Changes {
 }
 
 /// Fetches messages in full, in batches (several batches at once). A message deleted in the
-/// meantime (404) is left out: its deletion comes with the history.
+/// meantime (404) is left out: its deletion comes with the history. A message whose parts nest
+/// too deep for `format=full` ([`GmailMessage::is_cut`]) is fetched again whole
+/// (`format=raw`).
 fn fetch(session: &mut Session<'_>, ids: &[String]) -> Result<Vec<crate::types::Message>, Error> {
-    let requests = ids
-        .iter()
-        .map(|id| net::json_get(&format!("{API}/messages/{}?format=full", urlencode(id))))
-        .collect::<Result<Vec<_>, _>>()?;
+    let requests = |ids: &[&String], format: &str| {
+        ids.iter()
+            .map(|id| net::json_get(&format!("{API}/messages/{}?format={format}", urlencode(id))))
+            .collect::<Result<Vec<_>, _>>()
+    };
     // Each message is decoded as soon as its batch is answered, while the next is in flight.
     let mut messages: Vec<Option<crate::types::Message>> = (0..ids.len()).map(|_| None).collect();
-    session.each_batched(requests, &mut |i, response| {
+    let mut cut: Vec<usize> = Vec::new();
+    let all: Vec<&String> = ids.iter().collect();
+    session.each_batched(requests(&all, "full")?, &mut |i, response| {
         if response.status() == http::StatusCode::NOT_FOUND {
             return Ok(());
         }
         let resource: GmailMessage = net::parse_json(&session::check(response)?, "Gmail message")?;
-        messages[i] = Some(message::normalize(resource));
+        match resource.is_cut() {
+            true => cut.push(i),
+            false => messages[i] = Some(message::normalize(resource)),
+        }
+        Ok(())
+    })?;
+    let deep: Vec<&String> = cut.iter().map(|&i| &ids[i]).collect();
+    session.each_batched(requests(&deep, "raw")?, &mut |j, response| {
+        if response.status() == http::StatusCode::NOT_FOUND {
+            return Ok(());
+        }
+        let resource: GmailMessage = net::parse_json(&session::check(response)?, "Gmail message")?;
+        messages[cut[j]] = Some(message::normalize(resource));
         Ok(())
     })?;
     Ok(messages.into_iter().flatten().collect())

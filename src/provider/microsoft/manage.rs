@@ -130,11 +130,8 @@ pub fn get_attachment(
     let content = response.into_body();
     manage::check_attachment_size(content.len() as u64, max_bytes)?;
     Ok(AttachmentData {
-        filename: meta.name,
-        mime_type: meta
-            .content_type
-            .unwrap_or_else(|| "application/octet-stream".to_owned())
-            .to_ascii_lowercase(),
+        filename: meta.file_name(),
+        mime_type: meta.media_type(),
         content,
         account: None,
     })

@@ -62,6 +62,23 @@ pub struct GraphMessage {
     internet_message_headers: Vec<InternetHeader>,
 }
 
+impl GraphMessage {
+    /// Whether its attachments are worth listing: it has some (`hasAttachments`), or its body
+    /// shows images by `cid:`. Source: https://learn.microsoft.com/en-us/graph/api/resources/message
+    /// (`hasAttachments` "doesn't include inline attachments, so if a message contains only
+    /// inline attachments, this property is false. To verify the existence of inline
+    /// attachments, parse the body property to look for a src attribute, such as
+    /// `<IMG src="cid:...">`").
+    pub fn lists_files(&self) -> bool {
+        self.has_attachments == Some(true)
+            || self
+                .body
+                .as_ref()
+                .and_then(|b| b.content.as_deref())
+                .is_some_and(|content| content.contains("cid:"))
+    }
+}
+
 /// One `internetMessageHeader`.
 #[derive(Debug, Deserialize)]
 struct InternetHeader {
@@ -106,6 +123,10 @@ struct Flag {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GraphAttachment {
+    /// `#microsoft.graph.fileAttachment`, `#microsoft.graph.itemAttachment` (an Outlook item,
+    /// such as a forwarded message), or `#microsoft.graph.referenceAttachment`.
+    #[serde(rename = "@odata.type", default)]
+    odata_type: Option<String>,
     id: String,
     /// The file name.
     #[serde(default)]
@@ -120,6 +141,37 @@ pub struct GraphAttachment {
     is_inline: Option<bool>,
     #[serde(default)]
     content_id: Option<String>,
+}
+
+/// The type Graph gives an Outlook item attached to a message: a forwarded message is one.
+/// Source: https://learn.microsoft.com/en-us/graph/api/attachment-get (an item attachment has
+/// `contentType` null and is named after the item's subject; its `$value` is the message in
+/// MIME format).
+const ITEM_ATTACHMENT: &str = "#microsoft.graph.itemAttachment";
+
+impl GraphAttachment {
+    /// Whether it is an Outlook item (a forwarded message) rather than a file.
+    fn is_item(&self) -> bool {
+        self.odata_type.as_deref() == Some(ITEM_ATTACHMENT)
+    }
+
+    /// Its file name: a message item's is its subject and `.eml`.
+    pub fn file_name(&self) -> Option<String> {
+        match self.is_item() {
+            true => Some(mime::eml_name(self.name.as_deref().unwrap_or_default())),
+            false => self.name.clone(),
+        }
+    }
+
+    /// Its MIME type, lower case: `message/rfc822` for an item (its `$value` is MIME),
+    /// `application/octet-stream` when Graph names none.
+    pub fn media_type(&self) -> String {
+        match (self.is_item(), &self.content_type) {
+            (true, _) => "message/rfc822".to_owned(),
+            (false, Some(t)) => t.to_ascii_lowercase(),
+            (false, None) => "application/octet-stream".to_owned(),
+        }
+    }
 }
 
 fn address(recipient: Recipient) -> Option<MailboxAddress> {
@@ -181,12 +233,9 @@ pub fn normalize(message: GraphMessage, attachments: Vec<GraphAttachment>) -> Me
         attachments: attachments
             .into_iter()
             .map(|a| AttachmentInfo {
+                filename: a.file_name(),
+                mime_type: a.media_type(),
                 id: a.id,
-                filename: a.name,
-                mime_type: a
-                    .content_type
-                    .unwrap_or_else(|| "application/octet-stream".to_owned())
-                    .to_ascii_lowercase(),
                 size: a.size.unwrap_or_default(),
                 content_id: a.content_id.map(|c| c.trim_matches(['<', '>']).to_owned()),
                 inline: a.is_inline.unwrap_or(false),
@@ -238,6 +287,23 @@ mod tests {
         assert_eq!(message.labels, ["AQMkADAw-inbox"]);
         assert_eq!(message.attachments[0].filename.as_deref(), Some("menu.txt"));
         assert!(message.in_reply_to.is_none() && message.references.is_empty());
+    }
+
+    #[test]
+    fn a_forwarded_message_item_is_an_eml_attachment() {
+        let item = serde_json::json!({"@odata.type": "#microsoft.graph.itemAttachment",
+            "id": "AAMkItem", "name": "Reminder: bring laptop", "contentType": null,
+            "size": 32005, "isInline": false});
+        let message = normalize(
+            serde_json::from_value(serde_json::json!({"id": "m3"})).unwrap(),
+            vec![serde_json::from_value(item).unwrap()],
+        );
+        let forwarded = &message.attachments[0];
+        assert_eq!(
+            forwarded.filename.as_deref(),
+            Some("Reminder_ bring laptop.eml")
+        );
+        assert_eq!(forwarded.mime_type, "message/rfc822");
     }
 
     #[test]

@@ -74,7 +74,7 @@ fn with_attachments(
     found: Vec<GraphMessage>,
 ) -> Result<Vec<crate::types::Message>, Error> {
     let wanted: Vec<usize> = (0..found.len())
-        .filter(|&i| found[i].has_attachments == Some(true))
+        .filter(|&i| found[i].lists_files())
         .collect();
     let requests = wanted
         .iter()

@@ -79,7 +79,7 @@ pub(super) fn from_json(request: &Request) -> Result<Content, Refusal> {
 pub(super) fn from_upload(request: &Request) -> Result<Content, Refusal> {
     let Upload {
         metadata, media, ..
-    } = upload::read(request)?;
+    } = upload::read(request, upload::SEND_MAX_SIZE)?;
     let fields = Fields::read(&metadata, "draft", &DRAFT_FIELDS)?;
     let message = fields
         .nested("message", &MESSAGE_FIELDS)?

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::{LABELS, MAIL, METADATA, MODIFY, READONLY};
 use crate::api;
 use crate::config::Provider;
+use crate::mailbox::model::Snapshot;
 use crate::mailbox::{Category, Generated, Mailbox, Place, Relabel};
 use crate::state::Shared;
 use crate::wire::{self, Ordered, Refusal, Request, Response};
@@ -188,6 +189,40 @@ impl LabelChange {
         };
         mailbox.relabel(key, &change)
     }
+}
+
+/// The state of a message filed with the label ids `ids` (`messages.insert` and
+/// `messages.import`): its tags, and its flags from `UNREAD` and `STARRED`; Gmail's 400
+/// `labelId not found` for an id of no label, as for `modify`. `DRAFT` is refused (`Invalid
+/// label: DRAFT`): drafts are made with `drafts.create`, and the stricter reading is that the
+/// insert methods do not make them; `SENT` is taken (mail sent elsewhere is inserted or
+/// imported with it).
+pub(crate) fn filed(ids: &[String]) -> Result<Snapshot, Refusal> {
+    let mut state = Snapshot {
+        tags: BTreeSet::new(),
+        unread: false,
+        starred: false,
+        completed: false,
+    };
+    for id in ids {
+        let label = LABELS_LIST.iter().find(|l| l.id == id).ok_or_else(|| {
+            Box::new(api::google_rejected("invalidArgument", "labelId not found"))
+        })?;
+        match label.id {
+            "UNREAD" => state.unread = true,
+            "STARRED" => state.starred = true,
+            "DRAFT" => {
+                return Err(Box::new(api::google_rejected(
+                    "invalidArgument",
+                    "Invalid label: DRAFT",
+                )));
+            }
+            tag => {
+                state.tags.insert(tag.to_owned());
+            }
+        }
+    }
+    Ok(state)
 }
 
 /// A label name as search operators write it.

@@ -187,7 +187,7 @@ pub(super) fn attachment(
                 .parsed()
                 .root
                 .find(&part)
-                .filter(|p| !p.is_multipart())
+                .filter(|p| !p.is_multipart() && !p.is_message())
                 .map(|p| p.body.clone())
         });
     match part {
@@ -320,9 +320,11 @@ pub(super) fn render(message: &Message, format: Format, metadata_headers: &[&str
     }
 }
 
-/// The `full` rendering of `part` of message `key`.
+/// The `full` rendering of `part` of message `key`: a container (a multipart, or a part that
+/// holds a message, see [`Part::is_message`]) has an empty body and its parts; a file, or any
+/// leaf over [`INLINE_LIMIT`], an attachment id; other leaves their bytes.
 fn full_part(key: u64, part: &Part) -> PartJson {
-    let body = if part.is_multipart() {
+    let body = if part.is_multipart() || part.is_message() {
         BodyJson::Inline {
             size: 0,
             data: None,

@@ -6,6 +6,7 @@ mod batch;
 mod body;
 mod drafts;
 mod history;
+mod insert;
 mod labels;
 mod manage;
 mod messages;
@@ -39,6 +40,8 @@ const READONLY: &str = "https://www.googleapis.com/auth/gmail.readonly";
 const METADATA: &str = "https://www.googleapis.com/auth/gmail.metadata";
 /// Manage labels only.
 const LABELS: &str = "https://www.googleapis.com/auth/gmail.labels";
+/// Insert and import messages.
+const INSERT: &str = "https://www.googleapis.com/auth/gmail.insert";
 /// Manage drafts and send.
 const COMPOSE: &str = "https://www.googleapis.com/auth/gmail.compose";
 /// Send only.
@@ -56,6 +59,10 @@ pub(crate) fn route(shared: &Shared, request: &Request, user: &str, rest: &[&str
     let (put, delete) = (method == Method::PUT, method == Method::DELETE);
     match rest {
         ["messages", "send"] if post => send::json(shared, request, user),
+        ["messages"] if post => insert::json(shared, request, user, insert::Method::Insert),
+        ["messages", "import"] if post => {
+            insert::json(shared, request, user, insert::Method::Import)
+        }
         ["messages", "batchModify"] if post => manage::batch_modify(shared, request, user),
         ["messages", "batchDelete"] if post => manage::batch_delete(shared, request, user),
         ["profile"] if get => profile::gmail(shared, request, user),
@@ -84,8 +91,9 @@ pub(crate) fn route(shared: &Shared, request: &Request, user: &str, rest: &[&str
 }
 
 /// Answers a request under `/upload/gmail/v1/users/{user}/`, `rest` being the segments after
-/// `user`: the media upload URLs of `messages.send` (`POST messages/send`), `drafts.create`
-/// (`POST drafts`) and `drafts.update` (`PUT drafts/{id}`) (shared/specs
+/// `user`: the media upload URLs of `messages.send` (`POST messages/send`), `messages.insert`
+/// (`POST messages`), `messages.import` (`POST messages/import`), `drafts.create` (`POST
+/// drafts`) and `drafts.update` (`PUT drafts/{id}`) (shared/specs
 /// gmail/gmail-v1-discovery.json, `mediaUpload.protocols.simple.path`).
 pub(crate) fn upload(shared: &Shared, request: &Request, user: &str, rest: &[&str]) -> Response {
     let (post, put) = (
@@ -94,6 +102,10 @@ pub(crate) fn upload(shared: &Shared, request: &Request, user: &str, rest: &[&st
     );
     match rest {
         ["messages", "send"] if post => send::upload(shared, request, user),
+        ["messages"] if post => insert::upload(shared, request, user, insert::Method::Insert),
+        ["messages", "import"] if post => {
+            insert::upload(shared, request, user, insert::Method::Import)
+        }
         ["drafts"] if post => drafts::create(shared, request, user, drafts::from_upload),
         ["drafts", id] if put => drafts::update(shared, request, user, id, drafts::from_upload),
         _ => api::google_not_found(&request.path),

@@ -79,7 +79,7 @@ pub(super) fn upload(shared: &Shared, request: &Request, user: &str) -> Response
     if let Err(refused) = super::authorize(shared, request, user, &SCOPES) {
         return *refused;
     }
-    let result = upload::read(request).and_then(|upload| {
+    let result = upload::read(request, upload::SEND_MAX_SIZE).and_then(|upload| {
         let Upload {
             metadata,
             media,

@@ -1,16 +1,19 @@
-//! The media upload protocols of `messages.send`, `drafts.create` and `drafts.update`
-//! (`/upload/gmail/v1/…`): the message as the whole body (`uploadType=media`), or as the second
-//! part of a `multipart/related` body whose first part is the JSON metadata, the resource the
-//! method takes (`uploadType=multipart`).
+//! The media upload protocols of `messages.send`, `messages.insert`, `messages.import`,
+//! `drafts.create` and `drafts.update` (`/upload/gmail/v1/…`): the message as the whole body
+//! (`uploadType=media`), or as the second part of a `multipart/related` body whose first part
+//! is the JSON metadata, the resource the method takes (`uploadType=multipart`).
 
 use crate::api;
 use crate::sent::SendRoute;
 use crate::wire::{Refusal, Request};
 
-/// The largest message the upload URLs take: `mediaUpload.maxSize` of `messages.send`,
-/// `drafts.create` and `drafts.update` (36,700,160 bytes: shared/specs
+/// The largest message the upload URLs of `messages.send`, `drafts.create` and `drafts.update`
+/// take: their `mediaUpload.maxSize` (36,700,160 bytes: shared/specs
 /// gmail/gmail-v1-discovery.json).
-const MAX_SIZE: usize = 36_700_160;
+pub(super) const SEND_MAX_SIZE: usize = 36_700_160;
+/// The largest message the upload URLs of `messages.insert` and `messages.import` take: their
+/// `mediaUpload.maxSize` (52,428,800 bytes: shared/specs gmail/gmail-v1-discovery.json).
+pub(super) const INSERT_MAX_SIZE: usize = 52_428_800;
 
 /// What an upload request carries.
 pub(super) struct Upload {
@@ -24,8 +27,8 @@ pub(super) struct Upload {
 
 /// Reads the upload in `request`; Google's 400 for a missing or unknown `uploadType`, a
 /// multipart body without two parts, or media that is not a message, and its 413 for a message
-/// over [`MAX_SIZE`].
-pub(super) fn read(request: &Request) -> Result<Upload, Refusal> {
+/// over `max_size` (the method's `mediaUpload.maxSize`).
+pub(super) fn read(request: &Request, max_size: usize) -> Result<Upload, Refusal> {
     let upload = match request.query_param("uploadType") {
         Some("media") => {
             accept(&request.media_type())?;
@@ -41,9 +44,9 @@ pub(super) fn read(request: &Request) -> Result<Upload, Refusal> {
             return Err(Box::new(api::google_rejected("wrongUrlForUpload", message)));
         }
     };
-    if upload.media.len() > MAX_SIZE {
+    if upload.media.len() > max_size {
         return Err(Box::new(api::google_too_large(&format!(
-            "Media is too large. Limit: {MAX_SIZE} bytes."
+            "Media is too large. Limit: {max_size} bytes."
         ))));
     }
     Ok(upload)

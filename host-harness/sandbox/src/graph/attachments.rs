@@ -54,9 +54,19 @@ impl View {
             .expect("views are made of existing parts")
     }
 
-    /// The file name, or one made up from the type for unnamed parts (as Exchange does).
+    /// Whether the attachment is a message inside the message: an `itemAttachment` (see
+    /// [`is_item`]).
+    fn is_item(&self) -> bool {
+        is_item(self.part())
+    }
+
+    /// The file name, or one made up from the type for unnamed parts (as Exchange does); an
+    /// item attachment's name is the subject of the message it holds (see [`item_name`]).
     fn name(&self) -> String {
         let part = self.part();
+        if self.is_item() {
+            return item_name(part);
+        }
         match part.filename.is_empty() {
             false => part.filename.clone(),
             true => {
@@ -66,6 +76,39 @@ impl View {
         }
     }
 }
+
+/// Whether `part` is a message Exchange keeps as an Outlook item attached to the message (an
+/// `itemAttachment`) rather than as a file: a `message/rfc822` part (each part of a
+/// `multipart/digest` is one by default) that reads as a message. Source:
+/// https://learn.microsoft.com/en-us/graph/api/attachment-get ("An Outlook item (contact, event
+/// or message). Programmatically, an item attachment is an itemAttachment resource").
+fn is_item(part: &Part) -> bool {
+    part.mime_type == "message/rfc822" && part.is_message()
+}
+
+/// The `name` of an item attachment: the subject of the message it holds, whatever file name
+/// the part had. Source: https://learn.microsoft.com/en-us/graph/api/attachment-get, example 2
+/// (an item attachment named "Reminder - please bring laptop", and in example 3 the attached
+/// message's `subject` is the same); the stricter reading that the part's own file name is not
+/// kept.
+fn item_name(part: &Part) -> String {
+    part.message()
+        .and_then(|message| message.decoded("Subject"))
+        .unwrap_or_default()
+}
+
+/// The members an `itemAttachment` has: those of the base `attachment` type, without the
+/// `fileAttachment` ones (`contentBytes`, `contentId`, `contentLocation`). Source:
+/// https://learn.microsoft.com/en-us/graph/api/attachment-get, example 2 (`@odata.type`, `id`,
+/// `lastModifiedDateTime`, `name`, `contentType` `null`, `size`, `isInline`).
+const ITEM_MEMBERS: [&str; 6] = [
+    "id",
+    "lastModifiedDateTime",
+    "name",
+    "contentType",
+    "size",
+    "isInline",
+];
 
 const fn property(name: &'static str, value: fn(&View) -> Box<RawValue>) -> Property<View> {
     Property {
@@ -82,9 +125,12 @@ static PROPERTIES: [Property<View>; 9] = [
         raw(&Utc::of_unix(v.received_ms / 1000).graph_instant())
     }),
     property("name", |v| raw(&v.name())),
-    property("contentType", |v| raw(&v.part().mime_type)),
+    property("contentType", |v| match v.is_item() {
+        true => raw(&()),
+        false => raw(&v.part().mime_type),
+    }),
     property("size", |v| raw(&reported_size(v))),
-    property("isInline", |v| raw(&v.part().is_inline())),
+    property("isInline", |v| raw(&(!v.is_item() && v.part().is_inline()))),
     property("contentId", |v| raw(&v.part().content_id)),
     property("contentLocation", |_| raw(&())),
     Property {
@@ -101,12 +147,19 @@ static PROPERTIES: [Property<View>; 9] = [
 /// samples/graph/me.message.attachments.list.json (170 for a `test.txt` a byte longer). The
 /// sandbox's formula fits them: the bytes, plus 100 bytes of fixed properties, plus the name
 /// three times in UTF-16 (display name, file name, long file name: 6 bytes a UTF-16 unit), plus
-/// the content type and the content id (one byte a character): 11 + 100 + 48 + 10 = 169.
+/// the content type and the content id (one byte a character): 11 + 100 + 48 + 10 = 169. An
+/// item attachment (no content type, no content id) counts the message it holds as its bytes.
 fn reported_size(view: &View) -> usize {
     let part = view.part();
     let name_units = view.name().encode_utf16().count();
-    let content_id = part.content_id.as_deref().map_or(0, str::len);
-    part.body.len() + 100 + 6 * name_units + part.mime_type.len() + content_id
+    let (content_type, content_id) = match view.is_item() {
+        true => (0, 0),
+        false => (
+            part.mime_type.len(),
+            part.content_id.as_deref().map_or(0, str::len),
+        ),
+    };
+    part.body.len() + 100 + 6 * name_units + content_type + content_id
 }
 
 /// `GET /me/messages/{id}/attachments`.
@@ -145,7 +198,12 @@ pub(super) fn get(call: &Call, message_id: &str, attachment_id: &str) -> Respons
 }
 
 /// `GET /me/messages/{id}/attachments/{attachmentId}/$value`: the file's bytes as they are,
-/// with its media type as `Content-Type` (Graph's "get the raw contents of a file attachment").
+/// with its media type as `Content-Type` (Graph's "get the raw contents of a file attachment");
+/// for an item attachment, the message it holds in MIME format ("For an item attachment that
+/// is a contact, event, or message, the raw contents returned is in MIME format":
+/// https://learn.microsoft.com/en-us/graph/api/attachment-get). Exchange writes that MIME
+/// again from the item it made of the message; the sandbox gives the message's bytes as they
+/// came, so clients must read them as a message rather than expect the same bytes.
 pub(super) fn value(call: &Call, message_id: &str, attachment_id: &str) -> Response {
     match find(call, message_id, attachment_id) {
         Some(view) => {
@@ -285,8 +343,19 @@ fn entity(call: &Call, message_id: &str, attachment_id: &str, status: StatusCode
     super::answer(status, &Ordered(answer), &[])
 }
 
-/// The annotations and chosen properties of `view`.
+/// The annotations and chosen properties of `view` (an item attachment has only those in
+/// [`ITEM_MEMBERS`]).
 fn members(view: &View, selection: &Selection<View>) -> Vec<(&'static str, Box<RawValue>)> {
+    if view.is_item() {
+        let mut members = vec![("@odata.type", raw(&"#microsoft.graph.itemAttachment"))];
+        members.extend(
+            selection
+                .render(view)
+                .into_iter()
+                .filter(|(name, _)| ITEM_MEMBERS.contains(name)),
+        );
+        return members;
+    }
     let mut members = vec![
         ("@odata.type", raw(&"#microsoft.graph.fileAttachment")),
         ("@odata.mediaContentType", raw(&view.part().mime_type)),

@@ -1,4 +1,5 @@
-//! Drafts: `POST /me/messages`, `PATCH /me/messages/{id}` and `POST /me/messages/{id}/send`, and
+//! Drafts: `POST /me/messages` (and `POST /me/mailFolders/{id}/messages`), as JSON or MIME,
+//! `PATCH /me/messages/{id}` and `POST /me/messages/{id}/send`, and
 //! how every change to a draft is saved: applied to what the owner wrote, rendered again, and
 //! logged, so that `GET`, attachments and delta all see the new version.
 
@@ -10,7 +11,7 @@ use serde_json::Value;
 
 use super::input::{self, FlagStatus, Object};
 use super::messages::{self, PROPERTIES, TYPE_NAME};
-use super::{Call, IdType, attachments, ids, render};
+use super::{Call, IdType, attachments, folders, ids, mime_body, render};
 use crate::api;
 use crate::config::Provider;
 use crate::mailbox::draft::{Body, Draft};
@@ -36,17 +37,32 @@ const DRAFT_ONLY: [&str; 9] = [
     "sender",
 ];
 
-/// `POST /me/messages`: a new draft in Drafts, in a conversation of its own, with the
-/// `attachments` it may carry.
-pub(super) fn create(call: &Call) -> Response {
-    match new_draft(call) {
+/// `POST /me/messages` (`folder` `None`: Drafts) or `POST /me/mailFolders/{folder}/messages`:
+/// a new draft in that folder, in a conversation of its own, described as JSON with the
+/// `attachments` it may carry, or given whole as MIME ([`mime_body`]). "By default, this
+/// operation saves the draft in the Drafts folder"; either way the message is a draft
+/// (https://learn.microsoft.com/en-us/graph/api/user-post-messages, whose MIME example answers
+/// `isDraft` true). Graph's 404 for a folder the mailbox does not have.
+pub(super) fn create(call: &Call, folder: Option<&str>) -> Response {
+    match new_draft(call, folder) {
         Ok(key) => messages::entity(call, key, StatusCode::CREATED),
         Err(refused) => *refused,
     }
 }
 
-/// Files the draft a `POST /me/messages` describes; its number.
-fn new_draft(call: &Call) -> Result<u64, Refusal> {
+/// Files the draft a create request describes in `folder` (Drafts when `None`); its number.
+fn new_draft(call: &Call, folder: Option<&str>) -> Result<u64, Refusal> {
+    let tag = match folder {
+        None => DRAFTS.to_owned(),
+        Some(folder) => folders::resolve(&call.shared.mail.of(Provider::Microsoft), folder)
+            .ok_or_else(|| Box::new(api::graph_item_not_found()))?,
+    };
+    let tags = BTreeSet::from([tag]);
+    if mime_body::is_mime(call.request) {
+        let raw = mime_body::read(call.request)?;
+        let mut mailbox = call.shared.mail.of(Provider::Microsoft);
+        return Ok(mailbox.add(raw, None, tags, Written::Mime(None)).key);
+    }
     let object = input::object(call.request)?;
     check(&object, &["attachments"])?;
     let mut draft = blank();
@@ -61,7 +77,6 @@ fn new_draft(call: &Call) -> Result<u64, Refusal> {
     }
     let raw = render::render(&draft, SystemTime::now());
     let mut mailbox = call.shared.mail.of(Provider::Microsoft);
-    let tags = BTreeSet::from([DRAFTS.to_owned()]);
     let message = mailbox.add(raw, None, tags, Written::Composed(Box::new(draft)));
     Ok(message.key)
 }

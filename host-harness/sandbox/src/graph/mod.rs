@@ -17,6 +17,7 @@ mod input;
 mod list;
 mod manage;
 mod messages;
+mod mime_body;
 mod render;
 mod replies;
 pub(crate) mod select;
@@ -119,9 +120,14 @@ pub(crate) fn route(shared: &Shared, request: &Request, rest: &[&str]) -> Option
         ] => vec![(Verb::Post, &WRITE_PERMISSIONS, |call, s| {
             folder_changes::remove_for_good(call, &s[1])
         })],
-        ["mailfolders", _, "messages"] => vec![(Verb::Get, &READ_PERMISSIONS, |call, s| {
-            list::get(call, Some(&s[1]))
-        })],
+        ["mailfolders", _, "messages"] => vec![
+            (Verb::Get, &READ_PERMISSIONS, |call, s| {
+                list::get(call, Some(&s[1]))
+            }),
+            (Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+                drafts::create(call, Some(&s[1]))
+            }),
+        ],
         [
             "mailfolders",
             _,
@@ -135,7 +141,7 @@ pub(crate) fn route(shared: &Shared, request: &Request, rest: &[&str]) -> Option
                 list::get(call, None)
             }),
             (Verb::Post, &WRITE_PERMISSIONS, |call, _| {
-                drafts::create(call)
+                drafts::create(call, None)
             }),
         ],
         ["messages", _] => vec![

@@ -1,17 +1,33 @@
 //! What a message's MIME structure says, read with `mailparse` once per message: the part tree
-//! (numbered as Gmail numbers parts), decoded headers and addresses, and the readable bodies.
+//! (numbered as Gmail numbers parts, messages inside messages opened), decoded headers and
+//! addresses, and the readable bodies.
 
 use mailparse::{DispositionType, MailAddr, MailHeader, MailHeaderMap as _, ParsedMail};
 
-use super::text;
+use super::{header_bytes, text};
+
+/// The types of the parts that hold a message, which Gmail opens: its `format=full` shows such a
+/// part as a container (`body.size` 0, no `attachmentId`) whose one child, numbered `{part}.0`,
+/// is the message inside, with its own headers and parts. Source: shared/specs:
+/// samples/gmail/users.messages.get.format-full.multipart-report-dsn.json, where part `1`,
+/// `message/delivery-status`, holds part `1.0` made of its fields (and the same capture shows
+/// `message/global` as a plain attachment, so it is not among them); a forwarded
+/// `message/rfc822` is opened the same way (its parts listed under it).
+const OPENED: [&str; 2] = ["message/rfc822", "message/delivery-status"];
+/// How many messages inside messages are opened, at most: deeper ones stay files. A guard of
+/// the sandbox's own (opening each level copies what it holds), far past what mail nests.
+const MOST_OPENED: usize = 64;
 
 /// A header as the message carries it: name as written, value unfolded but not decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Header {
     /// The name, e.g. `Content-Type`.
     pub name: String,
-    /// The value, line breaks of folding removed, encoded words left as they are.
+    /// The value, line breaks of folding removed, encoded words left as they are, 8-bit bytes
+    /// as Gmail lists them ([`header_bytes::latin1`]).
     pub value: String,
+    /// The value's bytes, unfolded.
+    pub raw: Vec<u8>,
 }
 
 /// How a part asks to be shown (`Content-Disposition`).
@@ -54,8 +70,13 @@ impl Part {
         self.mime_type.starts_with("multipart/")
     }
 
+    /// Whether the part holds a message it was opened into (its one child).
+    pub fn is_message(&self) -> bool {
+        OPENED.contains(&self.mime_type.as_str()) && !self.parts.is_empty()
+    }
+
     /// Whether the part is a file rather than text to show: declared an attachment, named, or
-    /// not text.
+    /// not text (a message inside the message is a file).
     pub fn is_file(&self) -> bool {
         !self.is_multipart()
             && (self.disposition == Disposition::Attachment
@@ -69,18 +90,55 @@ impl Part {
         self.content_id.is_some() && self.disposition != Disposition::Attachment
     }
 
-    /// The part and every part inside it, depth first.
+    /// The part and every part inside it, depth first, messages inside it included.
     pub fn walk(&self) -> Vec<&Part> {
-        let mut out = vec![self];
-        for part in &self.parts {
-            out.extend(part.walk());
-        }
+        let mut out = Vec::new();
+        self.gather(true, &mut out);
         out
+    }
+
+    /// The part and the parts of its own content, depth first: a message inside it is one of
+    /// them, the parts of that message are not (they are that message's).
+    pub fn own(&self) -> Vec<&Part> {
+        let mut out = Vec::new();
+        self.gather(false, &mut out);
+        out
+    }
+
+    /// Adds the part and those inside it to `out`, opened messages' parts too when `opened`.
+    fn gather<'a>(&'a self, opened: bool, out: &mut Vec<&'a Part>) {
+        let mut stack = vec![self];
+        while let Some(part) = stack.pop() {
+            out.push(part);
+            if opened || !part.is_message() {
+                stack.extend(part.parts.iter().rev());
+            }
+        }
+    }
+
+    /// The message inside a part that holds one: its top part (whose headers are the message's).
+    pub fn message(&self) -> Option<&Part> {
+        self.is_message().then(|| &self.parts[0])
+    }
+
+    /// The decoded value of the part's first header `name` (any case), an unstructured one
+    /// (`Subject`): see [`header_bytes::decode_unstructured`].
+    pub fn decoded(&self, name: &str) -> Option<String> {
+        self.raw_header(name)
+            .map(|raw| header_bytes::decode_unstructured(raw).trim().to_owned())
     }
 
     /// The part numbered `id`.
     pub fn find(&self, id: &str) -> Option<&Part> {
         self.walk().into_iter().find(|p| p.id == id)
+    }
+
+    /// The bytes of the part's first header `name` (any case), unfolded.
+    fn raw_header(&self, name: &str) -> Option<&[u8]> {
+        self.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.raw.as_slice())
     }
 }
 
@@ -114,7 +172,7 @@ pub(crate) struct Parsed {
     pub reply_to: Vec<Address>,
     /// `Message-ID`, with its angle brackets.
     pub message_id: String,
-    /// The `Date` header, in seconds since the Unix epoch.
+    /// The `Date` header, in seconds since the Unix epoch, when it reads as a date after it.
     pub date: Option<i64>,
     /// The text of the first `text/plain` part that is not a file.
     pub plain: Option<String>,
@@ -128,17 +186,16 @@ impl Parsed {
         let Ok(mail) = mailparse::parse_mail(raw) else {
             return Parsed::unreadable(raw);
         };
-        let root = part(&mail, String::new());
+        let root = part(&mail, String::new(), 0);
         let headers = &mail.headers;
-        let decoded = |name: &str| headers.get_first_value(name).unwrap_or_default();
+        let decoded = |name: &str| root.decoded(name).unwrap_or_default();
         let addresses = |name: &str| {
-            headers
-                .get_first_header(name)
-                .map(addresses)
+            root.raw_header(name)
+                .and_then(|raw| reparsed(name, raw, addresses))
                 .unwrap_or_default()
         };
         let first_text = |mime_type: &str| {
-            root.walk()
+            root.own()
                 .into_iter()
                 .find(|p| p.mime_type == mime_type && !p.is_file())
                 .and_then(|p| p.text.clone())
@@ -152,9 +209,11 @@ impl Parsed {
             bcc: addresses("Bcc"),
             reply_to: addresses("Reply-To"),
             message_id: decoded("Message-ID").trim().to_owned(),
+            // mailparse reads a `Date` with no date in it as the epoch: no date.
             date: headers
                 .get_first_value("Date")
-                .and_then(|d| mailparse::dateparse(&d).ok()),
+                .and_then(|d| mailparse::dateparse(&d).ok())
+                .filter(|&secs| secs > 0),
             plain: first_text("text/plain"),
             html: first_text("text/html"),
             root,
@@ -208,10 +267,11 @@ impl Parsed {
         }
     }
 
-    /// The parts that are files (attachments and inline images), depth first.
+    /// The parts of the message's own content that are files (attachments, inline images, and
+    /// messages inside it, whose own parts are not listed), depth first.
     pub fn files(&self) -> Vec<&Part> {
         self.root
-            .walk()
+            .own()
             .into_iter()
             .filter(|p| p.is_file())
             .collect()
@@ -226,20 +286,17 @@ pub(crate) fn message_ids(value: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The part tree of `mail`, numbered from `id`.
-fn part(mail: &ParsedMail, id: String) -> Part {
-    let parts = mail
+/// The part tree of `mail`, numbered from `id`, `opened` messages deep.
+fn part(mail: &ParsedMail, id: String, opened: usize) -> Part {
+    let number = |i: usize| match id.is_empty() {
+        true => i.to_string(),
+        false => format!("{id}.{i}"),
+    };
+    let mut parts: Vec<Part> = mail
         .subparts
         .iter()
         .enumerate()
-        .map(|(i, sub)| {
-            let child = if id.is_empty() {
-                i.to_string()
-            } else {
-                format!("{id}.{i}")
-            };
-            part(sub, child)
-        })
+        .map(|(i, sub)| part(sub, number(i), opened))
         .collect();
     let disposition = mail.get_content_disposition();
     let filename = disposition
@@ -255,6 +312,12 @@ fn part(mail: &ParsedMail, id: String) -> Part {
     } else {
         Vec::new()
     };
+    if OPENED.contains(&mime_type.as_str())
+        && opened < MOST_OPENED
+        && let Ok(inner) = mailparse::parse_mail(&body)
+    {
+        parts = vec![part(&inner, number(0), opened + 1)];
+    }
     let text = (leaf && mime_type.starts_with("text/"))
         .then(|| mail.get_body().ok())
         .flatten();
@@ -286,21 +349,29 @@ fn part(mail: &ParsedMail, id: String) -> Part {
 /// A header as written, unfolded.
 fn verbatim(header: &MailHeader) -> Header {
     let raw = header.get_value_raw();
-    let value = match raw.contains(&b'\n') {
-        false => String::from_utf8_lossy(raw).into_owned(),
-        true => {
-            let unfolded: Vec<u8> = raw
-                .split(|&b| b == b'\n')
-                .flat_map(|line| line.strip_suffix(b"\r").unwrap_or(line))
-                .copied()
-                .collect();
-            String::from_utf8_lossy(&unfolded).into_owned()
-        }
+    let unfolded: Vec<u8> = match raw.contains(&b'\n') {
+        false => raw.to_vec(),
+        true => raw
+            .split(|&b| b == b'\n')
+            .flat_map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+            .copied()
+            .collect(),
     };
     Header {
         name: header.get_key(),
-        value,
+        value: header_bytes::latin1(&unfolded),
+        raw: unfolded,
     }
+}
+
+/// What `read` makes of header `name` with the value `raw`, raw 8-bit bytes inside its encoded
+/// words escaped ([`header_bytes::escape_in_words`]).
+fn reparsed<T>(name: &str, raw: &[u8], read: impl FnOnce(&MailHeader) -> T) -> Option<T> {
+    let mut line = format!("{name}: ").into_bytes();
+    line.extend(header_bytes::escape_in_words(raw));
+    mailparse::parse_header(&line)
+        .ok()
+        .map(|(header, _)| read(&header))
 }
 
 /// The mailboxes of an address header (groups flattened).

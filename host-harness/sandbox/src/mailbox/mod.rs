@@ -8,6 +8,7 @@ mod corpus;
 pub(crate) mod draft;
 pub(crate) mod folders;
 mod generate;
+pub(crate) mod header_bytes;
 pub(crate) mod mime;
 pub(crate) mod model;
 mod rng;
@@ -85,6 +86,19 @@ pub(crate) enum Written {
     /// A draft given whole as MIME (Gmail): draft `Some(number)` saved again under a new
     /// message, or a new draft.
     Mime(Option<u64>),
+}
+
+/// How a message given whole arrives in a mailbox.
+pub(crate) struct Arrival {
+    /// The thread it joins (a thread of its own when `None`).
+    pub thread: Option<MessageRef>,
+    /// Its tags and flags.
+    pub state: Snapshot,
+    /// When the mailbox received it (Gmail's `internalDate`), in milliseconds since the Unix
+    /// epoch.
+    pub received_ms: u64,
+    /// What it is: final, or a draft.
+    pub written: Written,
 }
 
 /// Changes to a message's tags and flags made at once, as one change.
@@ -206,8 +220,31 @@ impl Mailbox {
         tags: BTreeSet<String>,
         written: Written,
     ) -> MessageRef {
-        let id = MessageRef {
+        let arrival = Arrival {
+            thread,
+            state: Snapshot {
+                tags,
+                unread: false,
+                starred: false,
+                completed: false,
+            },
             received_ms: clock::unix_millis(SystemTime::now()),
+            written,
+        };
+        self.receive(raw, arrival)
+    }
+
+    /// Files `raw` as `arrival` says (a message given whole: inserted, imported, or placed by a
+    /// test). Logged as added.
+    pub fn receive(&mut self, raw: Vec<u8>, arrival: Arrival) -> MessageRef {
+        let Arrival {
+            thread,
+            state,
+            received_ms,
+            written,
+        } = arrival;
+        let id = MessageRef {
+            received_ms,
             key: self.generator.claim_key(),
         };
         self.change += 1;
@@ -220,12 +257,7 @@ impl Mailbox {
             id,
             thread: thread.unwrap_or(id),
             content: Content::new(raw),
-            state: Snapshot {
-                tags,
-                unread: false,
-                starred: false,
-                completed: false,
-            },
+            state,
             draft,
             modified: self.change,
             placed: self.change,

@@ -41,6 +41,7 @@ fn cost(method: &Method, rest: &[&str]) -> Option<u32> {
         ("GET", ["messages", _]) => 5,
         ("DELETE", ["messages", _]) => 10,
         ("POST", ["messages", "send"]) => 100,
+        ("POST", ["messages"] | ["messages", "import"]) => 25,
         ("POST", ["messages", "batchModify" | "batchDelete"]) => 50,
         ("POST", ["messages", _, "modify" | "trash" | "untrash"]) => 5,
         ("GET", ["messages", _, "attachments", _]) => 5,

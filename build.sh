@@ -7,6 +7,8 @@
 #   test [ARGS...]    component, then `cargo test --workspace ARGS...` with EMAIL_MANAGER_WASM set
 #   demo [ARGS...]    build, then `email-harness demo ARGS...` with EMAIL_MANAGER_WASM set
 #   bench [ARGS...]   build, then `email-harness bench-sync ARGS...` (the numbers in BENCHMARKS.md)
+#   chaos [ARGS...]   build, then `email-harness chaos ARGS...` (e.g. --schedules 1000; the
+#                     figures in RELIABILITY.md; a failing schedule prints its seed)
 #   wit               component, then print its WIT with `email-harness wit`
 #   wit --reference   rewrite README.md's WIT reference from the WIT sources
 #   toolchain         only make sure a wasm32-wasip2 std is available; print the route used
@@ -225,6 +227,11 @@ case $cmd in
         build_component
         build_harness
         harness bench-sync "$@"
+        ;;
+    chaos)
+        build_component
+        build_harness
+        harness chaos "$@"
         ;;
     wit)
         if [[ ${1:-} == --reference ]]; then

@@ -30,6 +30,9 @@ pub struct TransportFailure {
     pub detail: String,
 }
 
+/// The most characters of a [`TransportFailure`]'s detail.
+pub const DETAIL_CHARS: usize = 240;
+
 /// The kinds of [`TransportFailure`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureKind {
@@ -44,11 +47,19 @@ pub enum FailureKind {
 }
 
 impl TransportFailure {
-    /// A [`FailureKind::Network`] failure.
+    /// A [`FailureKind::Network`] failure. The detail, partly the host's words, is cut to its
+    /// first line and [`DETAIL_CHARS`] characters: a host may describe its failure at length
+    /// (a backtrace), and an error is one line for people.
     pub fn network(detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        let line = detail.lines().next().unwrap_or_default().trim_end();
+        let mut detail: String = line.chars().take(DETAIL_CHARS).collect();
+        if detail.len() < line.len() {
+            detail.push('…');
+        }
         Self {
             kind: FailureKind::Network,
-            detail: detail.into(),
+            detail,
         }
     }
 
@@ -292,12 +303,23 @@ pub fn json_request(method: Method, url: &str, body: &serde_json::Value) -> Resu
 }
 
 /// Parses a JSON body into `T`, naming `what` in the error when it does not fit.
+///
+/// A body that is not JSON at all, or is cut short, is a passing fault (a proxy's page, an
+/// answer damaged on the way): `retry-later`. JSON of the wrong shape is the provider's
+/// answer, and stays a provider error.
 pub fn parse_json<T: DeserializeOwned>(response: &Response, what: &str) -> Result<T, Error> {
     serde_json::from_slice(response.body()).map_err(|e| {
-        Error::malformed(
-            Some(response.status().as_u16()),
-            format!("unexpected {what} response: {e}"),
-        )
+        let status = Some(response.status().as_u16());
+        if e.is_syntax() || e.is_eof() {
+            Error::RetryLater {
+                retry_after_seconds: None,
+                status,
+                code: Some("malformed_response".to_owned()),
+                message: format!("the {what} answer was not readable JSON ({e})"),
+            }
+        } else {
+            Error::malformed(status, format!("unexpected {what} response: {e}"))
+        }
     })
 }
 
@@ -357,6 +379,17 @@ pub fn is_transient(status: http::StatusCode) -> bool {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_network_failure_is_one_short_line() {
+        let failure = TransportFailure::network(
+            "reading the response failed: hyper error\nStack backtrace:\n   0: capture",
+        );
+        assert_eq!(failure.detail, "reading the response failed: hyper error");
+        let long = TransportFailure::network("x".repeat(1_000));
+        assert_eq!(long.detail.chars().count(), DETAIL_CHARS + 1);
+        assert!(long.detail.ends_with('…'));
+    }
+
     const HOSTS: &[&str] = &["graph.microsoft.com"];
 
     #[test]
@@ -397,6 +430,33 @@ mod tests {
             matches!(&network, Error::RetryLater { code: Some(c), .. } if c == "network"),
             "{network:?}"
         );
+    }
+
+    #[test]
+    fn unreadable_answers_are_passing_and_wrong_shapes_are_not() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Shape {
+            #[allow(dead_code)]
+            id: String,
+        }
+        let answer = |body: &str| {
+            http::Response::builder()
+                .status(200)
+                .body(body.as_bytes().to_vec())
+                .unwrap()
+        };
+        assert!(matches!(
+            parse_json::<Shape>(&answer(r#"{"id":"a"#), "message"),
+            Err(Error::RetryLater { .. })
+        ));
+        assert!(matches!(
+            parse_json::<Shape>(&answer("<html>bad gateway</html>"), "message"),
+            Err(Error::RetryLater { .. })
+        ));
+        assert!(matches!(
+            parse_json::<Shape>(&answer(r#"{"name":"a"}"#), "message"),
+            Err(Error::Provider { .. })
+        ));
     }
 
     #[test]

@@ -4,9 +4,12 @@
 
 mod common;
 
-use common::World;
-use email_harness::types::{Attachment, MailboxAddress, Outgoing, ProviderKind};
-use email_harness::{CallError, CallLimits};
+use common::{KINDS, World, outcome_unknown, runtime, sandbox_kind};
+use email_harness::sandbox::{Fault, FaultKind, RandomFaults};
+use email_harness::types::{
+    Attachment, Error, MailboxAddress, Outgoing, ProviderKind, SyncRequest,
+};
+use email_harness::{CallError, CallLimits, HttpPolicy, RequestTimeouts};
 use std::time::{Duration, Instant};
 
 /// A message to self with one file of `bytes` bytes.
@@ -103,4 +106,96 @@ fn a_call_over_the_run_time_limit_ends_with_an_error_naming_it() {
         .harness
         .send(&provider, &account, &with_file(&account.email, 10))
         .unwrap();
+}
+
+/// A first sync with `budget` seconds to spend.
+fn first_sync(budget: Option<u32>) -> SyncRequest {
+    SyncRequest {
+        cursor: None,
+        folders: vec![],
+        newer_than: None,
+        max_messages: None,
+        page_size: Some(50),
+        time_budget_seconds: budget,
+    }
+}
+
+#[test]
+fn a_provider_that_never_answers_ends_the_call_within_its_time_budget_with_retry_later() {
+    let world = World::new();
+    for kind in KINDS {
+        let (provider, account) = world.connect(kind);
+        // Every mail API request gets no answer at all.
+        let silent = RandomFaults {
+            seed: 1,
+            probability: 1.0,
+            kinds: vec![FaultKind::NoAnswer],
+        };
+        world
+            .sandbox
+            .set_random_faults(sandbox_kind(kind), Some(silent));
+        let started = Instant::now();
+        let silent = world
+            .harness
+            .sync(&provider, &account, &first_sync(Some(3)))
+            .expect_err("no answer");
+        let took = started.elapsed();
+        match &silent {
+            CallError::Component {
+                error: Error::RetryLater(failure),
+                ..
+            } => assert_eq!(
+                failure.code.as_deref(),
+                Some("network"),
+                "{kind:?}: {failure:?}"
+            ),
+            other => panic!("{kind:?}: expected retry-later, got {other}"),
+        }
+        assert!(
+            took < Duration::from_secs(10),
+            "{kind:?}: a 3 s budget ended the call after {took:?}"
+        );
+        // The provider answers again: the next call goes through.
+        world.sandbox.set_random_faults(sandbox_kind(kind), None);
+        world
+            .harness
+            .sync(&provider, &account, &first_sync(Some(3)))
+            .expect("the provider answers again");
+    }
+}
+
+#[test]
+fn a_send_never_answered_is_an_outcome_unknown_within_the_hosts_request_timeout() {
+    let world = World::new();
+    // The host allows two seconds to the first byte, whatever the component asks for.
+    let policy = HttpPolicy::sandbox(&world.sandbox.base_url())
+        .unwrap()
+        .with_timeouts(RequestTimeouts {
+            first_byte: Duration::from_secs(2),
+            ..RequestTimeouts::default()
+        });
+    let harness = runtime().harness(policy);
+    for kind in KINDS {
+        let (provider, account) =
+            email_harness::sandboxed::connect(&harness, &world.sandbox, &world.config, kind)
+                .expect("connect");
+        let path = match kind {
+            ProviderKind::Google => "/messages/send",
+            ProviderKind::Microsoft => "/send",
+        };
+        world
+            .sandbox
+            .fail_next(Fault::no_answer(sandbox_kind(kind), path));
+        let started = Instant::now();
+        let unknown =
+            outcome_unknown(harness.send(&provider, &account, &with_file("bob@example.com", 10)));
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_secs(20),
+            "{kind:?}: a 2 s first-byte timeout ended the send after {took:?}"
+        );
+        assert!(unknown.message_id.is_some(), "{kind:?}: {unknown:?}");
+        let sent = world.sandbox.sent(sandbox_kind(kind));
+        assert_eq!(sent.len(), 1, "{kind:?}: applied once, never sent again");
+    }
 }

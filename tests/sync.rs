@@ -878,3 +878,48 @@ fn a_mailbox_without_rest_access_is_a_provider_error_not_a_dropped_folder() {
         "{error}"
     );
 }
+
+#[test]
+fn a_message_that_leaves_a_new_folder_before_its_first_round_lists_it_is_not_kept() {
+    // More folders than one call reads, so that a folder made later is read a call after the
+    // move into it is seen in the folder the message left.
+    let (world, mut host) = seeded(ProviderKind::Microsoft, 40);
+    let sandbox = &world.sandbox;
+    for name in ["One", "Two", "Three", "Four"] {
+        sandbox.create_folder(name, None);
+    }
+    host.sync_all(&world, 25);
+    let inbox = sandbox.folder_id("inbox");
+    let id = host
+        .messages
+        .values()
+        .find(|m| m.labels == [inbox.clone()])
+        .expect("a message in the inbox")
+        .id
+        .clone();
+
+    let later = sandbox.create_folder("Later", None);
+    sandbox.move_to(&id, &later);
+    let page = host.call(&world, 25).expect("sync");
+    assert!(page.more, "the new folder is read by a later call");
+    let moved = page.messages.iter().find(|m| m.id == id);
+    assert_eq!(
+        moved.map(|m| m.labels.clone()),
+        Some(vec![later.clone()]),
+        "the move comes as an update"
+    );
+    host.commit(page);
+
+    // Before the new folder's first round lists it, the message leaves for a folder deleted
+    // at once (under Deleted Items: out of scope).
+    let gone = sandbox.create_folder("Gone", None);
+    sandbox.move_to(&id, &gone);
+    sandbox.delete_folder(&gone);
+    host.sync_all(&world, 25);
+    host.sync_all(&world, 25);
+    assert!(
+        !host.messages.contains_key(&id),
+        "the message left the scope"
+    );
+    assert_eq!(host.ids(), expected(&world, ProviderKind::Microsoft));
+}

@@ -14,11 +14,13 @@
 //! - [`outgoing`]: outgoing messages from command-line input (addresses, files).
 //! - [`store`]: the SQLite store (settings, accounts, cursors, messages, folders), secrets
 //!   sealed at rest; [`files`]: owner-only files.
-//! - [`bench`]: the first-sync benchmark behind `email-harness bench-sync`.
+//! - [`bench`]: the first-sync benchmarks behind `email-harness bench-sync`; [`chaos`]: seeded
+//!   chaos schedules behind `email-harness chaos` and the chaos test.
 //! - The sandbox providers live in the `email-sandbox` crate, re-exported as [`sandbox`].
 
 pub mod bench;
 pub mod bindings;
+pub mod chaos;
 pub mod describe;
 pub mod files;
 pub mod inspect;

@@ -272,6 +272,25 @@ enum Command {
         #[arg(long)]
         only: Option<String>,
     },
+    /// Run chaos schedules against the sandbox: random faults, mailbox changes and host
+    /// crashes, then a check that the host's copy equals the mailbox.
+    Chaos {
+        /// Only this provider (default: both).
+        #[arg(long)]
+        provider: Option<Kind>,
+        /// Schedules per provider.
+        #[arg(long, default_value_t = 100)]
+        schedules: usize,
+        /// The first schedule's seed; the others follow it.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Schedules run at once [default: the number of CPUs, at least 2].
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Print every call, mailbox change and host crash (to replay one seed).
+        #[arg(long)]
+        trace: bool,
+    },
     /// Print the WIT a built component imports and exports.
     Wit {
         /// The component [default: as --component].
@@ -474,6 +493,49 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Sandbox => serve_sandbox(),
+        Command::Chaos {
+            provider,
+            schedules,
+            seed,
+            jobs,
+            trace,
+        } => {
+            let runtime = load_runtime(&cli)?;
+            let jobs = jobs.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
+            });
+            let plan = email_harness::chaos::Plan {
+                first_seed: seed,
+                schedules,
+                jobs,
+                trace,
+            };
+            let kinds = match provider {
+                Some(kind) => vec![kind.wit()],
+                None => vec![ProviderKind::Google, ProviderKind::Microsoft],
+            };
+            let mut failed = 0;
+            for kind in kinds {
+                let name = describe::kind(kind);
+                let each = |report: &email_harness::chaos::Report| {
+                    for violation in &report.violations {
+                        eprintln!(
+                            "chaos: {name} seed {} FAILED ({}): {}",
+                            report.seed,
+                            violation.kind.name(),
+                            violation.detail
+                        );
+                    }
+                };
+                let summary = email_harness::chaos::run(&runtime, kind, plan, &each)?;
+                print!("{}", summary.markdown(name, seed));
+                failed += summary.failures.len();
+            }
+            if failed > 0 {
+                anyhow::bail!("{failed} chaos schedules failed; their seeds are above");
+            }
+            Ok(())
+        }
         Command::BenchSync {
             messages,
             latency_ms,

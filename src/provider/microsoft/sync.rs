@@ -77,6 +77,11 @@ struct Folder {
     /// Rows its first round has delivered so far (to tell a filtered round cut at the cap).
     #[serde(default)]
     rows: u32,
+    /// Messages the host was given as moved into the folder while its first round had not
+    /// listed them: a first round reports no removals, so when it ends, those it did not list
+    /// are looked up again (they may have left meanwhile).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    adopted: Vec<String>,
 }
 
 impl Folder {
@@ -89,6 +94,7 @@ impl Folder {
             initial: true,
             filtered: since.is_some() && total.is_some_and(|t| t < FILTER_CAP),
             rows: 0,
+            adopted: Vec::new(),
         }
     }
 }
@@ -163,6 +169,7 @@ pub fn step(
                 Row::Message(message) => {
                     if folder.initial {
                         folder.rows += 1;
+                        folder.adopted.retain(|id| *id != message.id);
                     }
                     if folder.filtered || received_since(&message, state.since) {
                         found.push(*message);
@@ -187,6 +194,7 @@ pub fn step(
                 folder.link = Some(trusted(delta)?);
                 folder.pending = false;
                 folder.initial = false;
+                removed.append(&mut folder.adopted);
             }
             (None, None) => {
                 return Err(Error::malformed(
@@ -198,6 +206,11 @@ pub fn step(
     }
     drop_folders(&mut state, &gone, &mut step);
     found.extend(settle_removed(session, &mut state, removed, &mut step)?);
+    // A message both listed by a folder and looked up after a move comes once, as looked up.
+    let mut seen = BTreeSet::new();
+    found.reverse();
+    found.retain(|m| seen.insert(m.id.clone()));
+    found.reverse();
     step.messages = with_attachments(session, found)?;
     step.more = state.folders.iter().any(|f| f.pending);
     step.state = serde_json::to_value(&state)
@@ -555,14 +568,18 @@ fn settle_removed(
     }
     let mut moved = Vec::new();
     for message in found {
-        let synced = message
+        let into = message
             .parent_folder_id
             .as_ref()
-            .is_some_and(|f| state.folders.iter().any(|s| s.id == *f));
-        if synced && received_since(&message, state.since) {
-            moved.push(message);
-        } else {
-            step.deleted.push(message.id);
+            .and_then(|f| state.folders.iter_mut().find(|s| s.id == *f));
+        match into {
+            Some(folder) if received_since(&message, state.since) => {
+                if folder.initial && !folder.adopted.contains(&message.id) {
+                    folder.adopted.push(message.id.clone());
+                }
+                moved.push(message);
+            }
+            _ => step.deleted.push(message.id),
         }
     }
     Ok(moved)

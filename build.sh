@@ -12,6 +12,10 @@
 #   wit               component, then print its WIT with `email-harness wit`
 #   wit --reference   rewrite README.md's WIT reference from the WIT sources
 #   toolchain         only make sure a wasm32-wasip2 std is available; print the route used
+#   fuzz [TARGET] [-- ARGS...]
+#                     build the fuzz targets of tests/fuzz (cargo-fuzz, stable Rust, no sanitizer)
+#                     and run TARGET, or every target one after the other, with libFuzzer ARGS
+#                     (default: -max_total_time=60 each); see README.md, "Fuzzing"
 #   -h, --help        this help
 #
 # The component is always copied to target/email-manager.wasm (EMAIL_MANAGER_WASM points there).
@@ -198,6 +202,52 @@ print_component() {
     echo "component: $COMPONENT_OUT ($(stat -c %s "$COMPONENT_OUT") bytes)"
 }
 
+# --- fuzzing ---------------------------------------------------------------------------------
+
+FUZZ_DIR=tests/fuzz
+# The targets, each with the longest input it is fuzzed with (libFuzzer -max_len): about what
+# the component meets in one call (a callback URL, a cursor, one API answer or message).
+FUZZ_TARGETS=(
+    oauth_callback:8192 token_response:16384 cursor:16384 gmail_message:65536
+    gmail_history:65536 graph_delta:65536 gmail_batch:65536 graph_batch:65536
+    mime_whole:65536 mime_parts:16384 outgoing:16384
+)
+
+# cargo-fuzz from crates.io; no nightly toolchain needed with --sanitizer none (the default
+# here). EMAIL_MANAGER_FUZZ_SANITIZER=address builds with AddressSanitizer, whose -Zsanitizer
+# flag stable rustc accepts with RUSTC_BOOTSTRAP=1.
+fuzz() {
+    local only="" sanitizer=${EMAIL_MANAGER_FUZZ_SANITIZER:-none}
+    if [[ $# -gt 0 && $1 != -- ]]; then
+        only=$1
+        shift
+    fi
+    [[ ${1:-} == -- ]] && shift
+    local args=("$@")
+    [[ ${#args[@]} -gt 0 ]] || args=(-max_total_time=60)
+    if ! cargo fuzz --version >/dev/null 2>&1; then
+        log "cargo-fuzz not found; installing it (cargo install cargo-fuzz --locked)"
+        cargo install cargo-fuzz --locked
+    fi
+    local bootstrap=()
+    [[ $sanitizer == none ]] || bootstrap=(env RUSTC_BOOTSTRAP=1)
+    local entry target max_len found=""
+    for entry in "${FUZZ_TARGETS[@]}"; do
+        target=${entry%%:*}
+        max_len=${entry##*:}
+        [[ -z $only || $only == "$target" ]] || continue
+        found=1
+        # New inputs go to the git-ignored corpus under target/; the seeds are only read.
+        mkdir -p "$FUZZ_DIR/target/corpus/$target"
+        log "fuzzing $target (-max_len=$max_len -timeout=10 ${args[*]})"
+        # -O: the profile of tests/fuzz/Cargo.toml sets debug assertions and overflow checks.
+        "${bootstrap[@]}" cargo fuzz run -O --fuzz-dir "$FUZZ_DIR" --sanitizer "$sanitizer" "$target" \
+            "$FUZZ_DIR/target/corpus/$target" "$FUZZ_DIR/corpus/$target" \
+            -- -max_len="$max_len" -timeout=10 "${args[@]}"
+    done
+    [[ -n $found ]] || die "no fuzz target '$only' (targets: ${FUZZ_TARGETS[*]%%:*})"
+}
+
 # --- main --------------------------------------------------------------------------------------
 
 cmd=${1:-build}
@@ -245,6 +295,9 @@ case $cmd in
     toolchain)
         ensure_toolchain
         echo "$ROUTE"
+        ;;
+    fuzz)
+        fuzz "$@"
         ;;
     -h | --help | help)
         usage

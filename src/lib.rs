@@ -19,11 +19,15 @@
 //! - [`compose`]: outgoing messages: checks, reply and forward rules, RFC 5322 with `mail-builder`.
 //! - [`manage`]: what the mailbox-management calls share (thread order, size bound, batches).
 //! - [`error`]: the one error type, mapped to the WIT `error` variant.
+//!
+//! `fuzz` (hidden) holds the entry points of the fuzz targets in `tests/fuzz/`.
 
 pub mod bindings;
 pub mod compose;
 pub mod config;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod manage;
 pub mod mime;
 pub mod net;

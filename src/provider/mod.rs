@@ -1,8 +1,8 @@
 //! What differs between Google and Microsoft, behind the [`MailProvider`] trait. The rest of the
 //! crate asks [`for_kind`] for the provider and never matches on the kind itself.
 
-mod google;
-mod microsoft;
+pub(crate) mod google;
+pub(crate) mod microsoft;
 
 use crate::Error;
 use crate::compose::SendLimits;

@@ -1,13 +1,13 @@
 //! Google: OAuth 2.0 for web server apps and the Gmail API.
 
-mod batch;
+pub(crate) mod batch;
 mod drafts;
 mod manage;
-mod message;
+pub(crate) mod message;
 mod parts;
 mod quota;
 mod send;
-mod sync;
+pub(crate) mod sync;
 
 use super::{Endpoints, Identity, MailProvider};
 use crate::Error;

@@ -69,19 +69,22 @@ struct MessageRef {
     label_ids: Vec<String>,
 }
 
+/// A page of `history.list`.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct HistoryList {
+pub(crate) struct HistoryList {
+    /// The history records of the page, oldest first.
     #[serde(default)]
-    history: Vec<History>,
+    pub(crate) history: Vec<History>,
     #[serde(default)]
     next_page_token: Option<String>,
     history_id: String,
 }
 
+/// One history record: the messages and labels it touched.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct History {
+pub(crate) struct History {
     #[serde(default)]
     messages_added: Vec<Touched>,
     #[serde(default)]
@@ -298,7 +301,7 @@ fn in_scope(labels: &[String], folders: &[String]) -> bool {
 
 /// What a page of history amounts to, per message.
 #[derive(Default)]
-struct Changes {
+pub(crate) struct Changes {
     /// Messages to fetch in full, in the order they came.
     fetch: Vec<String>,
     /// Messages gone from the scope.
@@ -308,7 +311,8 @@ struct Changes {
 }
 
 impl Changes {
-    fn apply(&mut self, record: &History, folders: &[String]) {
+    /// Adds what `record` says, for a sync of `folders`.
+    pub(crate) fn apply(&mut self, record: &History, folders: &[String]) {
         for added in &record.messages_added {
             if in_scope(&added.message.label_ids, folders) {
                 self.bring(&added.message.id);

@@ -1,12 +1,12 @@
 //! Microsoft: the identity platform (v2.0 endpoints) and Outlook mail through Microsoft Graph.
 
-mod batch;
+pub(crate) mod batch;
 mod drafts;
 mod folders;
 mod manage;
-mod message;
+pub(crate) mod message;
 mod send;
-mod sync;
+pub(crate) mod sync;
 
 use super::{Endpoints, Identity, MailProvider};
 use crate::Error;
@@ -38,17 +38,20 @@ fn segment(id: &str) -> String {
 
 /// A page of a Graph collection (or of a delta query).
 #[derive(Deserialize)]
-struct Collection<T> {
+pub(crate) struct Collection<T> {
+    /// The rows of the page.
     #[serde(default = "Vec::new")]
-    value: Vec<T>,
+    pub(crate) value: Vec<T>,
+    /// The next page of the round, when there is one.
     #[serde(rename = "@odata.nextLink", default)]
-    next_link: Option<String>,
+    pub(crate) next_link: Option<String>,
+    /// Where the next round starts, on the last page of a delta round.
     #[serde(rename = "@odata.deltaLink", default)]
-    delta_link: Option<String>,
+    pub(crate) delta_link: Option<String>,
 }
 
 /// A link from Graph, refused unless it stays on Graph's host over HTTPS.
-fn trusted(link: String) -> Result<String, Error> {
+pub(crate) fn trusted(link: String) -> Result<String, Error> {
     let url = url::Url::parse(&link)
         .map_err(|_| Error::malformed(Some(200), "Graph sent an unusable link"))?;
     if url.scheme() == "https"

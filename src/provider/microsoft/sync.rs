@@ -102,7 +102,7 @@ impl Folder {
 /// One row of a message delta page: a message, or the id of one removed from the folder.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum Row {
+pub(crate) enum Row {
     Removed {
         id: String,
         #[serde(rename = "@removed")]
@@ -470,7 +470,7 @@ fn unix_seconds(text: &str) -> Option<u64> {
 }
 
 /// Whether `message` was received at or after `since` (always, without a bound).
-fn received_since(message: &GraphMessage, since: Option<u64>) -> bool {
+pub(crate) fn received_since(message: &GraphMessage, since: Option<u64>) -> bool {
     let Some(since) = since else {
         return true;
     };

@@ -1,6 +1,10 @@
 //! The `email-harness` command line against an in-process sandbox: configure, connect (the
 //! sandbox consents), refresh and a refused refresh, for both providers, with nothing secret in
-//! anything it prints; sync, send and manage.
+//! anything it prints; sync, send and manage; several accounts side by side ([`accounts`]);
+//! `--json` on every command ([`json`]).
+
+mod accounts;
+mod json;
 
 use email_harness::sandbox::{Provider, Sandbox, SandboxConfig};
 use email_harness::store::{AccountKey, Key, Store};

@@ -1,5 +1,6 @@
 //! The harness host's storage: one SQLite database (bundled, embedded) with the provider
-//! settings, accounts, sync cursors, messages and folders, per provider.
+//! settings (one per provider kind) and, per account (provider kind and address), the account,
+//! its sync cursor, messages and folders.
 //!
 //! - A sync page and its cursor are committed in one transaction ([`Store::apply_page`]), so a
 //!   crash between pages loses and repeats nothing: the next sync starts from the last
@@ -35,7 +36,63 @@ pub const MIGRATIONS: &[&str] = &[
          PRIMARY KEY (kind, id));",
     // 2: when each page was committed, for `sync --watch` and for inspection.
     "ALTER TABLE cursors ADD COLUMN committed_at INTEGER NOT NULL DEFAULT 0;",
+    // 3: several accounts per provider: accounts, cursors, messages and folders keyed by
+    // account (kind and address, compared without case). The rows of a kind go to the one
+    // account it had; rows of a kind with no account (unreachable before) are dropped.
+    "CREATE TABLE accounts_3 (kind TEXT NOT NULL, email TEXT NOT NULL COLLATE NOCASE,
+         sealed BLOB NOT NULL, PRIMARY KEY (kind, email));
+     INSERT INTO accounts_3 (kind, email, sealed) SELECT kind, email, sealed FROM accounts;
+     CREATE TABLE cursors_3 (kind TEXT NOT NULL, email TEXT NOT NULL COLLATE NOCASE,
+         cursor TEXT NOT NULL, committed_at INTEGER NOT NULL DEFAULT 0,
+         PRIMARY KEY (kind, email));
+     INSERT INTO cursors_3 (kind, email, cursor, committed_at)
+         SELECT c.kind, a.email, c.cursor, c.committed_at FROM cursors c JOIN accounts a USING (kind);
+     CREATE TABLE messages_3 (kind TEXT NOT NULL, email TEXT NOT NULL COLLATE NOCASE,
+         id TEXT NOT NULL, thread_id TEXT, date TEXT, json TEXT NOT NULL,
+         PRIMARY KEY (kind, email, id));
+     INSERT INTO messages_3 (kind, email, id, thread_id, date, json)
+         SELECT m.kind, a.email, m.id, m.thread_id, m.date, m.json
+         FROM messages m JOIN accounts a USING (kind);
+     CREATE TABLE folders_3 (kind TEXT NOT NULL, email TEXT NOT NULL COLLATE NOCASE,
+         id TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (kind, email, id));
+     INSERT INTO folders_3 (kind, email, id, json)
+         SELECT f.kind, a.email, f.id, f.json FROM folders f JOIN accounts a USING (kind);
+     DROP TABLE accounts; DROP TABLE cursors; DROP TABLE messages; DROP TABLE folders;
+     ALTER TABLE accounts_3 RENAME TO accounts;
+     ALTER TABLE cursors_3 RENAME TO cursors;
+     ALTER TABLE messages_3 RENAME TO messages;
+     ALTER TABLE folders_3 RENAME TO folders;
+     CREATE INDEX messages_by_thread ON messages (kind, email, thread_id);",
 ];
+
+/// Which account a row belongs to: the provider kind and the mailbox address (compared
+/// without case).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountKey {
+    /// The provider kind.
+    pub kind: ProviderKind,
+    /// The mailbox address.
+    pub email: String,
+}
+
+impl AccountKey {
+    /// The key of `account`.
+    pub fn of(account: &Account) -> AccountKey {
+        AccountKey {
+            kind: account.provider,
+            email: account.email.clone(),
+        }
+    }
+
+    /// The row name a sealed account is bound to.
+    fn row(&self) -> String {
+        format!(
+            "{}/{}",
+            kind_name(self.kind),
+            self.email.to_ascii_lowercase()
+        )
+    }
+}
 
 /// The key that seals secrets at rest.
 pub struct Key([u8; 32]);
@@ -171,72 +228,103 @@ impl Store {
         put_account(&self.db, &self.cipher, account)
     }
 
-    /// The account of `kind`, if connected.
-    pub fn account(&self, kind: ProviderKind) -> anyhow::Result<Option<Account>> {
-        let name = kind_name(kind);
+    /// The account `key`, if connected.
+    pub fn account(&self, key: &AccountKey) -> anyhow::Result<Option<Account>> {
         let sealed: Option<Vec<u8>> = self
             .db
-            .query_row("SELECT sealed FROM accounts WHERE kind = ?1", [name], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT sealed FROM accounts WHERE kind = ?1 AND email = ?2",
+                params![kind_name(key.kind), key.email],
+                |r| r.get(0),
+            )
             .optional()?;
-        sealed
-            .map(|s| {
-                Ok(serde_json::from_slice(
-                    &self.open_sealed("accounts", name, &s)?,
-                )?)
-            })
-            .transpose()
+        let Some(sealed) = sealed else {
+            return Ok(None);
+        };
+        // A row sealed before accounts were keyed by address is bound to its kind alone; it
+        // is sealed again, bound to the address, the next time the account is stored.
+        let plain = self
+            .open_sealed("accounts", &key.row(), &sealed)
+            .or_else(|error| {
+                self.open_sealed("accounts", kind_name(key.kind), &sealed)
+                    .map_err(|_| error)
+            })?;
+        Ok(Some(serde_json::from_slice(&plain)?))
     }
 
-    /// The cursor of the last committed sync page of `kind`.
-    pub fn cursor(&self, kind: ProviderKind) -> anyhow::Result<Option<String>> {
+    /// The connected accounts, of `kind` only when given, in order of kind and address.
+    pub fn accounts(&self, kind: Option<ProviderKind>) -> anyhow::Result<Vec<AccountKey>> {
+        let mut query = self.db.prepare(
+            "SELECT kind, email FROM accounts WHERE ?1 IS NULL OR kind = ?1 ORDER BY kind, email",
+        )?;
+        let rows = query.query_map([kind.map(kind_name)], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        rows.map(|row| {
+            let (kind, email) = row?;
+            let kind = match kind.as_str() {
+                "google" => ProviderKind::Google,
+                "microsoft" => ProviderKind::Microsoft,
+                other => bail!("the store holds an account of an unknown provider {other:?}"),
+            };
+            Ok(AccountKey { kind, email })
+        })
+        .collect()
+    }
+
+    /// The cursor of the last committed sync page of account `key`.
+    pub fn cursor(&self, key: &AccountKey) -> anyhow::Result<Option<String>> {
         Ok(self
             .db
             .query_row(
-                "SELECT cursor FROM cursors WHERE kind = ?1",
-                [kind_name(kind)],
+                "SELECT cursor FROM cursors WHERE kind = ?1 AND email = ?2",
+                params![kind_name(key.kind), key.email],
                 |r| r.get(0),
             )
             .optional()?)
     }
 
-    /// Applies one sync page of `kind` and stores its cursor (and the refreshed account, when
-    /// the page carries one), all in one transaction: upserts, deletions, state changes.
+    /// Applies one sync page of account `key` and stores its cursor (and the refreshed
+    /// account, when the page carries one), all in one transaction: upserts, deletions, state
+    /// changes.
     pub fn apply_page(
         &mut self,
-        kind: ProviderKind,
+        key: &AccountKey,
         page: &SyncPage,
         now: u64,
     ) -> anyhow::Result<()> {
-        let name = kind_name(kind);
+        let name = kind_name(key.kind);
+        let email = key.email.as_str();
         let tx = self.db.transaction()?;
         if page.reset {
-            tx.execute("DELETE FROM messages WHERE kind = ?1", params![name])?;
+            tx.execute(
+                "DELETE FROM messages WHERE kind = ?1 AND email = ?2",
+                params![name, email],
+            )?;
         }
         // A folder no longer synced takes its messages along, before the page's own messages
         // (one of them may have moved out of it to a synced folder).
         for folder in &page.dropped_folders {
             tx.execute(
-                "DELETE FROM messages WHERE kind = ?1
-                 AND EXISTS (SELECT 1 FROM json_each(messages.json, '$.labels') WHERE value = ?2)",
-                params![name, folder],
+                "DELETE FROM messages WHERE kind = ?1 AND email = ?2
+                 AND EXISTS (SELECT 1 FROM json_each(messages.json, '$.labels') WHERE value = ?3)",
+                params![name, email, folder],
             )?;
         }
         for message in &page.messages {
-            upsert(&tx, name, message)?;
+            upsert(&tx, key, message)?;
         }
         for id in &page.deleted {
             tx.execute(
-                "DELETE FROM messages WHERE kind = ?1 AND id = ?2",
-                params![name, id],
+                "DELETE FROM messages WHERE kind = ?1 AND email = ?2 AND id = ?3",
+                params![name, email, id],
             )?;
         }
         for change in &page.changes {
             let json: Option<String> = tx
                 .query_row(
-                    "SELECT json FROM messages WHERE kind = ?1 AND id = ?2",
-                    params![name, change.id],
+                    "SELECT json FROM messages WHERE kind = ?1 AND email = ?2 AND id = ?3",
+                    params![name, email, change.id],
                     |r| r.get(0),
                 )
                 .optional()?;
@@ -252,77 +340,85 @@ impl Store {
                     message.labels.push(label.clone());
                 }
             }
-            upsert(&tx, name, &message)?;
+            upsert(&tx, key, &message)?;
         }
         if let Some(account) = &page.account {
             put_account(&tx, &self.cipher, account)?;
         }
         tx.execute(
-            "INSERT INTO cursors (kind, cursor, committed_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (kind) DO UPDATE SET cursor = excluded.cursor, committed_at = excluded.committed_at",
-            params![name, page.cursor, now as i64],
+            "INSERT INTO cursors (kind, email, cursor, committed_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (kind, email) DO UPDATE SET cursor = excluded.cursor,
+                 committed_at = excluded.committed_at",
+            params![name, email, page.cursor, now as i64],
         )?;
         tx.commit()?;
         Ok(())
     }
 
-    /// The stored messages of `kind`, newest first.
-    pub fn messages(&self, kind: ProviderKind) -> anyhow::Result<Vec<Message>> {
-        let mut query = self
-            .db
-            .prepare("SELECT json FROM messages WHERE kind = ?1 ORDER BY date DESC, id")?;
-        let rows = query.query_map([kind_name(kind)], |r| r.get::<_, String>(0))?;
+    /// The stored messages of account `key`, newest first.
+    pub fn messages(&self, key: &AccountKey) -> anyhow::Result<Vec<Message>> {
+        let mut query = self.db.prepare(
+            "SELECT json FROM messages WHERE kind = ?1 AND email = ?2 ORDER BY date DESC, id",
+        )?;
+        let rows = query.query_map(params![kind_name(key.kind), key.email], |r| {
+            r.get::<_, String>(0)
+        })?;
         rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
     }
 
-    /// How many messages of `kind` are stored.
-    pub fn count(&self, kind: ProviderKind) -> anyhow::Result<usize> {
+    /// How many messages of account `key` are stored.
+    pub fn count(&self, key: &AccountKey) -> anyhow::Result<usize> {
         Ok(self.db.query_row(
-            "SELECT COUNT(*) FROM messages WHERE kind = ?1",
-            [kind_name(kind)],
+            "SELECT COUNT(*) FROM messages WHERE kind = ?1 AND email = ?2",
+            params![kind_name(key.kind), key.email],
             |r| r.get(0),
         )?)
     }
 
-    /// Replaces the folders of `kind`.
-    pub fn put_folders(&mut self, kind: ProviderKind, folders: &[Folder]) -> anyhow::Result<()> {
-        let name = kind_name(kind);
+    /// Replaces the folders of account `key`.
+    pub fn put_folders(&mut self, key: &AccountKey, folders: &[Folder]) -> anyhow::Result<()> {
+        let name = kind_name(key.kind);
         let tx = self.db.transaction()?;
-        tx.execute("DELETE FROM folders WHERE kind = ?1", [name])?;
+        tx.execute(
+            "DELETE FROM folders WHERE kind = ?1 AND email = ?2",
+            params![name, key.email],
+        )?;
         for folder in folders {
             tx.execute(
-                "INSERT INTO folders (kind, id, json) VALUES (?1, ?2, ?3)",
-                params![name, folder.id, serde_json::to_string(folder)?],
+                "INSERT INTO folders (kind, email, id, json) VALUES (?1, ?2, ?3, ?4)",
+                params![name, key.email, folder.id, serde_json::to_string(folder)?],
             )?;
         }
         tx.commit()?;
         Ok(())
     }
 
-    /// The stored folders of `kind`.
-    pub fn folders(&self, kind: ProviderKind) -> anyhow::Result<Vec<Folder>> {
+    /// The stored folders of account `key`.
+    pub fn folders(&self, key: &AccountKey) -> anyhow::Result<Vec<Folder>> {
         let mut query = self
             .db
-            .prepare("SELECT json FROM folders WHERE kind = ?1")?;
-        let rows = query.query_map([kind_name(kind)], |r| r.get::<_, String>(0))?;
+            .prepare("SELECT json FROM folders WHERE kind = ?1 AND email = ?2")?;
+        let rows = query.query_map(params![kind_name(key.kind), key.email], |r| {
+            r.get::<_, String>(0)
+        })?;
         rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
     }
 
-    fn seal(&self, table: &str, kind: &str, plain: &[u8]) -> anyhow::Result<Vec<u8>> {
-        seal(&self.cipher, table, kind, plain)
+    fn seal(&self, table: &str, row: &str, plain: &[u8]) -> anyhow::Result<Vec<u8>> {
+        seal(&self.cipher, table, row, plain)
     }
 
-    fn open_sealed(&self, table: &str, kind: &str, sealed: &[u8]) -> anyhow::Result<Vec<u8>> {
+    fn open_sealed(&self, table: &str, row: &str, sealed: &[u8]) -> anyhow::Result<Vec<u8>> {
         if sealed.len() < 24 {
             bail!("a sealed {table} row is damaged");
         }
         let (nonce, body) = sealed.split_at(24);
-        let aad = format!("{table}/{kind}");
+        let aad = format!("{table}/{row}");
         self.cipher
             .decrypt(XNonce::from_slice(nonce), Payload { msg: body, aad: aad.as_bytes() })
             .map_err(|_| {
                 anyhow::anyhow!(
-                    "cannot open the stored {table} of {kind}: wrong key (set {KEY_ENV} or the key file the store was made with)"
+                    "cannot open the stored {table} of {row}: wrong key (set {KEY_ENV} or the key file the store was made with)"
                 )
             })
     }
@@ -347,17 +443,17 @@ fn migrate(db: &mut Connection) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Seals `plain` for row `kind` of `table`: a random nonce, then the ciphertext, bound to the
+/// Seals `plain` for row `row` of `table`: a random nonce, then the ciphertext, bound to the
 /// row by the associated data.
 fn seal(
     cipher: &XChaCha20Poly1305,
     table: &str,
-    kind: &str,
+    row: &str,
     plain: &[u8],
 ) -> anyhow::Result<Vec<u8>> {
     let mut nonce = [0u8; 24];
     getrandom::fill(&mut nonce).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    let aad = format!("{table}/{kind}");
+    let aad = format!("{table}/{row}");
     let body = cipher
         .encrypt(
             XNonce::from_slice(&nonce),
@@ -375,23 +471,30 @@ fn put_account(
     cipher: &XChaCha20Poly1305,
     account: &Account,
 ) -> anyhow::Result<()> {
-    let kind = kind_name(account.provider);
-    let sealed = seal(cipher, "accounts", kind, &serde_json::to_vec(account)?)?;
+    let key = AccountKey::of(account);
+    let sealed = seal(
+        cipher,
+        "accounts",
+        &key.row(),
+        &serde_json::to_vec(account)?,
+    )?;
     db.execute(
         "INSERT INTO accounts (kind, email, sealed) VALUES (?1, ?2, ?3)
-         ON CONFLICT (kind) DO UPDATE SET email = excluded.email, sealed = excluded.sealed",
-        params![kind, account.email, sealed],
+         ON CONFLICT (kind, email) DO UPDATE SET email = excluded.email, sealed = excluded.sealed",
+        params![kind_name(key.kind), key.email, sealed],
     )?;
     Ok(())
 }
 
-fn upsert(db: &Connection, kind: &str, message: &Message) -> anyhow::Result<()> {
+fn upsert(db: &Connection, key: &AccountKey, message: &Message) -> anyhow::Result<()> {
     db.execute(
-        "INSERT INTO messages (kind, id, thread_id, date, json) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (kind, id) DO UPDATE SET thread_id = excluded.thread_id,
+        "INSERT INTO messages (kind, email, id, thread_id, date, json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (kind, email, id) DO UPDATE SET thread_id = excluded.thread_id,
              date = excluded.date, json = excluded.json",
         params![
-            kind,
+            kind_name(key.kind),
+            key.email,
             message.id,
             message.thread_id,
             message.date,
@@ -420,6 +523,22 @@ mod tests {
             refresh_token: Some("1//refresh-secret".into()),
             expires_at: 1,
             scopes: vec![],
+        }
+    }
+
+    /// The key of [`account`].
+    fn ann() -> AccountKey {
+        AccountKey {
+            kind: ProviderKind::Google,
+            email: "ann@example.com".into(),
+        }
+    }
+
+    /// An Outlook account's key.
+    fn outlook() -> AccountKey {
+        AccountKey {
+            kind: ProviderKind::Microsoft,
+            email: "adele@contoso.example".into(),
         }
     }
 
@@ -485,7 +604,7 @@ mod tests {
         };
         store
             .apply_page(
-                ProviderKind::Microsoft,
+                &outlook(),
                 &page(
                     vec![
                         filed("a", "f-gone"),
@@ -502,11 +621,9 @@ mod tests {
         // "b" moved out of the dropped folder into a synced one: it comes in the same page.
         let mut second = page(vec![filed("b", "f-kept")], vec![], vec![], "c2");
         second.dropped_folders = vec!["f-gone".into()];
-        store
-            .apply_page(ProviderKind::Microsoft, &second, 2)
-            .unwrap();
+        store.apply_page(&outlook(), &second, 2).unwrap();
         let mut ids: Vec<String> = store
-            .messages(ProviderKind::Microsoft)
+            .messages(&outlook())
             .unwrap()
             .into_iter()
             .map(|m| m.id)
@@ -526,7 +643,7 @@ mod tests {
         store.put_account(&account("ya29.access-secret")).unwrap();
         store
             .apply_page(
-                ProviderKind::Google,
+                &ann(),
                 &page(vec![message("1"), message("2")], vec![], vec![], "c1"),
                 5,
             )
@@ -540,16 +657,13 @@ mod tests {
         };
         store
             .apply_page(
-                ProviderKind::Google,
+                &ann(),
                 &page(vec![message("3")], vec!["2"], vec![change], "c2"),
                 6,
             )
             .unwrap();
-        assert_eq!(
-            store.cursor(ProviderKind::Google).unwrap().as_deref(),
-            Some("c2")
-        );
-        let stored = store.messages(ProviderKind::Google).unwrap();
+        assert_eq!(store.cursor(&ann()).unwrap().as_deref(), Some("c2"));
+        let stored = store.messages(&ann()).unwrap();
         let ids: Vec<&str> = stored.iter().map(|m| m.id.as_str()).collect();
         assert_eq!(ids, ["3", "1"]);
         let one = &stored[1];
@@ -562,15 +676,11 @@ mod tests {
         let text = String::from_utf8_lossy(&bytes);
         assert!(!text.contains("ya29.access-secret") && !text.contains("refresh-secret"));
         let wrong = Store::open(&path, &Key::random().unwrap()).unwrap();
-        let err = wrong.account(ProviderKind::Google).unwrap_err().to_string();
+        let err = wrong.account(&ann()).unwrap_err().to_string();
         assert!(err.contains("wrong key"), "{err}");
         let again = Store::open(&path, &key).unwrap();
         assert_eq!(
-            again
-                .account(ProviderKind::Google)
-                .unwrap()
-                .unwrap()
-                .access_token,
+            again.account(&ann()).unwrap().unwrap().access_token,
             "ya29.access-secret"
         );
         std::fs::remove_dir_all(&dir).unwrap();
@@ -588,19 +698,17 @@ mod tests {
             total: Some(2),
         };
         store
-            .put_folders(ProviderKind::Microsoft, &[folder("a"), folder("b")])
+            .put_folders(&outlook(), &[folder("a"), folder("b")])
             .unwrap();
-        store
-            .put_folders(ProviderKind::Microsoft, &[folder("c")])
-            .unwrap();
+        store.put_folders(&outlook(), &[folder("c")]).unwrap();
         let ids: Vec<String> = store
-            .folders(ProviderKind::Microsoft)
+            .folders(&outlook())
             .unwrap()
             .into_iter()
             .map(|f| f.id)
             .collect();
         assert_eq!(ids, ["c"]);
-        assert!(store.folders(ProviderKind::Google).unwrap().is_empty());
+        assert!(store.folders(&ann()).unwrap().is_empty());
     }
 
     #[test]
@@ -617,6 +725,135 @@ mod tests {
         db.pragma_update(None, "user_version", 99).unwrap();
         let store = Store::with(db, &key);
         assert!(store.is_err());
+    }
+
+    #[test]
+    fn two_accounts_of_one_provider_keep_their_own_mail() {
+        let mut store = Store::in_memory(&Key::random().unwrap()).unwrap();
+        let bob = Account {
+            email: "bob@example.com".into(),
+            ..account("ya29.bob")
+        };
+        store.put_account(&account("ya29.ann")).unwrap();
+        store.put_account(&bob).unwrap();
+        let bob_key = AccountKey::of(&bob);
+        store
+            .apply_page(&ann(), &page(vec![message("1")], vec![], vec![], "a1"), 1)
+            .unwrap();
+        store
+            .apply_page(
+                &bob_key,
+                &page(vec![message("1"), message("2")], vec![], vec![], "b1"),
+                1,
+            )
+            .unwrap();
+        // A deletion in one account leaves the same id of the other alone.
+        store
+            .apply_page(&ann(), &page(vec![], vec!["1"], vec![], "a2"), 2)
+            .unwrap();
+        assert_eq!(store.count(&ann()).unwrap(), 0);
+        assert_eq!(store.count(&bob_key).unwrap(), 2);
+        assert_eq!(store.cursor(&bob_key).unwrap().as_deref(), Some("b1"));
+        assert_eq!(
+            store.accounts(Some(ProviderKind::Google)).unwrap(),
+            [ann(), bob_key.clone()]
+        );
+        assert!(
+            store
+                .accounts(Some(ProviderKind::Microsoft))
+                .unwrap()
+                .is_empty()
+        );
+        // The address is compared without case.
+        let shouted = AccountKey {
+            email: "BOB@Example.com".into(),
+            ..bob_key
+        };
+        assert_eq!(
+            store.account(&shouted).unwrap().unwrap().access_token,
+            "ya29.bob"
+        );
+    }
+
+    #[test]
+    fn a_version_2_store_with_data_migrates_to_accounts_by_address() {
+        let key = Key::random().unwrap();
+        let cipher = XChaCha20Poly1305::new(&key.0.into());
+        let db = Connection::open_in_memory().unwrap();
+        for step in &MIGRATIONS[..2] {
+            db.execute_batch(step).unwrap();
+        }
+        db.pragma_update(None, "user_version", 2).unwrap();
+        // Rows as version 2 wrote them: keyed by kind, the account sealed to its kind.
+        let sealed = seal(
+            &cipher,
+            "accounts",
+            "google",
+            &serde_json::to_vec(&account("ya29.old")).unwrap(),
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO accounts (kind, email, sealed) VALUES ('google', 'ann@example.com', ?1)",
+            [sealed],
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO cursors (kind, cursor, committed_at) VALUES ('google', 'c9', 7)",
+            [],
+        )
+        .unwrap();
+        for id in ["1", "2"] {
+            let json = serde_json::to_string(&message(id)).unwrap();
+            db.execute(
+                "INSERT INTO messages (kind, id, thread_id, date, json)
+                 VALUES ('google', ?1, 't', '2026', ?2)",
+                params![id, json],
+            )
+            .unwrap();
+        }
+        // Messages of a kind with no account were unreachable; they go.
+        db.execute(
+            "INSERT INTO messages (kind, id, json) VALUES ('microsoft', 'x', '{}')",
+            [],
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO folders (kind, id, json) VALUES ('google', 'INBOX', ?1)",
+            [serde_json::to_string(&Folder {
+                id: "INBOX".into(),
+                name: "Inbox".into(),
+                role: crate::types::FolderRole::Inbox,
+                parent_id: None,
+                unread: None,
+                total: None,
+            })
+            .unwrap()],
+        )
+        .unwrap();
+
+        let store = Store::with(db, &key).unwrap();
+        assert_eq!(store.version().unwrap(), MIGRATIONS.len());
+        assert_eq!(store.accounts(None).unwrap(), [ann()]);
+        let migrated = store.account(&ann()).unwrap().unwrap();
+        assert_eq!(migrated.access_token, "ya29.old");
+        assert_eq!(store.cursor(&ann()).unwrap().as_deref(), Some("c9"));
+        assert_eq!(store.count(&ann()).unwrap(), 2);
+        assert_eq!(store.folders(&ann()).unwrap()[0].id, "INBOX");
+        let orphans: usize = store
+            .db
+            .query_row(
+                "SELECT COUNT(*) FROM messages WHERE kind = 'microsoft'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(orphans, 0);
+        // Stored again, the account is sealed to its address.
+        store.put_account(&migrated).unwrap();
+        assert_eq!(
+            store.account(&ann()).unwrap().unwrap().access_token,
+            "ya29.old"
+        );
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! The `email-harness` command line against an in-process sandbox: configure, connect (the
 //! sandbox consents), refresh and a refused refresh, for both providers, with nothing secret in
-//! anything it prints.
+//! anything it prints; sync, send and manage; several accounts side by side ([`accounts`]);
+//! `--json` on every command ([`json`]).
+
+mod accounts;
+mod json;
 
 use email_harness::sandbox::{Provider, Sandbox, SandboxConfig};
-use email_harness::store::{Key, Store};
+use email_harness::store::{AccountKey, Key, Store};
 use email_harness::types::ProviderKind;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -35,6 +39,13 @@ fn run(store: &PathBuf, sandbox: &Sandbox, args: &[&str], secret: Option<&str>) 
 fn open_store(dir: &Path) -> Store {
     let key = Key::from_env_or_file(&dir.join("key")).expect("the key file");
     Store::open(&dir.join("store.db"), &key).expect("the store opens")
+}
+
+/// The key of the only account of `kind` in `db`.
+fn only(db: &Store, kind: ProviderKind) -> AccountKey {
+    let keys = db.accounts(Some(kind)).unwrap();
+    assert_eq!(keys.len(), 1, "one account of the kind");
+    keys[0].clone()
 }
 
 /// Configures the sandbox app of `name` and connects its user (the sandbox consents).
@@ -182,7 +193,7 @@ fn configure_connect_refresh_for_both_providers() {
     let db = open_store(&dir);
     let mut secrets: Vec<String> = Vec::new();
     for kind in [ProviderKind::Google, ProviderKind::Microsoft] {
-        let account = db.account(kind).unwrap().unwrap();
+        let account = db.account(&only(&db, kind)).unwrap().unwrap();
         secrets.push(account.access_token);
         secrets.extend(account.refresh_token);
     }
@@ -267,13 +278,9 @@ fn sync_stores_every_message_with_its_cursor() {
     assert!(stdout.contains(&format!("{in_scope} stored")), "{stdout}");
 
     let db = open_store(&dir);
-    assert_eq!(db.messages(ProviderKind::Google).unwrap().len(), in_scope);
-    assert!(
-        db.cursor(ProviderKind::Google)
-            .unwrap()
-            .unwrap()
-            .starts_with("em1.")
-    );
+    let ann = only(&db, ProviderKind::Google);
+    assert_eq!(db.messages(&ann).unwrap().len(), in_scope);
+    assert!(db.cursor(&ann).unwrap().unwrap().starts_with("em1."));
 
     // New mail: the next run brings just that.
     sandbox.deliver(Provider::Google, 2);
@@ -329,7 +336,8 @@ fn send_reply_and_forward_from_the_command_line() {
         assert_eq!(sent.attachments[0].content, b"ligne 1\n");
 
         // Reply to a synced message: its id from the stored mailbox.
-        let stored = open_store(&dir).messages(kind).unwrap();
+        let db = open_store(&dir);
+        let stored = db.messages(&only(&db, kind)).unwrap();
         let original = stored
             .iter()
             .find(|m| m.message_id.is_some() && !m.draft)
@@ -425,12 +433,14 @@ fn folders_show_attachment_modify_and_drafts_from_the_command_line() {
             "{}",
             text(&folders)
         );
+        let db = open_store(&dir);
         assert!(
-            !open_store(&dir).folders(kind).unwrap().is_empty(),
+            !db.folders(&only(&db, kind)).unwrap().is_empty(),
             "folders are stored"
         );
 
-        let stored = open_store(&dir).messages(kind).unwrap();
+        let db = open_store(&dir);
+        let stored = db.messages(&only(&db, kind)).unwrap();
         let with_file = stored.iter().find(|m| !m.attachments.is_empty()).unwrap();
         let id = with_file.id.as_str();
         let show = run(
@@ -611,14 +621,15 @@ fn a_sync_killed_between_pages_loses_and_repeats_nothing() {
         .unwrap();
     assert_eq!(check, "ok");
     let db = open_store(&dir);
-    let before = db.messages(ProviderKind::Google).unwrap().len();
+    let ann = only(&db, ProviderKind::Google);
+    let before = db.messages(&ann).unwrap().len();
     let in_scope = sandbox.message_ids(Provider::Google);
     assert!(
         before >= 50 && before < in_scope.len(),
         "{before} stored before the kill"
     );
     assert_eq!(before % 25, 0, "only whole pages are committed: {before}");
-    assert!(db.cursor(ProviderKind::Google).unwrap().is_some());
+    assert!(db.cursor(&ann).unwrap().is_some());
 
     // The next sync completes: every message once, none fetched twice.
     let resumed = run(
@@ -642,7 +653,7 @@ fn a_sync_killed_between_pages_loses_and_repeats_nothing() {
         "{report}"
     );
     let mut stored: Vec<String> = open_store(&dir)
-        .messages(ProviderKind::Google)
+        .messages(&ann)
         .unwrap()
         .into_iter()
         .map(|m| m.id)

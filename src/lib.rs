@@ -35,6 +35,8 @@ pub mod config;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzz;
+#[cfg(test)]
+mod layers;
 pub mod manage;
 pub mod mime;
 pub mod net;

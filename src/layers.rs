@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// The layers, lowest first. A module may use the modules of the layers below its own, never
+/// The layers, lowest first (numbered from 1 in messages, as in the crate documentation). A module may use the modules of the layers below its own, never
 /// one of its own layer or above.
 const LAYERS: &[&[&str]] = &[
     // The WIT types (generated in `bindings`, re-exported at the crate root).
@@ -209,7 +209,7 @@ fn target_module(segment: &str) -> Option<&'static str> {
 /// Every reference of `src/` that breaks the layers, one line each.
 fn violations(src: &Path) -> Vec<String> {
     let mut problems = Vec::new();
-    let describe = |n: usize| format!("layer {n} [{}]", LAYERS[n].join(", "));
+    let describe = |n: usize| format!("layer {} [{}]", n + 1, LAYERS[n].join(", "));
     for file in sources(src) {
         let relative = file.strip_prefix(src).expect("under src/");
         let shown = Path::new("src").join(relative).display().to_string();

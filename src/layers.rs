@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// The layers, lowest first (numbered from 1 in messages, as in the crate documentation). A module may use the modules of the layers below its own, never
-/// one of its own layer or above.
+/// The layers, lowest first (numbered from 1 in messages, as in the crate documentation). A
+/// module may use the modules of the layers below its own, never one of its own layer or above.
 const LAYERS: &[&[&str]] = &[
     // The WIT types (generated in `bindings`, re-exported at the crate root).
     &["types"],

@@ -1,5 +1,6 @@
-//! Gmail's usage limits (https://developers.google.com/workspace/gmail/api/reference/quota):
-//! 15,000 quota units per user per minute, and what each method costs. A batch costs the sum of
+//! What each Gmail method costs against Gmail's usage limits
+//! (https://developers.google.com/workspace/gmail/api/reference/quota; the budget itself, 15,000
+//! quota units per user per minute, is in [`crate::profile`]). A batch costs the sum of
 //! its calls ("a set of n requests batched together counts toward your usage limit as n
 //! requests", https://developers.google.com/workspace/gmail/api/guides/batch).
 

@@ -1,24 +1,25 @@
-//! `configure-provider`: validation and normalization of an admin's OAuth app registration.
+//! `configure-provider`: validation and normalization of an admin's OAuth app registration, and
+//! the checks of a stored setting and account before use.
 
 use crate::Error;
-use crate::provider::for_kind;
-use crate::types::{Limits, Provider, ProviderConfig};
+use crate::profile;
+use crate::types::{Account, Limits, Provider, ProviderConfig};
 use url::{Host, Url};
 
 /// Validates `config` and returns the provider setting the host stores. Every problem names its
 /// field; the client secret is never echoed.
 pub fn configure(config: ProviderConfig) -> Result<Provider, Error> {
-    let provider = for_kind(config.kind);
+    let oauth = &profile::for_kind(config.kind).oauth;
     let client_id = config.client_id.trim();
     check_token_like("client-id", client_id)?;
     let client_secret = config.client_secret.trim();
     check_token_like("client-secret", client_secret)?;
     let redirect_uri = validate_redirect_uri(&config.redirect_uri)?;
-    let tenant = provider.normalize_tenant(config.tenant.as_deref())?;
+    let tenant = oauth.normalize_tenant(config.tenant.as_deref())?;
     let scopes = match config.scopes {
         Some(scopes) => normalize_scopes(&scopes)?,
-        None => provider
-            .default_scopes()
+        None => oauth
+            .default_scopes
             .iter()
             .map(|s| (*s).to_owned())
             .collect(),
@@ -68,6 +69,17 @@ pub fn check(provider: &Provider) -> Result<(), Error> {
     }
     if let Some(limits) = &provider.limits {
         check_limits(*limits)?;
+    }
+    Ok(())
+}
+
+/// The account must belong to the provider setting it is used with.
+pub fn check_account(setting: &Provider, account: &Account) -> Result<(), Error> {
+    if account.provider != setting.kind {
+        return Err(Error::invalid(
+            "account.provider",
+            "is not the provider setting's kind",
+        ));
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use crate::mime;
 use crate::net::Response;
 use crate::oauth::{self, Grant};
 use crate::pace::Ledger;
-use crate::provider;
+use crate::profile;
 use crate::provider::google::batch as gmail_batch;
 use crate::provider::google::message::{self as gmail_message, GmailMessage};
 use crate::provider::google::sync::{Changes, HistoryList};
@@ -351,7 +351,7 @@ pub fn outgoing(data: &[u8]) -> bool {
     } else {
         ProviderKind::Google
     };
-    let mut limits = provider::for_kind(kind).send_limits();
+    let mut limits = profile::for_kind(kind).limits.send;
     if bit(6) {
         limits = SendLimits {
             message_bytes: 64,

@@ -1,10 +1,11 @@
 //! The OAuth 2.0 authorization-code flow with PKCE (RFC 6749, RFC 7636), shared by both
 //! providers: the authorization URL, the callback, the token endpoint's requests, answers and
-//! errors. Each function is pure; [`crate::ops`] sends the requests.
+//! errors, each read against the provider's [`OAuthProfile`]. Each function is pure; the caller
+//! sends the requests.
 
 use crate::Error;
 use crate::net::{self, Request, Response};
-use crate::provider::MailProvider;
+use crate::profile::OAuthProfile;
 use crate::types::{AuthOptions, AuthRejection, PendingAuth, Provider};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -24,7 +25,7 @@ const CLOCK_SKEW_SECONDS: u64 = 60;
 
 /// Starts a flow: fresh state and PKCE verifier from `entropy`, and the authorization URL.
 pub fn begin(
-    provider: &dyn MailProvider,
+    profile: &OAuthProfile,
     setting: &Provider,
     options: &AuthOptions,
     now: u64,
@@ -48,7 +49,7 @@ pub fn begin(
         ("code_challenge", &challenge),
         ("code_challenge_method", "S256"),
     ];
-    params.extend_from_slice(provider.extra_authorize_params());
+    params.extend_from_slice(profile.extra_authorize_params);
     if let Some(hint) = options
         .login_hint
         .as_deref()
@@ -64,7 +65,7 @@ pub fn begin(
         params.push(("login_hint", hint));
     }
     let url =
-        Url::parse_with_params(&provider.endpoints(setting).authorize, &params).map_err(|e| {
+        Url::parse_with_params(&profile.endpoints(setting).authorize, &params).map_err(|e| {
             Error::invalid(
                 "tenant",
                 format!("gives an invalid authorization URL ({e})"),
@@ -167,13 +168,13 @@ pub fn read_callback(
 
 /// The token request that redeems an authorization code.
 pub fn code_request(
-    provider: &dyn MailProvider,
+    profile: &OAuthProfile,
     setting: &Provider,
     pending: &PendingAuth,
     code: &str,
 ) -> Result<Request, Error> {
     token_request(
-        provider,
+        profile,
         setting,
         &[
             ("grant_type", "authorization_code"),
@@ -186,12 +187,12 @@ pub fn code_request(
 
 /// The token request of the refresh grant.
 pub fn refresh_request(
-    provider: &dyn MailProvider,
+    profile: &OAuthProfile,
     setting: &Provider,
     refresh_token: &str,
 ) -> Result<Request, Error> {
     token_request(
-        provider,
+        profile,
         setting,
         &[
             ("grant_type", "refresh_token"),
@@ -202,7 +203,7 @@ pub fn refresh_request(
 
 /// A form POST to the token endpoint with the client credentials (`client_secret_post`).
 fn token_request(
-    provider: &dyn MailProvider,
+    profile: &OAuthProfile,
     setting: &Provider,
     grant: &[(&str, &str)],
 ) -> Result<Request, Error> {
@@ -210,10 +211,10 @@ fn token_request(
     let mut fields = grant.to_vec();
     fields.push(("client_id", &setting.client_id));
     fields.push(("client_secret", &setting.client_secret));
-    if provider.token_request_sends_scope() {
+    if profile.token_request_sends_scope {
         fields.push(("scope", &scope));
     }
-    net::form_post(&provider.endpoints(setting).token, &fields)
+    net::form_post(&profile.endpoints(setting).token, &fields)
 }
 
 /// Which grant a token response answers; it decides what `invalid_grant` means.
@@ -427,7 +428,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::{Google, Microsoft};
+    use crate::profile::{GOOGLE, MICROSOFT};
     use crate::types::ProviderKind;
 
     fn setting(kind: ProviderKind) -> Provider {
@@ -473,7 +474,7 @@ mod tests {
             login_hint: Some("ann@example.com".into()),
         };
         let pending = begin(
-            &Google,
+            &GOOGLE.oauth,
             &setting(ProviderKind::Google),
             &options,
             1000,
@@ -514,7 +515,7 @@ mod tests {
         let mut s = setting(ProviderKind::Microsoft);
         s.tenant = Some("contoso.onmicrosoft.com".into());
         let pending = begin(
-            &Microsoft,
+            &MICROSOFT.oauth,
             &s,
             &AuthOptions { login_hint: None },
             0,
@@ -651,7 +652,7 @@ mod tests {
     #[test]
     fn token_requests_carry_the_client_and_verifier() {
         let s = setting(ProviderKind::Microsoft);
-        let request = code_request(&Microsoft, &s, &pending(), "the-code").unwrap();
+        let request = code_request(&MICROSOFT.oauth, &s, &pending(), "the-code").unwrap();
         assert_eq!(
             request.uri(),
             "https://login.microsoftonline.com/common/oauth2/v2.0/token"
@@ -671,7 +672,7 @@ mod tests {
         assert_eq!(get(&form, "code_verifier").unwrap().len(), 43);
         assert!(get(&form, "scope").unwrap().contains("Mail.Send"));
 
-        let google = refresh_request(&Google, &setting(ProviderKind::Google), "rt").unwrap();
+        let google = refresh_request(&GOOGLE.oauth, &setting(ProviderKind::Google), "rt").unwrap();
         let form: Vec<(String, String)> =
             form_urlencoded::parse(google.body()).into_owned().collect();
         assert_eq!(get(&form, "grant_type"), Some("refresh_token"));

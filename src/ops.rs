@@ -3,6 +3,7 @@
 
 use crate::net::{self, HttpClient};
 use crate::oauth::{self, Grant, Tokens};
+use crate::profile;
 use crate::provider::{self, MailProvider};
 use crate::session::{self, Session};
 use crate::types::{
@@ -29,7 +30,7 @@ pub fn begin_auth(
 ) -> Result<PendingAuth, Error> {
     config::check(setting)?;
     oauth::begin(
-        provider::for_kind(setting.kind),
+        &profile::for_kind(setting.kind).oauth,
         setting,
         options,
         now,
@@ -50,9 +51,13 @@ pub fn complete_auth<C: HttpClient>(
     ];
     let result = (|| -> Result<Account, Error> {
         config::check(setting)?;
-        let provider = provider::for_kind(setting.kind);
         let code = oauth::read_callback(setting, pending, callback_url, env.now)?;
-        let request = oauth::code_request(provider, setting, pending, &code);
+        let request = oauth::code_request(
+            &profile::for_kind(setting.kind).oauth,
+            setting,
+            pending,
+            &code,
+        );
         let tokens = request
             .and_then(|r| Ok(env.http.send(r)?))
             .and_then(|response| {
@@ -60,7 +65,7 @@ pub fn complete_auth<C: HttpClient>(
             })
             .map_err(|e| e.scrub(&[&code]))?;
         let identity =
-            identify(env, provider, &tokens).map_err(|e| e.scrub(&[&tokens.access_token]))?;
+            identify(env, setting, &tokens).map_err(|e| e.scrub(&[&tokens.access_token]))?;
         let mut account = Account {
             provider: setting.kind,
             email: identity.email,
@@ -100,17 +105,18 @@ fn callback_secrets(callback_url: &str) -> Vec<String> {
 /// Reads who the mailbox is, with the fresh access token.
 fn identify<C: HttpClient>(
     env: &mut Env<C>,
-    provider: &dyn MailProvider,
+    setting: &Provider,
     tokens: &Tokens,
 ) -> Result<provider::Identity, Error> {
+    let provider = provider::for_kind(setting.kind);
     let request = net::authorize(
         net::json_get(provider.identity_url())?,
         &tokens.access_token,
-        provider.api_hosts(),
+        profile::for_kind(setting.kind).limits.api_hosts,
     )?;
     let response = env.http.send(request)?;
     if !response.status().is_success() {
-        return Err(provider::api_error(&response));
+        return Err(session::api_error(&response));
     }
     provider.parse_identity(&response)
 }
@@ -125,8 +131,8 @@ fn primary_name(
     account: &Account,
     now: u64,
 ) -> Option<String> {
-    let mut session = Session::new(http, setting, account.clone(), now);
-    let provider = session.provider();
+    let provider = provider::for_kind(setting.kind);
+    let mut session = Session::new(http, provider, setting, account.clone(), now);
     let addresses = provider.send_as(&mut session).ok()?;
     addresses.into_iter().find(|a| a.primary)?.display_name
 }
@@ -138,56 +144,7 @@ pub fn refresh<C: HttpClient>(
     setting: &Provider,
     account: &Account,
 ) -> Result<Account, Error> {
-    refresh_account(&mut env.http, setting, account, env.now)
-}
-
-/// The refresh grant for `account`, with every error scrubbed of the secrets involved.
-pub fn refresh_account(
-    http: &mut dyn HttpClient,
-    setting: &Provider,
-    account: &Account,
-    now: u64,
-) -> Result<Account, Error> {
-    let secrets = [
-        setting.client_secret.as_str(),
-        account.access_token.as_str(),
-        account.refresh_token.as_deref().unwrap_or_default(),
-    ];
-    let result = (|| -> Result<Account, Error> {
-        config::check(setting)?;
-        check_account(setting, account)?;
-        let Some(refresh_token) = account.refresh_token.as_deref().filter(|t| !t.is_empty()) else {
-            return Err(Error::ReauthorizationRequired {
-                status: None,
-                code: Some("no_refresh_token".to_owned()),
-                message: "the account holds no refresh token; connect it again".to_owned(),
-            });
-        };
-        let provider = provider::for_kind(setting.kind);
-        let response = http.send(oauth::refresh_request(provider, setting, refresh_token)?)?;
-        let tokens = oauth::parse_token_response(&response, Grant::RefreshToken, now)?;
-        Ok(Account {
-            access_token: tokens.access_token,
-            refresh_token: tokens
-                .refresh_token
-                .or_else(|| account.refresh_token.clone()),
-            expires_at: tokens.expires_at,
-            scopes: tokens.scopes.unwrap_or_else(|| account.scopes.clone()),
-            ..account.clone()
-        })
-    })();
-    result.map_err(|e| e.scrub(&secrets))
-}
-
-/// The account must belong to the provider setting it is used with.
-pub fn check_account(setting: &Provider, account: &Account) -> Result<(), Error> {
-    if account.provider != setting.kind {
-        return Err(Error::invalid(
-            "account.provider",
-            "is not the provider setting's kind",
-        ));
-    }
-    Ok(())
+    session::refresh_account(&mut env.http, setting, account, env.now)
 }
 
 /// `sync`: one page of mailbox changes (see [`crate::sync`]).
@@ -198,7 +155,7 @@ pub fn sync<C: HttpClient>(
     request: &SyncRequest,
 ) -> Result<SyncPage, Failure> {
     config::check(setting)?;
-    check_account(setting, account)?;
+    config::check_account(setting, account)?;
     crate::sync::run(&mut env.http, setting, account, request, env.now)
 }
 
@@ -211,8 +168,8 @@ pub fn send<C: HttpClient>(
     message: &Outgoing,
     entropy: &[u8],
 ) -> Result<Sent, Failure> {
-    let limits = provider::for_kind(setting.kind).send_limits();
-    compose::check::outgoing(message, &limits)?;
+    let limits = &profile::for_kind(setting.kind).limits.send;
+    compose::check::outgoing(message, limits)?;
     call(env, setting, account, |p, s| p.send(s, message, entropy))
         .map(|(sent, account)| Sent { account, ..sent })
 }
@@ -323,8 +280,8 @@ pub fn save_draft<C: HttpClient>(
     if let Some(id) = id {
         non_empty("draft-id", id)?;
     }
-    let limits = provider::for_kind(setting.kind).send_limits();
-    compose::check::draft(message, &limits)?;
+    let limits = &profile::for_kind(setting.kind).limits.send;
+    compose::check::draft(message, limits)?;
     call(env, setting, account, |p, s| {
         p.save_draft(s, id, message, entropy)
     })
@@ -363,10 +320,11 @@ fn call<C: HttpClient, T>(
     operation: impl FnOnce(&dyn MailProvider, &mut Session<'_>) -> Result<T, Error>,
 ) -> Result<(T, Option<Account>), Failure> {
     config::check(setting)?;
-    check_account(setting, account)?;
+    config::check_account(setting, account)?;
     let provider = provider::for_kind(setting.kind);
     session::run(
         &mut env.http,
+        provider,
         setting,
         account,
         env.now,

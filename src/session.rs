@@ -7,11 +7,13 @@
 use crate::net::{
     self, FailureKind, HttpClient, Request, Response, TransportError, TransportFailure,
 };
+use crate::oauth::{self, Grant};
 use crate::pace::{Budget, Ledger};
-use crate::provider::{self, MailProvider};
+use crate::profile::{self, Limits};
 use crate::types::{Account, Provider, SyncStats};
-use crate::{Error, Failure, ops};
+use crate::{Error, Failure, config};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 /// How long a call may wait for the quota or for throttled requests, unless it says.
 pub const DEFAULT_TIME_BUDGET_MS: u64 = 90_000;
@@ -26,10 +28,38 @@ const FIRST_BACKOFF_MS: u64 = 1_000;
 /// Refresh ahead of time when the access token has less than this left.
 const EXPIRY_MARGIN_SECONDS: u64 = 60;
 
+/// The conventions of a provider's mail API that a session keeps to: what a request costs
+/// against the quota, the batch endpoint, and which answers ask the client to slow down.
+pub trait MailApi: Sync {
+    /// What `request` costs against the provider's quota ([`Limits::budget`]).
+    fn cost(&self, request: &Request) -> u64;
+
+    /// Several calls as one batch request, when the provider has a batch endpoint.
+    fn batch(&self, calls: &[Request]) -> Option<Result<Request, Error>>;
+
+    /// The most calls one batch holds (1: no batching).
+    fn batch_size(&self) -> usize;
+
+    /// How many batches may be in flight at once (their calls count as concurrent requests).
+    fn batches_in_flight(&self) -> usize {
+        1
+    }
+
+    /// The answers to the `count` calls of a batch, in their order.
+    fn unbatch(&self, response: &Response, count: usize) -> Result<Vec<Option<Response>>, Error>;
+
+    /// Whether `response` is the provider telling the client to slow down (429, or Gmail's
+    /// rate-limit 403): asked again after a wait, it may succeed.
+    fn throttled(&self, response: &Response) -> bool {
+        response.status() == http::StatusCode::TOO_MANY_REQUESTS
+    }
+}
+
 /// One call's authorized access to a mailbox.
 pub struct Session<'a> {
     http: &'a mut dyn HttpClient,
-    provider: &'static dyn MailProvider,
+    api: &'static dyn MailApi,
+    limits: &'static Limits,
     setting: &'a Provider,
     account: Account,
     refreshed: bool,
@@ -52,34 +82,36 @@ struct Pace {
 }
 
 impl<'a> Session<'a> {
-    /// A session for `account` at `now`, with the default time budget and an empty ledger.
+    /// A session for `account` at `now` with the mail API `api` of the setting's provider,
+    /// with the default time budget and an empty ledger.
     pub fn new(
         http: &'a mut dyn HttpClient,
+        api: &'static dyn MailApi,
         setting: &'a Provider,
         account: Account,
         now: u64,
     ) -> Self {
-        let provider = provider::for_kind(setting.kind);
+        let published = &profile::for_kind(setting.kind).limits;
         let limits = setting.limits.unwrap_or(crate::types::Limits {
             units: None,
             window_seconds: None,
             in_flight: None,
         });
-        let published = provider.budget();
         let budget = Budget {
-            units: limits.units.unwrap_or(published.units),
+            units: limits.units.unwrap_or(published.budget.units),
             window_ms: limits
                 .window_seconds
-                .map_or(published.window_ms, |s| u64::from(s) * 1_000),
+                .map_or(published.budget.window_ms, |s| u64::from(s) * 1_000),
         };
         let in_flight = limits
             .in_flight
-            .map_or(provider.max_in_flight(), |n| n as usize)
+            .map_or(published.max_in_flight, |n| n as usize)
             .max(1);
         let deadline_ms = http.now_ms().saturating_add(DEFAULT_TIME_BUDGET_MS);
         Self {
             http,
-            provider,
+            api,
+            limits: published,
             setting,
             account,
             refreshed: false,
@@ -113,11 +145,6 @@ impl<'a> Session<'a> {
     /// What was spent (for the next call's cursor) and what the call cost.
     pub fn spending(&self) -> (Ledger, SyncStats) {
         (self.pace.ledger.clone(), self.pace.stats)
-    }
-
-    /// The provider this session talks to.
-    pub fn provider(&self) -> &'static dyn MailProvider {
-        self.provider
     }
 
     /// Now, in seconds since the Unix epoch.
@@ -185,8 +212,8 @@ impl<'a> Session<'a> {
         calls: Vec<Request>,
         each: &mut dyn FnMut(usize, Response) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        let provider = self.provider;
-        let size = provider.batch_size();
+        let api = self.api;
+        let size = api.batch_size();
         if size <= 1 || calls.len() <= 1 {
             for (i, answer) in self.send_all(calls)?.into_iter().enumerate() {
                 each(i, answer)?;
@@ -205,7 +232,7 @@ impl<'a> Session<'a> {
                         .iter()
                         .map(|&i| net::clone_request(&calls[i]))
                         .collect();
-                    provider.batch(&group).unwrap_or_else(|| {
+                    api.batch(&group).unwrap_or_else(|| {
                         Err(Error::Transport("this provider has no batches".to_owned()))
                     })
                 })
@@ -237,8 +264,8 @@ impl<'a> Session<'a> {
                     }
                     Ok(response) => response,
                 };
-                if provider.throttled(&response) || response.status().is_server_error() {
-                    throttled += u32::from(provider.throttled(&response));
+                if api.throttled(&response) || response.status().is_server_error() {
+                    throttled += u32::from(api.throttled(&response));
                     wait_ms = wait_ms.max(retry_wait(&response, attempts));
                     again.extend(chunk);
                     last = Some(response);
@@ -249,7 +276,7 @@ impl<'a> Session<'a> {
                     again.extend(chunk);
                     return;
                 }
-                let parts = match check(response).and_then(|r| provider.unbatch(&r, chunk.len())) {
+                let parts = match check(response).and_then(|r| api.unbatch(&r, chunk.len())) {
                     Ok(parts) => parts,
                     Err(error) => {
                         failed = Some(error);
@@ -266,8 +293,8 @@ impl<'a> Session<'a> {
                     if status == http::StatusCode::UNAUTHORIZED && !refreshed {
                         refresh = true;
                         again.push(i);
-                    } else if provider.throttled(&part) || status.is_server_error() {
-                        throttled += u32::from(provider.throttled(&part));
+                    } else if api.throttled(&part) || status.is_server_error() {
+                        throttled += u32::from(api.throttled(&part));
                         wait_ms = wait_ms.max(retry_wait(&part, attempts));
                         again.push(i);
                         last = Some(part);
@@ -290,7 +317,7 @@ impl<'a> Session<'a> {
             if attempts >= MOST_ATTEMPTS || !self.wait(wait_ms) {
                 // Out of attempts or of time: the last answer of a call still refused says why.
                 return Err(match last {
-                    Some(answer) => provider::api_error(&answer),
+                    Some(answer) => api_error(&answer),
                     None => Error::RetryLater {
                         retry_after_seconds: None,
                         status: None,
@@ -314,11 +341,11 @@ impl<'a> Session<'a> {
         if self.account.expires_at <= self.now.saturating_add(EXPIRY_MARGIN_SECONDS) {
             self.refresh()?;
         }
-        let costs: Vec<u64> = batches.iter().map(|r| self.provider.cost(r)).collect();
+        let costs: Vec<u64> = batches.iter().map(|r| self.api.cost(r)).collect();
         let mut waiting: Vec<usize> = (0..batches.len()).collect();
         let mut batches: Vec<Option<Request>> = batches.into_iter().map(Some).collect();
-        let hosts = self.provider.api_hosts();
-        let in_flight = self.provider.batches_in_flight();
+        let hosts = self.limits.api_hosts;
+        let in_flight = self.api.batches_in_flight();
         let now = self.now;
         while !waiting.is_empty() {
             let chunk = self.paced(&waiting, &costs)?;
@@ -366,7 +393,7 @@ impl<'a> Session<'a> {
         if self.account.expires_at <= self.now.saturating_add(EXPIRY_MARGIN_SECONDS) {
             self.refresh()?;
         }
-        let costs: Vec<u64> = requests.iter().map(|r| self.provider.cost(r)).collect();
+        let costs: Vec<u64> = requests.iter().map(|r| self.api.cost(r)).collect();
         let mut results: Vec<Option<Result<Response, TransportError>>> =
             (0..requests.len()).map(|_| None).collect();
         let mut attempts = vec![0u32; requests.len()];
@@ -394,7 +421,7 @@ impl<'a> Session<'a> {
                         refresh = !self.refreshed;
                         refresh
                     }
-                    Ok(r) if self.provider.throttled(r) => {
+                    Ok(r) if self.api.throttled(r) => {
                         self.pace.stats.throttled += 1;
                         wait_ms = wait_ms.max(retry_wait(r, attempts[i]));
                         unapplied && more
@@ -561,7 +588,7 @@ impl<'a> Session<'a> {
         requests: Vec<Request>,
         in_flight: usize,
     ) -> Result<Vec<Result<Response, TransportError>>, Error> {
-        let hosts = self.provider.api_hosts();
+        let hosts = self.limits.api_hosts;
         let authorized = requests
             .into_iter()
             .map(|r| net::authorize(r, &self.account.access_token, hosts))
@@ -585,7 +612,7 @@ impl<'a> Session<'a> {
 
     fn refresh(&mut self) -> Result<(), Error> {
         self.bound_timeouts();
-        self.account = ops::refresh_account(self.http, self.setting, &self.account, self.now)?;
+        self.account = refresh_account(self.http, self.setting, &self.account, self.now)?;
         self.refreshed = true;
         Ok(())
     }
@@ -657,13 +684,14 @@ pub struct Spent {
 /// and the new.
 pub fn run<T>(
     http: &mut dyn HttpClient,
+    api: &'static dyn MailApi,
     setting: &Provider,
     account: &Account,
     now: u64,
     pacing: Pacing,
     call: impl FnOnce(&mut Session<'_>) -> Result<T, Error>,
 ) -> Result<(T, Option<Account>, Spent), Failure> {
-    let mut session = Session::new(http, setting, account.clone(), now)
+    let mut session = Session::new(http, api, setting, account.clone(), now)
         .with_pacing(pacing.ledger, pacing.budget_ms);
     let result = call(&mut session);
     let (ledger, stats) = session.spending();
@@ -687,6 +715,177 @@ pub fn check(response: Response) -> Result<Response, Error> {
     if response.status().is_success() {
         Ok(response)
     } else {
-        Err(provider::api_error(&response))
+        Err(api_error(&response))
+    }
+}
+
+/// The refresh grant for `account`, with every error scrubbed of the secrets involved. Keeps
+/// the old refresh token when none comes back (Google) and stores a rotated one (Microsoft).
+pub fn refresh_account(
+    http: &mut dyn HttpClient,
+    setting: &Provider,
+    account: &Account,
+    now: u64,
+) -> Result<Account, Error> {
+    let secrets = [
+        setting.client_secret.as_str(),
+        account.access_token.as_str(),
+        account.refresh_token.as_deref().unwrap_or_default(),
+    ];
+    let result = (|| -> Result<Account, Error> {
+        config::check(setting)?;
+        config::check_account(setting, account)?;
+        let Some(refresh_token) = account.refresh_token.as_deref().filter(|t| !t.is_empty()) else {
+            return Err(Error::ReauthorizationRequired {
+                status: None,
+                code: Some("no_refresh_token".to_owned()),
+                message: "the account holds no refresh token; connect it again".to_owned(),
+            });
+        };
+        let oauth = &profile::for_kind(setting.kind).oauth;
+        let response = http.send(oauth::refresh_request(oauth, setting, refresh_token)?)?;
+        let tokens = oauth::parse_token_response(&response, Grant::RefreshToken, now)?;
+        Ok(Account {
+            access_token: tokens.access_token,
+            refresh_token: tokens
+                .refresh_token
+                .or_else(|| account.refresh_token.clone()),
+            expires_at: tokens.expires_at,
+            scopes: tokens.scopes.unwrap_or_else(|| account.scopes.clone()),
+            ..account.clone()
+        })
+    })();
+    result.map_err(|e| e.scrub(&secrets))
+}
+
+/// Maps an unsuccessful mail-API response to an [`Error`].
+///
+/// Both APIs wrap failures in `{"error": {...}}`: Gmail (Google JSON errors) with a numeric
+/// `code`, a `message` and `errors[].reason`; Graph (OData errors) with a string `code` and a
+/// `message`. The most specific code found is kept: Gmail's reason, else Graph's code, else
+/// Google's `status`.
+pub fn api_error(response: &Response) -> Error {
+    let status = response.status();
+    let body: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+    let error = &body["error"];
+    let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+    let code = text(&error["errors"][0]["reason"])
+        .or_else(|| text(&error["code"]))
+        .or_else(|| text(&error["status"]));
+    let message = text(&error["message"]).unwrap_or_else(|| {
+        status
+            .canonical_reason()
+            .unwrap_or("unknown status")
+            .to_owned()
+    });
+    let status_code = Some(status.as_u16());
+    let rate_limited = matches!(
+        code.as_deref(),
+        Some("rateLimitExceeded" | "userRateLimitExceeded")
+    );
+    // A 401 from the mail API reaches here only after the session refreshed the token and sent
+    // the request again: the grant itself was accepted, so it is a passing fault (only the token
+    // endpoint's refusal of the grant means re-authorization).
+    if status == http::StatusCode::UNAUTHORIZED || net::is_transient(status) || rate_limited {
+        Error::RetryLater {
+            // The session has settled any date into seconds (`net::settle_retry_after`).
+            retry_after_seconds: net::retry_after(response, 0),
+            status: status_code,
+            code,
+            message,
+        }
+    } else {
+        Error::Provider {
+            status: status_code,
+            code,
+            message,
+        }
+    }
+}
+
+/// A 404 (or the malformed-id error: Graph's `ErrorInvalidIdMalformed`, Gmail's 400 "Invalid
+/// id value") for an id the host passed becomes bad input naming `field`; other errors pass
+/// through.
+pub fn not_found(error: Error, field: &str) -> Error {
+    match error {
+        Error::Provider {
+            status: Some(404), ..
+        } => Error::invalid(
+            field,
+            "names nothing in this mailbox (deleted, or not synced from this account)",
+        ),
+        Error::Provider { code, message, .. }
+            if code.as_deref() == Some("ErrorInvalidIdMalformed")
+                || message == "Invalid id value" =>
+        {
+            Error::invalid(field, "is not an id of this provider")
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, body: &str) -> Response {
+        http::Response::builder()
+            .status(status)
+            .header("retry-after", "30")
+            .body(body.as_bytes().to_vec())
+            .unwrap()
+    }
+
+    #[test]
+    fn gmail_errors_keep_the_reason() {
+        let body = r#"{"error":{"errors":[{"domain":"usageLimits","reason":"keyInvalid","message":"Bad Request"}],"code":400,"message":"Bad Request"}}"#;
+        assert_eq!(
+            api_error(&response(400, body)),
+            Error::Provider {
+                status: Some(400),
+                code: Some("keyInvalid".into()),
+                message: "Bad Request".into()
+            }
+        );
+        let body = r#"{"error":{"errors":[{"domain":"usageLimits","reason":"userRateLimitExceeded","message":"slow down"}],"code":403,"message":"slow down"}}"#;
+        assert!(matches!(
+            api_error(&response(403, body)),
+            Error::RetryLater {
+                retry_after_seconds: Some(30),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn graph_errors_keep_the_code() {
+        let body = r#"{"error":{"code":"TooManyRequests","innerError":{"code":"429"},"message":"Please retry again later."}}"#;
+        assert_eq!(
+            api_error(&response(429, body)),
+            Error::RetryLater {
+                retry_after_seconds: Some(30),
+                status: Some(429),
+                code: Some("TooManyRequests".into()),
+                message: "Please retry again later.".into()
+            }
+        );
+        let body = r#"{"error":{"code":"InvalidAuthenticationToken","message":"Access token has expired."}}"#;
+        assert!(matches!(
+            api_error(&response(401, body)),
+            Error::RetryLater { status: Some(401), code: Some(c), .. } if c == "InvalidAuthenticationToken"
+        ));
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_still_maps() {
+        assert_eq!(
+            api_error(&response(502, "<html>bad gateway</html>")),
+            Error::RetryLater {
+                retry_after_seconds: Some(30),
+                status: Some(502),
+                code: None,
+                message: "Bad Gateway".into()
+            }
+        );
     }
 }

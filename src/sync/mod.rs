@@ -11,44 +11,10 @@ pub mod cursor;
 use crate::Failure;
 use crate::net::HttpClient;
 use crate::pace::Ledger;
+use crate::page::Step;
+use crate::provider;
 use crate::session;
-use crate::types::{Account, Message, MessageChange, Provider, SyncPage, SyncRequest};
-
-/// Messages a page holds when the request does not say.
-pub const DEFAULT_PAGE_SIZE: u32 = 100;
-/// The most messages a page holds.
-pub const MAX_PAGE_SIZE: u32 = 500;
-
-/// What a provider's sync step returns.
-#[derive(Debug, Default)]
-pub struct Step {
-    /// New or changed messages.
-    pub messages: Vec<Message>,
-    /// Ids of messages gone.
-    pub deleted: Vec<String>,
-    /// State changes of messages the host already has.
-    pub changes: Vec<MessageChange>,
-    /// Whether another page is ready now.
-    pub more: bool,
-    /// Folders no longer synced, whose stored messages the host drops.
-    pub dropped_folders: Vec<String>,
-    /// Why a full resync began, when it did.
-    pub full_resync: Option<String>,
-    /// Whether the host drops everything it holds of the account first.
-    pub reset: bool,
-    /// What the host should know.
-    pub warnings: Vec<String>,
-    /// The provider's state after this page, for the cursor.
-    pub state: serde_json::Value,
-}
-
-/// The page size a request asks for, within bounds.
-pub fn page_size(request: &SyncRequest) -> u32 {
-    request
-        .page_size
-        .unwrap_or(DEFAULT_PAGE_SIZE)
-        .clamp(1, MAX_PAGE_SIZE)
-}
+use crate::types::{Account, Provider, SyncPage, SyncRequest};
 
 /// Runs one sync step for `account` and assembles the page.
 pub fn run(
@@ -69,9 +35,10 @@ pub fn run(
         ledger,
         budget_ms: request.time_budget_seconds.map(|s| u64::from(s) * 1_000),
     };
+    let provider = provider::for_kind(setting.kind);
     let (mut step, account, spent) =
-        session::run(http, setting, account, now, pacing, |session| {
-            session.provider().sync_page(session, request, state)
+        session::run(http, provider, setting, account, now, pacing, |session| {
+            provider.sync_page(session, request, state)
         })?;
     tidy(&mut step);
     Ok(SyncPage {

@@ -8,8 +8,7 @@ use super::send::{self, JSON_MAX_RAW, Prepared, UPLOAD};
 use super::{API, urlencode};
 use crate::Error;
 use crate::net;
-use crate::provider;
-use crate::session::{Sending, Session};
+use crate::session::{self, Sending, Session};
 use crate::types::{Outgoing, SavedDraft, Sent};
 use http::Method;
 use serde::Deserialize;
@@ -66,7 +65,7 @@ pub fn save(
     };
     let response = session
         .send(request)
-        .map_err(|e| provider::not_found(e, "draft-id"))?;
+        .map_err(|e| session::not_found(e, "draft-id"))?;
     let draft: Draft = net::parse_json(&response, "Gmail draft")?;
     Ok(SavedDraft {
         id: draft.id,
@@ -81,7 +80,7 @@ pub fn delete(session: &mut Session<'_>, id: &str) -> Result<(), Error> {
     let request = net::bodyless(Method::DELETE, &format!("{API}/drafts/{}", urlencode(id)))?;
     session
         .send(request)
-        .map_err(|e| provider::not_found(e, "draft-id"))?;
+        .map_err(|e| session::not_found(e, "draft-id"))?;
     Ok(())
 }
 
@@ -94,7 +93,7 @@ pub fn send(session: &mut Session<'_>, id: &str) -> Result<Sent, Error> {
     );
     let draft: DraftHeaders = session
         .get_json(&url, "Gmail draft")
-        .map_err(|e| provider::not_found(e, "draft-id"))?;
+        .map_err(|e| session::not_found(e, "draft-id"))?;
     let sending = Sending {
         message_id: message::normalize(draft.message).message_id,
         draft_id: Some(id.to_owned()),
@@ -106,6 +105,6 @@ pub fn send(session: &mut Session<'_>, id: &str) -> Result<Sent, Error> {
     )?;
     let response = session
         .send_mail(request, sending)
-        .map_err(|e| provider::not_found(e, "draft-id"))?;
+        .map_err(|e| session::not_found(e, "draft-id"))?;
     send::sent(&response)
 }

@@ -6,7 +6,6 @@ use super::{API, urlencode};
 use crate::Error;
 use crate::manage;
 use crate::net::{self, Request};
-use crate::provider;
 use crate::session::{self, Session};
 use crate::types::{AttachmentData, Folder, FolderRole, Message, ModifyAction};
 use http::Method;
@@ -130,7 +129,7 @@ fn resource(
             &format!("{API}/messages/{}?format={format}", urlencode(id)),
             "Gmail message",
         )
-        .map_err(|e| provider::not_found(e, field))
+        .map_err(|e| session::not_found(e, field))
 }
 
 /// `resource`, read again whole (`format=raw`) when its parts nest too deep for `format=full`.
@@ -154,7 +153,7 @@ pub fn get_thread(session: &mut Session<'_>, id: &str) -> Result<Vec<Message>, E
             &format!("{API}/threads/{}?format=full", urlencode(id)),
             "Gmail thread",
         )
-        .map_err(|e| provider::not_found(e, "thread-id"))?;
+        .map_err(|e| session::not_found(e, "thread-id"))?;
     thread
         .messages
         .into_iter()

@@ -1,4 +1,4 @@
-//! Google: OAuth 2.0 for web server apps and the Gmail API.
+//! Google: the Gmail API (its OAuth profile and limits are in [`crate::profile`]).
 
 pub(crate) mod batch;
 mod drafts;
@@ -9,17 +9,17 @@ mod quota;
 mod send;
 pub(crate) mod sync;
 
-use super::{Endpoints, Identity, MailProvider};
+use super::{Identity, MailProvider};
 use crate::Error;
-use crate::compose::SendLimits;
 use crate::net::{self, Request, Response};
-use crate::pace::Budget;
-use crate::session::Session;
+use crate::page::Step;
+use crate::session::{MailApi, Session};
 use crate::types::{
-    AttachmentData, Folder, Message, ModifyAction, Outgoing, Provider, ProviderKind, SavedDraft,
-    SendAs, Sent, SyncRequest,
+    AttachmentData, Folder, Message, ModifyAction, Outgoing, ProviderKind, SavedDraft, SendAs,
+    Sent, SyncRequest,
 };
 use serde::Deserialize;
+use serde_json::Value;
 
 /// Google accounts and Gmail.
 #[derive(Debug, Clone, Copy, Default)]
@@ -40,52 +40,47 @@ struct Profile {
     email_address: String,
 }
 
+/// Whether a Gmail error names a rate limit (`rateLimitExceeded`, `userRateLimitExceeded`).
+fn rate_limited(response: &Response) -> bool {
+    let body: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+    matches!(
+        body["error"]["errors"][0]["reason"].as_str(),
+        Some("rateLimitExceeded" | "userRateLimitExceeded")
+    )
+}
+
+impl MailApi for Google {
+    fn cost(&self, request: &Request) -> u64 {
+        quota::cost(request)
+    }
+
+    fn batch(&self, calls: &[Request]) -> Option<Result<Request, Error>> {
+        Some(batch::request(calls))
+    }
+
+    fn batch_size(&self) -> usize {
+        batch::MOST
+    }
+
+    fn unbatch(&self, response: &Response, count: usize) -> Result<Vec<Option<Response>>, Error> {
+        batch::answers(response, count)
+    }
+
+    /// Gmail says "slow down" with 429 and with the rate-limit reasons of a 403
+    /// (https://developers.google.com/workspace/gmail/api/guides/handle-errors).
+    fn throttled(&self, response: &Response) -> bool {
+        response.status() == http::StatusCode::TOO_MANY_REQUESTS
+            || (response.status() == http::StatusCode::FORBIDDEN && rate_limited(response))
+    }
+
+    fn batches_in_flight(&self) -> usize {
+        batch::IN_FLIGHT
+    }
+}
+
 impl MailProvider for Google {
     fn kind(&self) -> ProviderKind {
         ProviderKind::Google
-    }
-
-    fn default_scopes(&self) -> &'static [&'static str] {
-        // `profile` puts the user's `name` in the ID token ("might be provided when the request
-        // scope included the string profile":
-        // https://developers.google.com/identity/openid-connect/openid-connect#an-id-tokens-payload),
-        // the account's display name.
-        &[
-            "openid",
-            "email",
-            "profile",
-            "https://www.googleapis.com/auth/gmail.modify",
-        ]
-    }
-
-    fn normalize_tenant(&self, tenant: Option<&str>) -> Result<Option<String>, Error> {
-        match tenant.map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(_) => Err(Error::invalid(
-                "tenant",
-                "applies to Microsoft only; leave it empty for Google",
-            )),
-        }
-    }
-
-    fn endpoints(&self, _provider: &Provider) -> Endpoints {
-        Endpoints {
-            authorize: "https://accounts.google.com/o/oauth2/v2/auth".to_owned(),
-            token: "https://oauth2.googleapis.com/token".to_owned(),
-        }
-    }
-
-    fn extra_authorize_params(&self) -> &'static [(&'static str, &'static str)] {
-        // A refresh token on every consent, not only the first one.
-        &[("access_type", "offline"), ("prompt", "consent")]
-    }
-
-    fn token_request_sends_scope(&self) -> bool {
-        false
-    }
-
-    fn api_hosts(&self) -> &'static [&'static str] {
-        &["gmail.googleapis.com"]
     }
 
     fn identity_url(&self) -> &'static str {
@@ -100,53 +95,13 @@ impl MailProvider for Google {
         })
     }
 
-    fn max_in_flight(&self) -> usize {
-        10
-    }
-
-    fn budget(&self) -> Budget {
-        quota::BUDGET
-    }
-
-    fn cost(&self, request: &Request) -> u64 {
-        quota::cost(request)
-    }
-
-    fn batch(&self, calls: &[Request]) -> Option<Result<Request, Error>> {
-        Some(batch::request(calls))
-    }
-
-    fn batch_size(&self) -> usize {
-        batch::MOST
-    }
-
-    fn batches_in_flight(&self) -> usize {
-        batch::IN_FLIGHT
-    }
-
-    fn unbatch(&self, response: &Response, count: usize) -> Result<Vec<Option<Response>>, Error> {
-        batch::answers(response, count)
-    }
-
-    /// Gmail says "slow down" with 429 and with the rate-limit reasons of a 403
-    /// (https://developers.google.com/workspace/gmail/api/guides/handle-errors).
-    fn throttled(&self, response: &Response) -> bool {
-        response.status() == http::StatusCode::TOO_MANY_REQUESTS
-            || (response.status() == http::StatusCode::FORBIDDEN
-                && super::google_rate_limited(response))
-    }
-
     fn sync_page(
         &self,
         session: &mut Session<'_>,
         request: &SyncRequest,
         state: Option<serde_json::Value>,
-    ) -> Result<crate::sync::Step, Error> {
+    ) -> Result<Step, Error> {
         sync::step(session, request, state)
-    }
-
-    fn send_limits(&self) -> SendLimits {
-        send::LIMITS
     }
 
     fn send(

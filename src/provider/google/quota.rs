@@ -1,17 +1,11 @@
-//! Gmail's usage limits (https://developers.google.com/workspace/gmail/api/reference/quota):
-//! 15,000 quota units per user per minute, and what each method costs. A batch costs the sum of
+//! What each Gmail method costs against Gmail's usage limits
+//! (https://developers.google.com/workspace/gmail/api/reference/quota; the budget itself, 15,000
+//! quota units per user per minute, is in [`crate::profile`]). A batch costs the sum of
 //! its calls ("a set of n requests batched together counts toward your usage limit as n
 //! requests", https://developers.google.com/workspace/gmail/api/guides/batch).
 
 use crate::net::Request;
-use crate::pace::Budget;
 use http::Method;
-
-/// The per-user rate limit: 15,000 quota units per user per minute.
-pub const BUDGET: Budget = Budget {
-    units: 15_000,
-    window_ms: 60_000,
-};
 
 /// What `request` costs in quota units, by method and resource (the table of the usage limits
 /// page); a request the table does not name costs as the costliest read, 10.

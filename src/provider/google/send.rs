@@ -6,11 +6,10 @@
 //! In-Reply-To / References so that Gmail files it in the original's thread.
 
 use crate::Error;
-use crate::compose::{self, Answering, SendLimits, check, rfc5322};
+use crate::compose::{self, Answering, check, rfc5322};
 use crate::mime;
 use crate::net::{self, Request};
-use crate::provider;
-use crate::session::{Sending, Session};
+use crate::session::{self, Sending, Session};
 use crate::types::{MailboxAddress, Message, Outgoing, ReplyMode, SendAs, Sent};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -26,14 +25,6 @@ use super::{API, urlencode};
 /// `mediaUpload.protocols.simple.path` of `messages.send`, `drafts.create` and `drafts.update`:
 /// shared/specs gmail/gmail-v1-discovery.json).
 pub const UPLOAD: &str = "https://gmail.googleapis.com/upload/gmail/v1/users/me";
-
-/// `messages.send` takes at most 35 MB (`mediaUpload.maxSize` 36,700,160 in the discovery
-/// document); one attachment may use all of it.
-pub const LIMITS: SendLimits = SendLimits {
-    provider: "Gmail",
-    message_bytes: 36_700_160,
-    attachment_bytes: 36_700_160,
-};
 
 /// Up to this many raw bytes go as JSON (base64url makes them about 4.7 MB, under the 5 MB a
 /// JSON request may carry); bigger messages use the upload endpoint.
@@ -154,7 +145,7 @@ pub fn prepare(
         session.now(),
     );
     let raw = rfc5322::write(&draft);
-    check::message_size(raw.len() as u64, &LIMITS)?;
+    check::message_size(raw.len() as u64, &crate::profile::GOOGLE.limits.send)?;
     Ok(Prepared {
         raw,
         thread_id: original.and_then(|(m, _)| m.thread_id),
@@ -255,7 +246,7 @@ fn original(
     let url = format!("{API}/messages/{}?format=raw", urlencode(id));
     let resource: RawMessage = session
         .get_json(&url, "Gmail message")
-        .map_err(|e| provider::not_found(e, "original.message-id"))?;
+        .map_err(|e| session::not_found(e, "original.message-id"))?;
     let raw = resource
         .raw
         .as_deref()

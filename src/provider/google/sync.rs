@@ -9,8 +9,8 @@ use super::message::{self, GmailMessage};
 use super::{API, urlencode};
 use crate::Error;
 use crate::net;
+use crate::page::{self, Step};
 use crate::session::{self, Session};
-use crate::sync::{self, Step};
 use crate::types::{MessageChange, SyncRequest};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
@@ -161,7 +161,7 @@ fn list_page(
     let room = listing
         .max
         .map_or(u32::MAX, |max| max.saturating_sub(listing.listed));
-    let size = sync::page_size(request).min(room);
+    let size = page::page_size(request).min(room);
     let label = state.folders.get(listing.label).cloned();
     let mut ids = Vec::new();
     let mut next = None;
@@ -233,7 +233,7 @@ fn history_page(
     {
         let mut query = url.query_pairs_mut();
         query.append_pair("startHistoryId", &state.history_id);
-        query.append_pair("maxResults", &sync::page_size(request).to_string());
+        query.append_pair("maxResults", &page::page_size(request).to_string());
         if let Some(token) = &state.history_page {
             query.append_pair("pageToken", token);
         }

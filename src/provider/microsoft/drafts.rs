@@ -7,7 +7,6 @@ use super::send::{self, attach};
 use super::{API, immutable_ids, segment};
 use crate::Error;
 use crate::net;
-use crate::provider;
 use crate::session::{self, Sending, Session};
 use crate::types::{Attachment, Outgoing, SavedDraft, Sent};
 use http::Method;
@@ -84,7 +83,7 @@ fn update(
 ) -> Result<crate::types::Message, Error> {
     let url = format!("{API}/messages/{}", segment(id));
     let draft = send::draft(session, Method::PATCH, &url, &send::fields(message))
-        .map_err(|e| provider::not_found(e, "draft-id"))?;
+        .map_err(|e| session::not_found(e, "draft-id"))?;
     let listed: Attachments = session.get_json(
         &format!("{url}/attachments?$select={LISTED}"),
         "Graph attachments",
@@ -146,7 +145,7 @@ pub fn delete(session: &mut Session<'_>, id: &str) -> Result<(), Error> {
     let url = format!("{API}/messages/{}", segment(id));
     session
         .send(net::bodyless(Method::DELETE, &url)?)
-        .map_err(|e| provider::not_found(e, "draft-id"))?;
+        .map_err(|e| session::not_found(e, "draft-id"))?;
     Ok(())
 }
 
@@ -159,7 +158,7 @@ pub fn send(session: &mut Session<'_>, id: &str) -> Result<Sent, Error> {
             "{url}?$select=id,conversationId,internetMessageId,isDraft"
         ))?))
         .and_then(|r| net::parse_json(&r, "Graph message"))
-        .map_err(|e| provider::not_found(e, "draft-id"))?;
+        .map_err(|e| session::not_found(e, "draft-id"))?;
     if !draft.is_draft.unwrap_or(true) {
         return Err(Error::invalid(
             "draft-id",

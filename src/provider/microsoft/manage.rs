@@ -9,8 +9,7 @@ use super::{API, Collection, immutable_ids, segment, trusted, with_attachments};
 use crate::Error;
 use crate::manage;
 use crate::net::{self, Response};
-use crate::provider;
-use crate::session::Session;
+use crate::session::{self, Session};
 use crate::types::{AttachmentData, Folder, FolderRole, Message, ModifyAction};
 use http::Method;
 use serde_json::{Value, json};
@@ -68,7 +67,7 @@ pub fn get_message(session: &mut Session<'_>, id: &str) -> Result<Message, Error
     );
     let response = session
         .send(immutable_ids(net::json_get(&url)?))
-        .map_err(|e| provider::not_found(e, "id"))?;
+        .map_err(|e| session::not_found(e, "id"))?;
     let found: GraphMessage = net::parse_json(&response, "Graph message")?;
     with_attachments(session, vec![found])?
         .pop()
@@ -124,7 +123,7 @@ pub fn get_attachment(
             &format!("{url}?$select={}", message::ATTACHMENT_SELECT),
             "Graph attachment",
         )
-        .map_err(|e| provider::not_found(e, "attachment-id"))?;
+        .map_err(|e| session::not_found(e, "attachment-id"))?;
     manage::check_attachment_size(meta.size.unwrap_or_default(), max_bytes)?;
     let response = session.send(net::bodyless(Method::GET, &format!("{url}/$value"))?)?;
     let content = response.into_body();
@@ -213,7 +212,7 @@ fn outcome(response: Option<Response>) -> Result<(), Error> {
             "the Graph batch answer lacks a response",
         )),
         Some(response) if response.status().is_success() => Ok(()),
-        Some(response) => Err(provider::api_error(&response)),
+        Some(response) => Err(session::api_error(&response)),
     }
 }
 

@@ -1,4 +1,5 @@
-//! Microsoft: the identity platform (v2.0 endpoints) and Outlook mail through Microsoft Graph.
+//! Microsoft: Outlook mail through Microsoft Graph (the identity platform's OAuth profile and
+//! Graph's limits are in [`crate::profile`]).
 
 pub(crate) mod batch;
 mod drafts;
@@ -8,15 +9,14 @@ pub(crate) mod message;
 mod send;
 pub(crate) mod sync;
 
-use super::{Endpoints, Identity, MailProvider};
+use super::{Identity, MailProvider};
 use crate::Error;
-use crate::compose::SendLimits;
 use crate::net::{self, Response};
-use crate::pace::Budget;
-use crate::session::{self, Session};
+use crate::page::Step;
+use crate::session::{self, MailApi, Session};
 use crate::types::{
-    AttachmentData, Folder, Message, ModifyAction, Outgoing, Provider, ProviderKind, SavedDraft,
-    SendAs, Sent, SyncRequest,
+    AttachmentData, Folder, Message, ModifyAction, Outgoing, ProviderKind, SavedDraft, SendAs,
+    Sent, SyncRequest,
 };
 use message::{GraphAttachment, GraphMessage};
 use serde::Deserialize;
@@ -24,9 +24,6 @@ use serde::Deserialize;
 /// Microsoft work, school and personal accounts, and Outlook mail through Graph.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Microsoft;
-
-/// The tenant used when the admin gives none: any work, school or personal account.
-const DEFAULT_TENANT: &str = "common";
 
 /// Where the Graph resources of the signed-in user start.
 const API: &str = "https://graph.microsoft.com/v1.0/me";
@@ -150,60 +147,28 @@ struct User {
     display_name: Option<String>,
 }
 
+impl MailApi for Microsoft {
+    /// Each request counts, each one inside a `$batch` too.
+    fn cost(&self, request: &net::Request) -> u64 {
+        batch::count(request).unwrap_or(1)
+    }
+
+    fn batch(&self, calls: &[net::Request]) -> Option<Result<net::Request, Error>> {
+        Some(batch::request(calls))
+    }
+
+    fn batch_size(&self) -> usize {
+        batch::MOST
+    }
+
+    fn unbatch(&self, response: &Response, count: usize) -> Result<Vec<Option<Response>>, Error> {
+        batch::answers(response, count)
+    }
+}
+
 impl MailProvider for Microsoft {
     fn kind(&self) -> ProviderKind {
         ProviderKind::Microsoft
-    }
-
-    fn default_scopes(&self) -> &'static [&'static str] {
-        &[
-            "offline_access",
-            "openid",
-            "email",
-            "User.Read",
-            "Mail.ReadWrite",
-            "Mail.Send",
-        ]
-    }
-
-    fn normalize_tenant(&self, tenant: Option<&str>) -> Result<Option<String>, Error> {
-        let tenant = tenant
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .unwrap_or(DEFAULT_TENANT);
-        let tenant = tenant.to_ascii_lowercase();
-        if matches!(tenant.as_str(), "common" | "organizations" | "consumers")
-            || is_guid(&tenant)
-            || is_domain(&tenant)
-        {
-            Ok(Some(tenant))
-        } else {
-            Err(Error::invalid(
-                "tenant",
-                "must be common, organizations, consumers, a tenant GUID or a domain such as contoso.onmicrosoft.com",
-            ))
-        }
-    }
-
-    fn endpoints(&self, provider: &Provider) -> Endpoints {
-        let tenant = provider.tenant.as_deref().unwrap_or(DEFAULT_TENANT);
-        let base = format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0");
-        Endpoints {
-            authorize: format!("{base}/authorize"),
-            token: format!("{base}/token"),
-        }
-    }
-
-    fn extra_authorize_params(&self) -> &'static [(&'static str, &'static str)] {
-        &[("response_mode", "query")]
-    }
-
-    fn token_request_sends_scope(&self) -> bool {
-        true
-    }
-
-    fn api_hosts(&self) -> &'static [&'static str] {
-        &["graph.microsoft.com"]
     }
 
     fn identity_url(&self) -> &'static str {
@@ -230,47 +195,13 @@ impl MailProvider for Microsoft {
         })
     }
 
-    fn max_in_flight(&self) -> usize {
-        4
-    }
-
-    /// 10,000 requests per 10 minutes per app and mailbox
-    /// (https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits).
-    fn budget(&self) -> Budget {
-        Budget {
-            units: 10_000,
-            window_ms: 600_000,
-        }
-    }
-
-    /// Each request counts, each one inside a `$batch` too.
-    fn cost(&self, request: &net::Request) -> u64 {
-        batch::count(request).unwrap_or(1)
-    }
-
-    fn batch(&self, calls: &[net::Request]) -> Option<Result<net::Request, Error>> {
-        Some(batch::request(calls))
-    }
-
-    fn batch_size(&self) -> usize {
-        batch::MOST
-    }
-
-    fn unbatch(&self, response: &Response, count: usize) -> Result<Vec<Option<Response>>, Error> {
-        batch::answers(response, count)
-    }
-
     fn sync_page(
         &self,
         session: &mut Session<'_>,
         request: &SyncRequest,
         state: Option<serde_json::Value>,
-    ) -> Result<crate::sync::Step, Error> {
+    ) -> Result<Step, Error> {
         sync::step(session, request, state)
-    }
-
-    fn send_limits(&self) -> SendLimits {
-        send::LIMITS
     }
 
     fn send(
@@ -336,78 +267,9 @@ impl MailProvider for Microsoft {
     }
 }
 
-/// `8-4-4-4-12` hexadecimal digits.
-fn is_guid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-/// A DNS name of at least two labels of letters, digits and inner hyphens.
-fn is_domain(s: &str) -> bool {
-    let labels: Vec<&str> = s.split('.').collect();
-    s.len() <= 253
-        && labels.len() >= 2
-        && labels.iter().all(|l| {
-            (1..=63).contains(&l.len())
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-        })
-        && labels
-            .last()
-            .is_some_and(|tld| tld.bytes().any(|b| b.is_ascii_alphabetic()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tenants() {
-        let ms = Microsoft;
-        assert_eq!(
-            ms.normalize_tenant(None).unwrap().as_deref(),
-            Some("common")
-        );
-        assert_eq!(
-            ms.normalize_tenant(Some(" Organizations "))
-                .unwrap()
-                .as_deref(),
-            Some("organizations")
-        );
-        assert_eq!(
-            ms.normalize_tenant(Some("9188040D-6C67-4C5B-B112-36A304B66DAD"))
-                .unwrap()
-                .as_deref(),
-            Some("9188040d-6c67-4c5b-b112-36a304b66dad")
-        );
-        assert_eq!(
-            ms.normalize_tenant(Some("Contoso.onmicrosoft.com"))
-                .unwrap()
-                .as_deref(),
-            Some("contoso.onmicrosoft.com")
-        );
-        for bad in [
-            "contoso",
-            "a/b",
-            "9188040d-6c67-4c5b-b112",
-            "-x.com",
-            "x..com",
-            "1.2.3.4",
-            "common/../x",
-            "tenant?x=1",
-        ] {
-            let err = ms.normalize_tenant(Some(bad)).unwrap_err();
-            assert!(
-                matches!(&err, Error::InvalidInput { field, .. } if field == "tenant"),
-                "{bad}: {err}"
-            );
-        }
-    }
 
     #[test]
     fn only_graph_links_are_followed() {

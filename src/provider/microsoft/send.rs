@@ -14,9 +14,8 @@
 use super::message::{self, GraphMessage};
 use super::{API, immutable_ids, segment};
 use crate::Error;
-use crate::compose::{SendLimits, reply, same_address};
+use crate::compose::{reply, same_address};
 use crate::net;
-use crate::provider;
 use crate::session::{self, Sending, Session};
 use crate::types::{Attachment, MailboxAddress, Message, Outgoing, Reference, ReplyMode, Sent};
 use base64::Engine;
@@ -24,18 +23,6 @@ use base64::engine::general_purpose::STANDARD;
 use http::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
-
-/// Exchange Online's default message size limit, 35 MB, applied the stricter way: to the
-/// message as encoded, attachments in base64 (MB read as MiB, as Gmail's 35 MB is 36,700,160
-/// bytes). "By default, this message size limit is 35 MB"
-/// (https://learn.microsoft.com/en-us/graph/api/attachment-createuploadsession); "35 MB for
-/// sending" (https://learn.microsoft.com/en-us/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits#message-limits).
-/// An administrator may raise it up to 150 MB; the component keeps to the default.
-pub const LIMITS: SendLimits = SendLimits {
-    provider: "Outlook",
-    message_bytes: 36_700_160,
-    attachment_bytes: 36_700_160,
-};
 
 /// The largest request body Graph takes: "4 MB", read the stricter way (4,000,000 bytes). A
 /// file whose `POST …/attachments` (its bytes in base64, in JSON) would be longer goes through
@@ -187,7 +174,7 @@ fn original(session: &mut Session<'_>, id: &str) -> Result<Message, Error> {
     let found: GraphMessage = session
         .send(immutable_ids(net::json_get(&url)?))
         .and_then(|r| net::parse_json(&r, "Graph message"))
-        .map_err(|e| provider::not_found(e, "original.message-id"))?;
+        .map_err(|e| session::not_found(e, "original.message-id"))?;
     Ok(message::normalize(found, Vec::new()))
 }
 
@@ -200,7 +187,7 @@ fn start_answer(session: &mut Session<'_>, reference: &Reference) -> Result<Mess
     };
     let url = format!("{API}/messages/{}/{action}", segment(&reference.message_id));
     draft(session, Method::POST, &url, &json!({}))
-        .map_err(|e| provider::not_found(e, "original.message-id"))
+        .map_err(|e| session::not_found(e, "original.message-id"))
 }
 
 /// The update of Graph's answer draft `made`: the new text above Graph's quote; the subject

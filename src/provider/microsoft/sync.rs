@@ -17,8 +17,8 @@ use super::{
 };
 use crate::Error;
 use crate::net::{self, Request, Response};
+use crate::page::{self, Step};
 use crate::session::{self, Session};
-use crate::sync::{self, Step};
 use crate::types::SyncRequest;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -135,7 +135,7 @@ pub fn step(
         .filter(|&i| state.folders[i].pending)
         .take(FOLDERS_PER_CALL)
         .collect();
-    let sizes = split(sync::page_size(request), chosen.len());
+    let sizes = split(page::page_size(request), chosen.len());
     let requests = chosen
         .iter()
         .zip(&sizes)

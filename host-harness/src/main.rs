@@ -77,7 +77,7 @@ enum Command {
     /// Save, delete or send a draft.
     Draft(send::Draft),
     /// Serve the sandbox providers on loopback until interrupted.
-    Sandbox,
+    Sandbox(sandbox::Serve),
     /// Benchmark the first sync of a sandbox mailbox against a sequential baseline.
     BenchSync(sandbox::BenchSync),
     /// Run chaos schedules against the sandbox: random faults, mailbox changes and host
@@ -122,7 +122,7 @@ fn run(context: &Context, command: Command) -> anyhow::Result<()> {
         Command::Draft(args) => args.run(context),
         Command::Folders(args) => args.run(context),
         Command::Modify(args) => args.run(context),
-        Command::Sandbox => sandbox::serve(context),
+        Command::Sandbox(serve) => serve.run(context),
         Command::BenchSync(args) => args.run(context),
         Command::Chaos(args) => args.run(context),
         Command::Wit(args) => args.run(context),

@@ -23,7 +23,8 @@ pub(crate) const ACCESS_LIFETIME: Duration = Duration::from_secs(3600);
 pub struct Received {
     /// The method, e.g. `POST`.
     pub method: String,
-    /// The provider host from the `Host` header, without port.
+    /// The provider host from the `Host` header, without port (or from the path's first
+    /// segment, when `Host` is not a provider host).
     pub host: String,
     /// The path, without the query.
     pub path: String,

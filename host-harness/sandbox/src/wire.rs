@@ -34,13 +34,23 @@ pub(crate) struct Request {
 impl Request {
     /// Builds the handler view of a request from its head and body.
     pub fn new(head: http::request::Parts, body: Bytes) -> Request {
-        let host = head
+        let mut host = head
             .headers
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
             .or_else(|| head.uri.host())
             .map(host_without_port)
             .unwrap_or_default();
+        let mut path = head.uri.path().to_owned();
+        let mut target = head
+            .uri
+            .path_and_query()
+            .map_or_else(|| head.uri.path().to_owned(), |p| p.as_str().to_owned());
+        if let Some(served) = host_prefix(&host, &path) {
+            host = served.to_owned();
+            path = without_prefix(&path, served.len());
+            target = without_prefix(&target, served.len());
+        }
         let query = head
             .uri
             .query()
@@ -54,11 +64,8 @@ impl Request {
         Request {
             method: head.method,
             host,
-            path: head.uri.path().to_owned(),
-            target: head
-                .uri
-                .path_and_query()
-                .map_or_else(|| head.uri.path().to_owned(), |p| p.as_str().to_owned()),
+            path,
+            target,
             query,
             headers: head.headers,
             form,
@@ -111,6 +118,44 @@ impl Request {
             .eq_ignore_ascii_case("bearer")
             .then(|| token.trim())
             .filter(|t| !t.is_empty())
+    }
+}
+
+/// The hosts the sandbox imitates, as they may lead a path (see [`host_prefix`]).
+const SERVED_HOSTS: [&str; 6] = [
+    "accounts.google.com",
+    "oauth2.googleapis.com",
+    "gmail.googleapis.com",
+    "login.microsoftonline.com",
+    "graph.microsoft.com",
+    "outlook.office.com",
+];
+
+/// The original host given as the first path segment: for HTTP clients
+/// that set `Host` from the URL they connect to and cannot keep the provider's (jco's
+/// preview2-shim does), `/gmail.googleapis.com/gmail/v1/users/me/profile` sent to the sandbox
+/// means `/gmail/v1/users/me/profile` on `gmail.googleapis.com`. Only when `Host` is not itself a
+/// host the sandbox imitates: no real path of these services begins with a host name, and a
+/// request that names its provider host is read as the real service would read it.
+fn host_prefix(host: &str, path: &str) -> Option<&'static str> {
+    if SERVED_HOSTS.contains(&host) {
+        return None;
+    }
+    let rest = path.strip_prefix('/')?;
+    let first = rest.split('/').next().unwrap_or_default();
+    SERVED_HOSTS
+        .into_iter()
+        .find(|served| first.eq_ignore_ascii_case(served))
+}
+
+/// `target` (a path and query) without its first `len` path bytes after the leading `/`, still
+/// starting with `/`.
+fn without_prefix(target: &str, len: usize) -> String {
+    let rest = &target[1 + len..];
+    if rest.starts_with('/') {
+        rest.to_owned()
+    } else {
+        format!("/{rest}")
     }
 }
 

@@ -2,25 +2,172 @@
 //! measurements made against them.
 
 use super::{Context, Kind};
+use anyhow::Context as _;
 use email_harness::bench::Run;
 use email_harness::describe;
-use email_harness::sandbox::{Sandbox, SandboxConfig};
+use email_harness::sandbox::{MailboxSpec, Provider as SandboxProvider, Sandbox, SandboxConfig};
 use email_harness::types::ProviderKind;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-/// Serves the sandbox providers until the process is interrupted.
-pub fn serve(context: &Context) -> anyhow::Result<()> {
-    let sandbox = Sandbox::start(SandboxConfig::default())?;
-    let base_url = sandbox.base_url();
-    context
-        .out
-        .print(&serde_json::json!({ "base_url": base_url }), |_| {
-            format!(
-                "sandbox providers at {base_url}\nuse: email-harness --sandbox-url {base_url} ...\n"
-            )
+/// `sandbox`: how the served mailboxes start and what is written where.
+#[derive(clap::Args)]
+pub struct Serve {
+    /// Messages generated in each provider's mailbox at start.
+    #[arg(long, default_value_t = 50)]
+    messages: usize,
+    /// The seed of the generated mailboxes (the same seed, the same messages).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Latency added to every mail API request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Load every `*.eml` file of this folder into both mailboxes at start (Gmail: `INBOX`
+    /// and `UNREAD`; Outlook: the inbox), in file name order.
+    #[arg(long)]
+    eml: Option<PathBuf>,
+    /// Also write the start-up document (base URL, apps, users) as JSON to this file, so that a
+    /// test can read it.
+    #[arg(long)]
+    info: Option<PathBuf>,
+}
+
+/// What `sandbox` prints when it starts: where it serves and what it accepts.
+#[derive(serde::Serialize)]
+struct Started {
+    base_url: String,
+    /// Per provider (`google`, `microsoft`): the OAuth apps it accepts and the user who signs in.
+    providers: Vec<Served>,
+}
+
+/// One provider as the sandbox serves it.
+#[derive(serde::Serialize)]
+struct Served {
+    provider: &'static str,
+    apps: Vec<App>,
+    user: String,
+    display_name: String,
+    messages: usize,
+}
+
+/// An OAuth app registration the sandbox accepts. Its secret is printed: it is the sandbox's
+/// own, known to every test, and guards nothing.
+#[derive(serde::Serialize)]
+struct App {
+    client_id: String,
+    client_secret: String,
+    redirect_uris: Vec<String>,
+}
+
+impl Serve {
+    /// Serves the sandbox providers until the process is interrupted.
+    pub fn run(self, context: &Context) -> anyhow::Result<()> {
+        let config = SandboxConfig::default();
+        let sandbox = Sandbox::start(config.clone())?;
+        let spec = MailboxSpec {
+            messages: self.messages,
+            seed: self.seed,
+            ..MailboxSpec::default()
+        };
+        let files = match &self.eml {
+            Some(folder) => eml_files(folder)?,
+            None => Vec::new(),
+        };
+        for provider in [SandboxProvider::Google, SandboxProvider::Microsoft] {
+            sandbox.seed_mailbox(provider, &spec);
+            for (_, raw) in &files {
+                let labels: &[&str] = match provider {
+                    SandboxProvider::Google => &["INBOX", "UNREAD"],
+                    SandboxProvider::Microsoft => &["inbox"],
+                };
+                sandbox.insert_raw(provider, raw, labels);
+            }
+        }
+        if self.latency_ms > 0 {
+            sandbox.set_latency(Duration::from_millis(self.latency_ms));
+        }
+        let served = |provider: SandboxProvider, name: &'static str| {
+            let (apps, user) = match provider {
+                SandboxProvider::Google => (&config.google_clients, &config.google_user),
+                SandboxProvider::Microsoft => (&config.microsoft_clients, &config.microsoft_user),
+            };
+            Served {
+                provider: name,
+                apps: apps
+                    .iter()
+                    .map(|app| App {
+                        client_id: app.client_id.clone(),
+                        client_secret: app.client_secret.clone(),
+                        redirect_uris: app.redirect_uris.clone(),
+                    })
+                    .collect(),
+                user: user.email.clone(),
+                display_name: user.display_name.clone(),
+                messages: sandbox.message_ids(provider).len(),
+            }
+        };
+        let started = Started {
+            base_url: sandbox.base_url(),
+            providers: vec![
+                served(SandboxProvider::Google, "google"),
+                served(SandboxProvider::Microsoft, "microsoft"),
+            ],
+        };
+        if let Some(path) = &self.info {
+            std::fs::write(path, serde_json::to_vec_pretty(&started)?)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        context.out.print(&started, |started| {
+            let mut text = format!("sandbox providers at {}\n", started.base_url);
+            for served in &started.providers {
+                text.push_str(&format!(
+                    "{}: user {} ({}), {} messages\n",
+                    served.provider, served.user, served.display_name, served.messages
+                ));
+                for app in &served.apps {
+                    text.push_str(&format!(
+                        "  app: --client-id {} --client-secret {} --redirect-uri {}\n",
+                        app.client_id,
+                        app.client_secret,
+                        app.redirect_uris.join(" ")
+                    ));
+                }
+            }
+            text.push_str(&format!(
+                "use: email-harness --sandbox-url {} ...\n",
+                started.base_url
+            ));
+            text
         })?;
-    loop {
-        std::thread::park();
+        loop {
+            std::thread::park();
+        }
     }
+}
+
+/// The `*.eml` files of `folder`, in file name order, read whole.
+fn eml_files(folder: &Path) -> anyhow::Result<Vec<(PathBuf, Vec<u8>)>> {
+    let mut paths = Vec::new();
+    for entry in
+        std::fs::read_dir(folder).with_context(|| format!("reading {}", folder.display()))?
+    {
+        let path = entry?.path();
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("eml"))
+        {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let raw =
+                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            Ok((path, raw))
+        })
+        .collect()
 }
 
 /// `bench-sync`: the first sync of a sandbox mailbox against a sequential baseline.

@@ -166,8 +166,34 @@ fn every_command_prints_json_with_the_flag() {
     assert_eq!(demo["providers"].as_array().unwrap().len(), 2);
 
     // `sandbox` serves until interrupted: its first document says where.
+    let eml = dir.join("eml");
+    std::fs::create_dir_all(&eml).unwrap();
+    for n in 1..=2 {
+        std::fs::write(
+            eml.join(format!("{n}.eml")),
+            format!(
+                "From: Someone <someone@example.org>\r\nTo: ann@example.com\r\n\
+                 Subject: Loaded {n}\r\nMessage-ID: <loaded-{n}@example.org>\r\n\
+                 Date: Mon, 30 Nov 2026 06:00:00 +0000\r\n\r\nHello {n}.\r\n"
+            ),
+        )
+        .unwrap();
+    }
+    std::fs::write(eml.join("notes.txt"), "not a message").unwrap();
+    let info = dir.join("sandbox.json");
     let mut serving = Command::new(env!("CARGO_BIN_EXE_email-harness"))
-        .args(["--json", "sandbox"])
+        .args([
+            "--json",
+            "sandbox",
+            "--messages",
+            "3",
+            "--seed",
+            "7",
+            "--eml",
+        ])
+        .arg(&eml)
+        .arg("--info")
+        .arg(&info)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -182,5 +208,42 @@ fn every_command_prints_json_with_the_flag() {
     serving.kill().unwrap();
     serving.wait().unwrap();
     assert!(served["base_url"].as_str().unwrap().starts_with("http://"));
+    // It says which apps it accepts and who signs in, and writes the same to --info.
+    let written: Value = serde_json::from_slice(&std::fs::read(&info).unwrap()).unwrap();
+    assert_eq!(written, served);
+    let providers = served["providers"].as_array().unwrap();
+    assert_eq!(providers.len(), 2);
+    // The same generated mailbox in process, to count what the served one should hold.
+    let same = Sandbox::start(config.clone()).unwrap();
+    let spec = MailboxSpec {
+        messages: 3,
+        seed: 7,
+        ..MailboxSpec::default()
+    };
+    for (served, name, user, provider) in [
+        (&providers[0], "google", "ann@example.com", Provider::Google),
+        (
+            &providers[1],
+            "microsoft",
+            config.microsoft_user.email.as_str(),
+            Provider::Microsoft,
+        ),
+    ] {
+        assert_eq!(served["provider"], name);
+        assert_eq!(served["user"], user);
+        // The generated messages and the 2 .eml files; the .txt file is not mail.
+        same.seed_mailbox(provider, &spec);
+        let generated = same.message_ids(provider).len();
+        assert_eq!(served["messages"], generated + 2, "{served}");
+        let app = &served["apps"][0];
+        assert!(app["client_id"].as_str().unwrap().starts_with("sandbox-"));
+        assert!(!app["client_secret"].as_str().unwrap().is_empty());
+        assert!(
+            app["redirect_uris"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("http://127.0.0.1:")
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

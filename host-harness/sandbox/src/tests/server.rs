@@ -126,3 +126,69 @@ fn consent_works_from_inside_an_async_runtime() {
     let location = runtime.block_on(async { sandbox.consent(&url) }).unwrap();
     assert!(param(&callback(&location), "code").is_some());
 }
+
+#[test]
+fn routes_by_a_host_leading_the_path_when_the_host_header_is_the_sandbox() {
+    let sandbox = sandbox();
+    let token = access_token(&sandbox, Provider::Google, None);
+    // A client that sets `Host` from the URL it connects to names the provider host in the path.
+    let profile = get(
+        &sandbox,
+        "127.0.0.1:4000",
+        "/gmail.googleapis.com/gmail/v1/users/me/profile?fields=emailAddress",
+        Some(&token),
+    );
+    assert_eq!(profile.status, 200, "{}", profile.text);
+    assert!(
+        profile.json()["emailAddress"].is_string(),
+        "{}",
+        profile.text
+    );
+    // Case does not matter in a host name; the rest of the path is the provider's.
+    let graph = get(&sandbox, "localhost", "/Graph.Microsoft.com/v1.0/me", None);
+    assert_eq!(graph.status, 401);
+    let google = get(
+        &sandbox,
+        "127.0.0.1",
+        "/oauth2.googleapis.com/v1.0/me",
+        None,
+    );
+    assert_eq!(google.status, 404);
+    assert!(
+        google.text.contains("<code>/v1.0/me</code>"),
+        "{}",
+        google.text
+    );
+    // A request that names a provider host in `Host` is read as that service reads it: the
+    // path is not searched for another host.
+    let named = get(
+        &sandbox,
+        "graph.microsoft.com",
+        "/gmail.googleapis.com/gmail/v1/users/me/profile",
+        Some(&token),
+    );
+    assert_eq!(named.status, 400, "{}", named.text);
+    // Neither a host nor a provider path: misdirected, as before.
+    assert_eq!(
+        get(&sandbox, "127.0.0.1", "/example.com/x", None).status,
+        421
+    );
+
+    let seen: Vec<(String, String)> = sandbox
+        .received()
+        .into_iter()
+        .skip_while(|r| !r.path.contains("profile"))
+        .map(|r| (r.host, r.path))
+        .collect();
+    assert_eq!(
+        seen[..3],
+        [
+            (
+                "gmail.googleapis.com".to_owned(),
+                "/gmail/v1/users/me/profile".to_owned()
+            ),
+            ("graph.microsoft.com".to_owned(), "/v1.0/me".to_owned()),
+            ("oauth2.googleapis.com".to_owned(), "/v1.0/me".to_owned()),
+        ]
+    );
+}

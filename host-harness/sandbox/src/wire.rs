@@ -137,6 +137,12 @@ const SERVED_HOSTS: [&str; 6] = [
 /// means `/gmail/v1/users/me/profile` on `gmail.googleapis.com`. Only when `Host` is not itself a
 /// host the sandbox imitates: no real path of these services begins with a host name, and a
 /// request that names its provider host is read as the real service would read it.
+///
+/// This is a sandbox routing rule, not a provider behaviour. The real paths begin with `/gmail/v1`,
+/// `/upload/gmail/v1` or `/batch` (https://developers.google.com/workspace/gmail/api/reference/rest),
+/// `/v1.0` (https://learn.microsoft.com/en-us/graph/use-the-api), `/token` and `/o/oauth2`
+/// (https://developers.google.com/identity/protocols/oauth2/web-server), `/{tenant}/oauth2/v2.0`
+/// (https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow).
 fn host_prefix(host: &str, path: &str) -> Option<&'static str> {
     if SERVED_HOSTS.contains(&host) {
         return None;

@@ -65,37 +65,16 @@ impl Host {
 
     /// Commits a page and its cursor together.
     fn commit(&mut self, page: SyncPage) {
-        if page.reset {
-            self.messages.clear();
-        }
-        for folder in &page.dropped_folders {
-            self.messages.retain(|_, m| !m.labels.contains(folder));
-        }
-        for message in page.messages {
+        for message in &page.messages {
             *self.deliveries.entry(message.id.clone()).or_default() += 1;
-            self.messages.insert(message.id.clone(), message);
         }
-        for id in &page.deleted {
-            self.messages.remove(id);
-        }
-        for change in page.changes {
-            if let Some(message) = self.messages.get_mut(&change.id) {
-                if let Some(unread) = change.unread {
-                    message.unread = unread;
-                }
-                if let Some(starred) = change.starred {
-                    message.starred = starred;
-                }
-                message
-                    .labels
-                    .retain(|l| !change.labels_removed.contains(l));
-                message.labels.extend(change.labels_added);
-            }
-        }
-        if let Some(account) = page.account {
+        let account = page.account.clone();
+        let cursor = page.cursor.clone();
+        email_harness::copy::apply_page(&mut self.messages, page);
+        if let Some(account) = account {
             self.account = account;
         }
-        self.cursor = Some(page.cursor);
+        self.cursor = Some(cursor);
         self.pages += 1;
     }
 

@@ -201,40 +201,13 @@ impl Host {
                     .push(Violation::new(Broken::Duplicated, twice));
             }
         }
-        if page.reset {
-            self.messages.clear();
-        }
-        for folder in &page.dropped_folders {
-            self.messages.retain(|_, m| !m.labels.contains(folder));
-        }
-        for message in page.messages {
-            self.messages.insert(message.id.clone(), message);
-        }
-        for id in &page.deleted {
-            self.messages.remove(id);
-        }
-        for change in page.changes {
-            if let Some(message) = self.messages.get_mut(&change.id) {
-                if let Some(unread) = change.unread {
-                    message.unread = unread;
-                }
-                if let Some(starred) = change.starred {
-                    message.starred = starred;
-                }
-                message
-                    .labels
-                    .retain(|l| !change.labels_removed.contains(l));
-                for label in change.labels_added {
-                    if !message.labels.contains(&label) {
-                        message.labels.push(label);
-                    }
-                }
-            }
-        }
-        if let Some(account) = page.account {
+        let account = page.account.clone();
+        let cursor = page.cursor.clone();
+        crate::copy::apply_page(&mut self.messages, page);
+        if let Some(account) = account {
             self.account = account;
         }
-        self.cursor = Some(page.cursor);
+        self.cursor = Some(cursor);
     }
 }
 

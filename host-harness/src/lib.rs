@@ -15,12 +15,14 @@
 //! - [`store`]: the SQLite store (settings, accounts, cursors, messages, folders), secrets
 //!   sealed at rest; [`files`]: owner-only files.
 //! - [`bench`]: the first-sync benchmarks behind `email-harness bench-sync`; [`chaos`]: seeded
-//!   chaos schedules behind `email-harness chaos` and the chaos test.
+//!   chaos schedules behind `email-harness chaos` and the chaos test; [`copy`]: a host's copy of a
+//!   mailbox in memory, as the chaos schedules and the tests keep it.
 //! - The sandbox providers live in the `email-sandbox` crate, re-exported as [`sandbox`].
 
 pub mod bench;
 pub mod bindings;
 pub mod chaos;
+pub mod copy;
 pub mod describe;
 pub mod files;
 pub mod inspect;

@@ -61,6 +61,23 @@ pub enum Provider {
     Microsoft,
 }
 
+impl Provider {
+    /// `google` or `microsoft`: the provider's name in the control API's paths and in [`Info`].
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Google => "google",
+            Provider::Microsoft => "microsoft",
+        }
+    }
+
+    /// The provider `name` names ([`Provider::name`]), if any.
+    pub fn from_name(name: &str) -> Option<Provider> {
+        [Provider::Google, Provider::Microsoft]
+            .into_iter()
+            .find(|provider| provider.name() == name)
+    }
+}
+
 /// The apps and users a sandbox knows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SandboxConfig {

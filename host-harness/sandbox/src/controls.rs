@@ -9,9 +9,9 @@ use crate::faults::{Fault, RandomFaults};
 use crate::mailbox::model::MessageRef;
 use crate::mailbox::{Mailbox, MailboxSpec, Service};
 use crate::sent::SentMessage;
-use crate::{Sandbox, gmail, graph};
+use crate::{Controls, gmail, graph};
 
-/// A message's state as [`Sandbox::state_of`] reads it back.
+/// A message's state as [`Controls::state_of`] reads it back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MessageState {
     /// Gmail: its label ids as `messages.get` lists them (`UNREAD` and `STARRED` among them);
@@ -25,7 +25,7 @@ pub struct MessageState {
     pub draft: bool,
 }
 
-impl Sandbox {
+impl Controls {
     /// Replaces `provider`'s user's mailbox with the messages `spec` generates. History and
     /// delta sync start afresh: earlier history IDs answer 404, earlier delta links 410.
     pub fn seed_mailbox(&self, provider: Provider, spec: &MailboxSpec) {
@@ -33,7 +33,7 @@ impl Sandbox {
     }
 
     /// Delivers `count` new messages to `provider`'s inbox (some are replies in existing
-    /// threads) and returns their ids (Graph: immutable ids, see [`Sandbox::message_ids`]).
+    /// threads) and returns their ids (Graph: immutable ids, see [`Controls::message_ids`]).
     pub fn deliver(&self, provider: Provider, count: usize) -> Vec<String> {
         let mut mailbox = self.shared.mail.of(provider);
         let delivered = mailbox.deliver(count);
@@ -183,7 +183,7 @@ impl Sandbox {
 
     /// Deletes Graph folder `folder` (id) as `DELETE /me/mailFolders/{id}` does: it moves, with
     /// its subfolders and messages, into Deleted Items (where the messages of a sync are not);
-    /// a folder already in Deleted Items goes for good, as with [`Sandbox::purge_folder`].
+    /// a folder already in Deleted Items goes for good, as with [`Controls::purge_folder`].
     ///
     /// # Panics
     /// If there is no such folder, or it is a well-known one.
@@ -240,7 +240,7 @@ impl Sandbox {
     /// The ids of `provider`'s messages a sync sees, newest first: outside spam and trash
     /// (Gmail); in every folder but Junk Email and Deleted Items and the folders under them
     /// (Graph). Graph ids are immutable ones, as are the ids every control returns (requests
-    /// take them whether or not they ask for immutable ids; [`Sandbox::default_id`] gives the
+    /// take them whether or not they ask for immutable ids; [`Controls::default_id`] gives the
     /// default form).
     pub fn message_ids(&self, provider: Provider) -> Vec<String> {
         let mailbox = self.shared.mail.of(provider);
@@ -301,6 +301,11 @@ impl Sandbox {
         self.shared.traffic.set_latency(latency);
     }
 
+    /// The latency added to each mail API request.
+    pub fn latency(&self) -> Duration {
+        self.shared.traffic.latency()
+    }
+
     /// Answers the next `fault.times` requests that match `fault` with it instead.
     pub fn fail_next(&self, fault: Fault) {
         self.shared.traffic.fail_next(fault);
@@ -309,7 +314,7 @@ impl Sandbox {
     /// Gives `provider`'s mail API requests random faults from now on, as `faults` says (the
     /// generator starts afresh from its seed); `None`, or a probability of 0, turns them off.
     /// Off by default. Each request draws, those inside a batch one by one (not the batch
-    /// request itself), unless a targeted fault ([`Sandbox::fail_next`]) takes it.
+    /// request itself), unless a targeted fault ([`Controls::fail_next`]) takes it.
     pub fn set_random_faults(&self, provider: Provider, faults: Option<RandomFaults>) {
         self.shared.traffic.set_random_faults(provider, faults);
     }

@@ -8,9 +8,9 @@ use crate::clock;
 use crate::config::Provider;
 use crate::mailbox::model::Snapshot;
 use crate::mailbox::{Arrival, Written};
-use crate::{Sandbox, gmail, graph};
+use crate::{Controls, gmail, graph};
 
-impl Sandbox {
+impl Controls {
     /// Files `raw` (any bytes: the providers show even malformed mail) in `provider`'s mailbox
     /// as a message received now, in a thread of its own, and returns its id (Graph: its
     /// immutable id). Gmail: it has the labels `folder_or_labels` names (ids or names, `UNREAD`

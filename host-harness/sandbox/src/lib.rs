@@ -19,18 +19,24 @@
 //!   `createReply`, `createReplyAll`, `createForward` and `send`, and JSON batching on
 //!   `/v1.0/$batch`) and the attachment upload URLs on `outlook.office.com`.
 //!
-//! Each user has a mailbox, empty until [`Sandbox::seed_mailbox`] fills it from a
-//! [`MailboxSpec`] (or [`Sandbox::insert_raw`] files real mail, any RFC 5322 bytes); further
+//! Each user has a mailbox, empty until [`Controls::seed_mailbox`] fills it from a
+//! [`MailboxSpec`] (or [`Controls::insert_raw`] files real mail, any RFC 5322 bytes); further
 //! [`Sandbox`] methods change it (new mail, deletions, flags, labels, moves), read a message's
-//! state back ([`Sandbox::state_of`]), expire sync state, and shape the traffic (latency,
+//! state back ([`Controls::state_of`]), expire sync state, and shape the traffic (latency,
 //! foreign links, and faults: statuses with the providers' own error bodies, front-end HTML
 //! pages, connections closed before or after the request is applied or held unanswered, bodies
 //! sent slowly, cut short or not valid JSON ([`FaultKind`]), for the next requests matching a
 //! path ([`Fault`]) or drawn at random from a seed ([`RandomFaults`]), and counted
-//! ([`Sandbox::faults_injected`])). The providers' published request limits (Gmail's quota units and concurrent requests per user, Outlook's concurrent requests, requests
+//! ([`Controls::faults_injected`])). The providers' published request limits (Gmail's quota units and concurrent requests per user, Outlook's concurrent requests, requests
 //! and uploads per mailbox) hold by default; each can be changed or switched off, and their
-//! windows run on a time scale of their own ([`Sandbox::set_quota_time_scale`]).
-//! [`Sandbox::sent`] reads back, as [`SentMessage`]s, what the users sent.
+//! windows run on a time scale of their own ([`Controls::set_quota_time_scale`]).
+//! [`Controls::sent`] reads back, as [`SentMessage`]s, what the users sent.
+//!
+//! The same controls answer over HTTP, in JSON, under `/_sandbox/v1/` (the control API, described
+//! by `openapi.json` next to this crate's manifest and served at `/_sandbox/v1/openapi.json`), so
+//! that a host in any language can drive a sandbox process (`email-harness sandbox`); in process,
+//! [`Sandbox`] derefs to them ([`Controls`]), and [`Controls::reset`] puts everything back as it
+//! started ([`Start`]).
 //!
 //! The harness sends the component's requests for those hosts to [`Sandbox::base_url`] and keeps
 //! the original `Host` header, which is what the server dispatches on. Answers follow the shapes
@@ -42,6 +48,7 @@ mod api;
 mod client;
 mod clock;
 mod config;
+mod control_api;
 mod controls;
 mod controls_mail;
 mod delivery;
@@ -54,6 +61,7 @@ mod oauth;
 mod paging;
 mod profile;
 mod quota;
+mod reset;
 mod sent;
 mod server;
 mod state;
@@ -74,6 +82,7 @@ pub use controls::MessageState;
 pub use faults::{Fault, FaultKind, RandomFaults};
 pub use mailbox::MailboxSpec;
 pub use oauth::RefreshRefusal;
+pub use reset::{AppInfo, Info, ProviderInfo, Start};
 pub use sent::{SendRoute, SentAddress, SentAttachment, SentMessage};
 pub use state::Received;
 
@@ -81,17 +90,23 @@ pub use state::Received;
 /// thread.
 pub struct Sandbox {
     addr: SocketAddr,
-    shared: Arc<state::Shared>,
+    controls: Controls,
     runtime: tokio::runtime::Handle,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Sandbox {
-    /// Binds `127.0.0.1:0` and serves `config` on a tokio runtime of its own, in a background
+    /// Binds `127.0.0.1` on a free port and serves `config` on a tokio runtime of its own, in a background
     /// thread.
     pub fn start(config: SandboxConfig) -> anyhow::Result<Sandbox> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).context("binding 127.0.0.1:0")?;
+        Sandbox::start_on(config, 0)
+    }
+
+    /// [`Sandbox::start`] on `127.0.0.1:port` (0: a free port chosen by the system).
+    pub fn start_on(config: SandboxConfig, port: u16) -> anyhow::Result<Sandbox> {
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .with_context(|| format!("binding 127.0.0.1:{port}"))?;
         let addr = listener.local_addr()?;
         listener.set_nonblocking(true)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -105,14 +120,15 @@ impl Sandbox {
         let shared = Arc::new(state::Shared::new(config));
         let (shutdown, stopped) = oneshot::channel();
         let handle = runtime.handle().clone();
-        let serving = Arc::clone(&shared);
+        let controls = Controls { shared };
+        let serving = controls.clone();
         let thread = std::thread::Builder::new()
             .name(format!("email-sandbox-{}", addr.port()))
             .spawn(move || runtime.block_on(server::serve(listener, serving, stopped)))
             .context("spawning the sandbox thread")?;
         Ok(Sandbox {
             addr,
-            shared,
+            controls,
             runtime: handle,
             shutdown: Some(shutdown),
             thread: Some(thread),
@@ -124,6 +140,50 @@ impl Sandbox {
         format!("http://{}", self.addr)
     }
 
+    /// Plays the browser: sends a GET for `authorization_url`'s path and query to the sandbox,
+    /// with the `Host` of that URL, and returns the `Location` of the redirect that answers it
+    /// (the callback URL with `code` and `state`, or with `error`). An answer that is not a
+    /// redirect (the error page for an unknown client or redirect URI) is an error naming the
+    /// page's error code.
+    pub fn consent(&self, authorization_url: &str) -> anyhow::Result<String> {
+        browse(&self.runtime, self.addr, authorization_url)
+    }
+
+    /// GETs `path` (with its query) from the sandbox as `host` with a bearer token, over
+    /// loopback HTTP, and returns the status and body: a plain client for benchmarks and tools.
+    pub fn get(&self, host: &str, path: &str, bearer: &str) -> anyhow::Result<(u16, Vec<u8>)> {
+        let request = http::Request::get(path)
+            .header(http::header::HOST, host)
+            .header(http::header::AUTHORIZATION, format!("Bearer {bearer}"))
+            .body(Default::default())?;
+        let reply = client::send_blocking(&self.runtime, self.addr, request)?;
+        Ok((reply.status.as_u16(), reply.body.to_vec()))
+    }
+
+    /// Sends `request` to this sandbox over loopback HTTP and waits for the whole answer.
+    #[cfg(test)]
+    fn exchange(&self, request: client::Request) -> anyhow::Result<client::Reply> {
+        client::send_blocking(&self.runtime, self.addr, request)
+    }
+}
+
+/// The controls of a running sandbox: its mailboxes, tokens, traffic and limits, changed and
+/// read back from the same process ([`Sandbox`] derefs to them) or, through the control API
+/// (`/_sandbox/v1/…`), from any other. Cheap to clone; clones control the same sandbox.
+#[derive(Clone)]
+pub struct Controls {
+    shared: Arc<state::Shared>,
+}
+
+impl std::ops::Deref for Sandbox {
+    type Target = Controls;
+
+    fn deref(&self) -> &Controls {
+        &self.controls
+    }
+}
+
+impl Controls {
     /// Whether the sandbox user consents (the default) or refuses at the next authorization
     /// requests; a refusal redirects with `error=access_denied`.
     pub fn set_consent(&self, grant: bool) {
@@ -164,30 +224,14 @@ impl Sandbox {
         self.shared.store.refuse_refresh(provider, refusal);
     }
 
-    /// Plays the browser: sends a GET for `authorization_url`'s path and query to the sandbox,
-    /// with the `Host` of that URL, and returns the `Location` of the redirect that answers it
-    /// (the callback URL with `code` and `state`, or with `error`). An answer that is not a
-    /// redirect (the error page for an unknown client or redirect URI) is an error naming the
-    /// page's error code.
-    pub fn consent(&self, authorization_url: &str) -> anyhow::Result<String> {
-        browse(&self.runtime, self.addr, authorization_url)
+    /// Forgets the requests received so far; returns how many there were.
+    pub fn clear_received(&self) -> usize {
+        self.shared.store.clear_received()
     }
 
-    /// GETs `path` (with its query) from the sandbox as `host` with a bearer token, over
-    /// loopback HTTP, and returns the status and body: a plain client for benchmarks and tools.
-    pub fn get(&self, host: &str, path: &str, bearer: &str) -> anyhow::Result<(u16, Vec<u8>)> {
-        let request = http::Request::get(path)
-            .header(http::header::HOST, host)
-            .header(http::header::AUTHORIZATION, format!("Bearer {bearer}"))
-            .body(Default::default())?;
-        let reply = client::send_blocking(&self.runtime, self.addr, request)?;
-        Ok((reply.status.as_u16(), reply.body.to_vec()))
-    }
-
-    /// Sends `request` to this sandbox over loopback HTTP and waits for the whole answer.
-    #[cfg(test)]
-    fn exchange(&self, request: client::Request) -> anyhow::Result<client::Reply> {
-        client::send_blocking(&self.runtime, self.addr, request)
+    /// Whether the user consents at the next authorization requests.
+    pub fn consents(&self) -> bool {
+        self.shared.store.consents()
     }
 
     /// Every request the server has received, in order.

@@ -191,6 +191,11 @@ impl Outbox {
         self.lock().push((provider, message));
     }
 
+    /// Forgets every message sent.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
     /// Every message sent for `provider`'s user, oldest first.
     pub fn of(&self, provider: Provider) -> Vec<SentMessage> {
         self.lock()

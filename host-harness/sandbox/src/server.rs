@@ -1,8 +1,6 @@
 //! The HTTP/1 server: accepts loopback connections, reads each request whole, records it and
 //! routes it by its `Host` header and path.
 
-use std::sync::Arc;
-
 use http::{Method, StatusCode};
 use http_body_util::{BodyExt as _, Limited};
 use hyper::body::Incoming;
@@ -16,7 +14,7 @@ use crate::delivery::{self, Body, Unanswered};
 use crate::state::{Received, Shared};
 use crate::traffic::InFlight;
 use crate::wire::{self, Request, Response};
-use crate::{api, gmail, graph, oauth, profile, quota};
+use crate::{Controls, api, control_api, gmail, graph, oauth, profile, quota};
 
 /// The largest request body read (Gmail accepts 35 MB messages; base64 adds a third).
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -24,7 +22,7 @@ const MAX_BODY: usize = 64 * 1024 * 1024;
 /// Serves connections from `listener` until `stop` fires or its sender is dropped.
 pub(crate) async fn serve(
     listener: TcpListener,
-    shared: Arc<Shared>,
+    controls: Controls,
     mut stop: oneshot::Receiver<()>,
 ) {
     loop {
@@ -33,7 +31,7 @@ pub(crate) async fn serve(
             accepted = listener.accept() => {
                 // A failed accept (e.g. out of file descriptors) only loses that connection.
                 if let Ok((stream, _)) = accepted {
-                    tokio::spawn(connection(stream, Arc::clone(&shared)));
+                    tokio::spawn(connection(stream, controls.clone()));
                 }
             }
         }
@@ -43,10 +41,10 @@ pub(crate) async fn serve(
 /// Serves the requests of one connection. A request a fault leaves unanswered ends it: hyper
 /// closes the connection without writing a response when the service fails, and mid-answer
 /// when the body fails.
-async fn connection(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
+async fn connection(stream: tokio::net::TcpStream, controls: Controls) {
     let service = service_fn(move |request| {
-        let shared = Arc::clone(&shared);
-        async move { handle(&shared, request).await }
+        let controls = controls.clone();
+        async move { handle(&controls, request).await }
     });
     // A client that goes away mid-request is not the sandbox's concern.
     let _ = hyper::server::conn::http1::Builder::new()
@@ -54,11 +52,13 @@ async fn connection(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
         .await;
 }
 
-/// Reads, records and answers one request, or leaves it unanswered.
+/// Reads, records and answers one request, or leaves it unanswered. Control API requests are
+/// answered apart: not recorded, metered, delayed nor faulted.
 async fn handle(
-    shared: &Shared,
+    controls: &Controls,
     request: http::Request<Incoming>,
 ) -> Result<http::Response<Body>, Unanswered> {
+    let shared = &*controls.shared;
     let (head, body) = request.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -68,6 +68,9 @@ async fn handle(
         }
     };
     let request = Request::new(head, body);
+    if control_api::is_control(&request) {
+        return Ok(delivery::whole(control_api::answer(controls, &request)));
+    }
     record(shared, &request, false);
     match api_provider(&request.host) {
         Some(provider) => {

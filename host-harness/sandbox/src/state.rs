@@ -19,7 +19,7 @@ pub(crate) const ACCESS_LIFETIME: Duration = Duration::from_secs(3600);
 
 /// One request the server received, without any secret: no token, code or secret value, only
 /// which form fields were sent.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Received {
     /// The method, e.g. `POST`.
     pub method: String,
@@ -53,6 +53,8 @@ pub(crate) struct Shared {
     pub aliases: gmail::Aliases,
     /// The open Graph attachment upload sessions.
     pub uploads: graph::UploadSessions,
+    /// What the mailboxes hold at start and again after each reset.
+    pub start: Mutex<crate::Start>,
 }
 
 impl Shared {
@@ -64,6 +66,7 @@ impl Shared {
             sent: Outbox::default(),
             aliases: gmail::Aliases::default(),
             uploads: graph::UploadSessions::default(),
+            start: Mutex::new(crate::Start::default()),
             config,
             store: Store {
                 inner: Mutex::new(Inner {
@@ -207,6 +210,22 @@ impl Store {
     /// Every request received so far.
     pub fn received(&self) -> Vec<Received> {
         self.lock().received.clone()
+    }
+
+    /// Forgets the requests received so far; returns how many there were.
+    pub fn clear_received(&self) -> usize {
+        std::mem::take(&mut self.lock().received).len()
+    }
+
+    /// Back to the start: the user consents, no refusal of refresh tokens, none single-use, no
+    /// request received. The codes and tokens issued stay as they are, so that a host stays
+    /// connected across a reset.
+    pub fn reset(&self) {
+        let mut inner = self.lock();
+        inner.consent = true;
+        inner.single_use.clear();
+        inner.refusals.clear();
+        inner.received.clear();
     }
 
     /// Remembers `code`, redeemable for ten minutes.

@@ -69,6 +69,21 @@ impl Traffic {
         self.lock().latency = latency;
     }
 
+    /// The latency added to each mail API request.
+    pub fn latency(&self) -> Duration {
+        self.lock().latency
+    }
+
+    /// Back to the start: no latency, no fault waiting or drawn, none counted, the documented
+    /// limits with nothing spent. Requests in flight stay counted until they end.
+    pub fn reset(&self) {
+        *self.lock() = Settings::default();
+        for highest in &self.highest {
+            highest.store(0, Ordering::SeqCst);
+        }
+        self.quotas.reset();
+    }
+
     /// Queues `fault` after those already waiting (none when it is for no request).
     pub fn fail_next(&self, fault: Fault) {
         if fault.times > 0 {

@@ -154,6 +154,11 @@ fn host_prefix(host: &str, path: &str) -> Option<&'static str> {
         .find(|served| first.eq_ignore_ascii_case(served))
 }
 
+/// Whether `host` is one of the provider hosts the sandbox serves.
+pub(crate) fn serves(host: &str) -> bool {
+    SERVED_HOSTS.contains(&host)
+}
+
 /// `target` (a path and query) without its first `len` path bytes after the leading `/`, still
 /// starting with `/`.
 fn without_prefix(target: &str, len: usize) -> String {

@@ -175,7 +175,31 @@ impl Fault {
 }
 
 impl FaultKind {
-    /// The name [`crate::Sandbox::faults_injected`] counts this kind under: `status_429`,
+    /// Every transient failure a client must survive that ends by itself: statuses 429, 500,
+    /// 502, 503 and 504, a connection closed before or after the request is applied, a body cut
+    /// short or not JSON, a proxy's 502 page. Not the unanswered or slow requests, which hold a
+    /// client until its timeouts. The random faults of the control API and of `email-harness
+    /// sandbox --fault-rate` draw from these.
+    pub fn transient() -> Vec<FaultKind> {
+        let status = |status| FaultKind::Status {
+            status,
+            retry_after: None,
+        };
+        vec![
+            status(429),
+            status(500),
+            status(502),
+            status(503),
+            status(504),
+            FaultKind::ClosedBeforeApplied,
+            FaultKind::ResponseLost,
+            FaultKind::TruncatedBody,
+            FaultKind::InvalidJson,
+            FaultKind::ProxyHtml { status: 502 },
+        ]
+    }
+
+    /// The name [`crate::Controls::faults_injected`] counts this kind under: `status_429`,
     /// `closed_before_applied`, `response_lost`, `no_answer`, `slow_body`, `truncated_body`,
     /// `invalid_json`, `proxy_html_502`.
     pub fn name(&self) -> String {

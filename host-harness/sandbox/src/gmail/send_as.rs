@@ -1,5 +1,5 @@
 //! Send-as aliases: the account's primary address plus the aliases
-//! [`crate::Sandbox::add_send_as`] adds, and `users.settings.sendAs.list`.
+//! [`crate::Controls::add_send_as`] adds, and `users.settings.sendAs.list`.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -39,6 +39,11 @@ impl Aliases {
             address: address.to_owned(),
             display_name: display_name.map(str::to_owned),
         });
+    }
+
+    /// Forgets every alias.
+    pub fn clear(&self) {
+        self.lock().clear();
     }
 
     /// Whether `address` is an accepted alias.

@@ -10,14 +10,14 @@
 //! `$orderby=receivedDateTime desc` serves it newest first. With `$filter` on
 //! `receivedDateTime` ([`delta_query`]) a first round holds only the messages it admits, and
 //! "only up to 5,000 messages" ([`FILTERED_CAP`], or what
-//! [`crate::Sandbox::set_filtered_delta_cap`] sets): past that the round just ends with a delta
+//! [`crate::Controls::set_filtered_delta_cap`] sets): past that the round just ends with a delta
 //! link, as if complete; later rounds report only the changes of messages it admits. Pages hold
 //! `Prefer: odata.maxpagesize` (or the first request's `$top`) rows, `@removed` ones included.
 //! Ids follow each request's own `Prefer: IdType` ([`super::ids`]): a message a client knew by
 //! a default id that changed (it moved out, and maybe back) is reported `@removed` under that
 //! id.
 //!
-//! Tokens are sealed states: the mailbox generation (so [`crate::Sandbox::expire_delta`] makes
+//! Tokens are sealed states: the mailbox generation (so [`crate::Controls::expire_delta`] makes
 //! them answer 410), the folder, the query options of the first request, and a position that
 //! stays valid while the folder changes (a message's place in the round's order in the first
 //! round, a change number later). A folder that no longer exists answers 404.

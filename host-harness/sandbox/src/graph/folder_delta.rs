@@ -6,7 +6,7 @@
 //! good, as `@removed`. `$select` is taken on the first request and kept in the tokens; pages
 //! hold 10 folders unless `Prefer: odata.maxpagesize` says otherwise.
 //!
-//! Tokens are sealed states: the mailbox generation (so [`crate::Sandbox::expire_delta`] makes
+//! Tokens are sealed states: the mailbox generation (so [`crate::Controls::expire_delta`] makes
 //! them answer 410), `$select`, and a position that stays valid while the tree changes (a
 //! folder's number in the first round, a change number later).
 

@@ -25,7 +25,7 @@ pub(super) const TYPE_NAME: &str = "microsoft.graph.mailFolder";
 /// The user folders generated mail is filed in, by filing number.
 const USER_TAGS: [&str; USER_FILES] = ["projects", "projects-alpha", "inbox-receipts"];
 
-/// The folders whose messages (their subfolders' too) [`crate::Sandbox::message_ids`] leaves
+/// The folders whose messages (their subfolders' too) [`crate::Controls::message_ids`] leaves
 /// out.
 const HIDDEN_FROM_SYNC: [&str; 2] = ["junkemail", DELETED_ITEMS];
 

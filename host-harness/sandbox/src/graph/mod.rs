@@ -296,7 +296,7 @@ impl Call<'_> {
     }
 
     /// A link to this request's path with `query`, on Graph's host, or on the host
-    /// [`crate::Sandbox::foreign_next_link`] asked for when `next` is set.
+    /// [`crate::Controls::foreign_next_link`] asked for when `next` is set.
     fn link(&self, query: &str, next: bool) -> String {
         let foreign = next
             .then(|| self.shared.traffic.take_foreign_host())

@@ -9,7 +9,7 @@ use super::rng::Rng;
 use crate::clock::Utc;
 use crate::config::SandboxUser;
 
-/// What [`crate::Sandbox::seed_mailbox`] fills a mailbox with.
+/// What [`crate::Controls::seed_mailbox`] fills a mailbox with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MailboxSpec {
     /// How many messages.

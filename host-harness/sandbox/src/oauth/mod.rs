@@ -20,7 +20,7 @@ use crate::mint;
 use crate::state::{Grant, PendingCode, Shared};
 use crate::wire::{self, Request, Response};
 
-/// How the token endpoint refuses refresh-token grants while [`crate::Sandbox::refuse_refresh`]
+/// How the token endpoint refuses refresh-token grants while [`crate::Controls::refuse_refresh`]
 /// holds one: the answers Entra ID gives when a policy or a missing consent stops a silent
 /// refresh, and the answer for a grant that is no longer good. Google has neither of the first
 /// two; it answers `invalid_grant` to all three.
@@ -32,7 +32,7 @@ pub enum RefreshRefusal {
     /// The user or an administrator has not consented (or no longer consents) to what the app
     /// asks: Entra's `invalid_grant` with `suberror` `consent_required` (AADSTS65001).
     ConsentRequired,
-    /// The grant is gone (revoked, expired): `invalid_grant`, as after [`crate::Sandbox::revoke`].
+    /// The grant is gone (revoked, expired): `invalid_grant`, as after [`crate::Controls::revoke`].
     InvalidGrant,
 }
 

@@ -16,7 +16,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use self::window::{Scale, Window};
-use crate::Sandbox;
+use crate::Controls;
 use crate::config::Provider;
 use crate::state::Store;
 use crate::wire::{Refusal, Request, Response};
@@ -24,7 +24,7 @@ use crate::wire::{Refusal, Request, Response};
 /// Gmail's per-user rate limit: 15,000 quota units per user per minute
 /// (https://developers.google.com/workspace/gmail/api/reference/quota). Copies of that page
 /// since May 2026 give 6,000 for projects created after that date; the value is a setting
-/// ([`Sandbox::set_gmail_quota`]).
+/// ([`Controls::set_gmail_quota`]).
 const GMAIL_UNITS_PER_MINUTE: u32 = 15_000;
 /// Gmail's per-user concurrent requests. The error guide names the limit
 /// (https://developers.google.com/workspace/gmail/api/guides/handle-errors: "a per-user
@@ -148,6 +148,11 @@ impl Quotas {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Back to the documented limits, in real time, with nothing spent.
+    pub fn reset(&self) {
+        *self.lock() = State::default();
+    }
+
     /// How many requests to `provider`'s mailbox may be in flight at once, if that is limited.
     pub fn concurrency(&self, provider: Provider) -> Option<usize> {
         let limits = self.lock().limits;
@@ -265,7 +270,7 @@ fn slot(provider: Provider) -> usize {
     }
 }
 
-impl Sandbox {
+impl Controls {
     /// Sets Gmail's per-user quota, in quota units per minute over a sliding minute (`None`:
     /// off). By default 15,000, the per-user rate limit of
     /// https://developers.google.com/workspace/gmail/api/reference/quota (projects created since
@@ -340,6 +345,22 @@ impl Sandbox {
             .traffic
             .quotas
             .set(|limits| limits.scale = scale);
+    }
+
+    /// The limits in force now, as the control API shows them (`null`: off).
+    pub(crate) fn quota_settings(&self) -> serde_json::Value {
+        let state = self.shared.traffic.quotas.lock();
+        let limits = state.limits;
+        serde_json::json!({
+            "gmail_units_per_minute": limits.gmail_units_per_minute,
+            "gmail_concurrent": limits.gmail_concurrent,
+            "graph_concurrent": limits.graph_concurrent,
+            "graph_requests_per_ten_minutes": limits.graph_requests_per_ten_minutes,
+            "graph_upload_bytes_per_five_minutes": limits.graph_upload_bytes_per_five_minutes,
+            "seconds_per_minute": limits.scale.seconds_per_minute(),
+            "used": { "google": state.used[0], "microsoft": state.used[1] },
+            "throttled": { "google": state.throttled[0], "microsoft": state.throttled[1] },
+        })
     }
 
     /// What `provider`'s limits were charged so far, in all: Gmail quota units spent (by the

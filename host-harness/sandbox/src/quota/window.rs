@@ -89,6 +89,11 @@ impl Scale {
         Scale { seconds_per_minute }
     }
 
+    /// The seconds of wall-clock time one minute lasts.
+    pub fn seconds_per_minute(self) -> f64 {
+        self.seconds_per_minute
+    }
+
     /// How long `span` of the providers' time lasts on the wall clock.
     pub fn of(self, span: Duration) -> Duration {
         span.mul_f64(self.seconds_per_minute / 60.0)

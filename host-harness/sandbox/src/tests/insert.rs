@@ -1,7 +1,7 @@
 //! Messages given whole: Gmail's `users.messages.insert` and `users.messages.import` (JSON,
 //! media and multipart upload; shared/specs gmail/gmail-v1-discovery.json), Graph's messages
 //! created from MIME (https://learn.microsoft.com/en-us/graph/api/user-post-messages), and the
-//! `Sandbox::insert_raw` control.
+//! `Controls::insert_raw` control.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};

@@ -1,5 +1,6 @@
 //! End-to-end tests: every request goes over loopback HTTP to a running sandbox.
 
+mod control_api;
 mod drafts_upload;
 mod faults;
 mod generator;
@@ -21,6 +22,7 @@ mod quota_graph;
 mod random_faults;
 mod raw;
 mod rendering;
+mod schema;
 mod send;
 mod server;
 mod support;

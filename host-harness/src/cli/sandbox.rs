@@ -5,116 +5,161 @@ use super::{Context, Kind};
 use anyhow::Context as _;
 use email_harness::bench::Run;
 use email_harness::describe;
-use email_harness::sandbox::{MailboxSpec, Provider as SandboxProvider, Sandbox, SandboxConfig};
+use email_harness::sandbox::{
+    FaultKind, MailboxSpec, Provider as SandboxProvider, RandomFaults, Sandbox, SandboxConfig,
+    Start,
+};
 use email_harness::types::ProviderKind;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// `sandbox`: how the served mailboxes start and what is written where.
+/// `sandbox`: how the served mailboxes start, the limits, latency and faults they serve with,
+/// where, and what is written where.
 #[derive(clap::Args)]
 pub struct Serve {
     /// Messages generated in each provider's mailbox at start.
     #[arg(long, default_value_t = 50)]
     messages: usize,
+    /// Messages generated in the Gmail mailbox (default: --messages).
+    #[arg(long)]
+    google_messages: Option<usize>,
+    /// Messages generated in the Outlook mailbox (default: --messages).
+    #[arg(long)]
+    microsoft_messages: Option<usize>,
     /// The seed of the generated mailboxes (the same seed, the same messages).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Latency added to every mail API request, in milliseconds.
-    #[arg(long, default_value_t = 0)]
-    latency_ms: u64,
+    /// The seed of the Gmail mailbox (default: --seed).
+    #[arg(long)]
+    google_seed: Option<u64>,
+    /// The seed of the Outlook mailbox (default: --seed).
+    #[arg(long)]
+    microsoft_seed: Option<u64>,
     /// Load every `*.eml` file of this folder into both mailboxes at start (Gmail: `INBOX`
     /// and `UNREAD`; Outlook: the inbox), in file name order.
     #[arg(long)]
     eml: Option<PathBuf>,
+    /// Latency added to every mail API request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Gmail quota units per user per minute, or `off` [default: 15000, Gmail's published
+    /// limit].
+    #[arg(long, value_parser = limit::<u32>)]
+    gmail_quota: Option<Limit<u32>>,
+    /// Gmail requests in flight at once per user, or `off` [default: 25].
+    #[arg(long, value_parser = limit::<usize>)]
+    gmail_concurrent: Option<Limit<usize>>,
+    /// Outlook requests in flight at once per mailbox, or `off` [default: 4, Graph's limit].
+    #[arg(long, value_parser = limit::<usize>)]
+    graph_concurrent: Option<Limit<usize>>,
+    /// Outlook requests per mailbox per ten minutes, or `off` [default: 10000].
+    #[arg(long, value_parser = limit::<u32>)]
+    graph_requests: Option<Limit<u32>>,
+    /// Outlook upload bytes per mailbox per five minutes, or `off` [default: 150000000].
+    #[arg(long, value_parser = limit::<u64>)]
+    graph_upload_bytes: Option<Limit<u64>>,
+    /// Seconds of wall-clock time per minute of the quota windows [default: 60, real time].
+    #[arg(long)]
+    quota_scale: Option<f64>,
+    /// The chance, from 0 to 1, that a mail API request gets a random transient fault (429,
+    /// 5xx, a lost connection or answer, a truncated or invalid body, a proxy page).
+    #[arg(long, default_value_t = 0.0)]
+    fault_rate: f64,
+    /// The seed of the random faults.
+    #[arg(long, default_value_t = 1)]
+    fault_seed: u64,
+    /// The loopback port to serve on (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
     /// Also write the start-up document (base URL, apps, users) as JSON to this file, so that a
-    /// test can read it.
+    /// test can read it (written once the sandbox serves).
     #[arg(long)]
     info: Option<PathBuf>,
 }
 
-/// What `sandbox` prints when it starts: where it serves and what it accepts.
-#[derive(serde::Serialize)]
-struct Started {
-    base_url: String,
-    /// Per provider (`google`, `microsoft`): the OAuth apps it accepts and the user who signs in.
-    providers: Vec<Served>,
-}
+/// A limit given on the command line: a number, or `off`.
+#[derive(Clone, Copy, Debug)]
+struct Limit<T>(Option<T>);
 
-/// One provider as the sandbox serves it.
-#[derive(serde::Serialize)]
-struct Served {
-    provider: &'static str,
-    apps: Vec<App>,
-    user: String,
-    display_name: String,
-    messages: usize,
-}
-
-/// An OAuth app registration the sandbox accepts. Its secret is printed: it is the sandbox's
-/// own, known to every test, and guards nothing.
-#[derive(serde::Serialize)]
-struct App {
-    client_id: String,
-    client_secret: String,
-    redirect_uris: Vec<String>,
+/// Parses a [`Limit`].
+fn limit<T: std::str::FromStr>(text: &str) -> Result<Limit<T>, String>
+where
+    T::Err: std::fmt::Display,
+{
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(Limit(None));
+    }
+    text.parse()
+        .map(|n| Limit(Some(n)))
+        .map_err(|e| format!("{e} (a number, or `off`)"))
 }
 
 impl Serve {
     /// Serves the sandbox providers until the process is interrupted.
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
-        let config = SandboxConfig::default();
-        let sandbox = Sandbox::start(config.clone())?;
-        let spec = MailboxSpec {
-            messages: self.messages,
-            seed: self.seed,
-            ..MailboxSpec::default()
-        };
-        let files = match &self.eml {
-            Some(folder) => eml_files(folder)?,
+        if !(0.0..=1.0).contains(&self.fault_rate) {
+            anyhow::bail!("--fault-rate must be from 0 to 1, not {}", self.fault_rate);
+        }
+        if let Some(scale) = self.quota_scale
+            && !(scale.is_finite() && scale > 0.0)
+        {
+            anyhow::bail!("--quota-scale must be a positive number of seconds, not {scale}");
+        }
+        let raw = match &self.eml {
+            Some(folder) => eml_files(folder)?.into_iter().map(|(_, raw)| raw).collect(),
             None => Vec::new(),
         };
-        for provider in [SandboxProvider::Google, SandboxProvider::Microsoft] {
-            sandbox.seed_mailbox(provider, &spec);
-            for (_, raw) in &files {
-                let labels: &[&str] = match provider {
-                    SandboxProvider::Google => &["INBOX", "UNREAD"],
-                    SandboxProvider::Microsoft => &["inbox"],
-                };
-                sandbox.insert_raw(provider, raw, labels);
-            }
-        }
+        let spec = |messages: Option<usize>, seed: Option<u64>| MailboxSpec {
+            messages: messages.unwrap_or(self.messages),
+            seed: seed.unwrap_or(self.seed),
+            ..MailboxSpec::default()
+        };
+        let sandbox = Sandbox::start_on(SandboxConfig::default(), self.port)?;
+        sandbox.start_with(Start {
+            google: Some(spec(self.google_messages, self.google_seed)),
+            microsoft: Some(spec(self.microsoft_messages, self.microsoft_seed)),
+            raw,
+        });
         if self.latency_ms > 0 {
             sandbox.set_latency(Duration::from_millis(self.latency_ms));
         }
-        let served = |provider: SandboxProvider, name: &'static str| {
-            let (apps, user) = match provider {
-                SandboxProvider::Google => (&config.google_clients, &config.google_user),
-                SandboxProvider::Microsoft => (&config.microsoft_clients, &config.microsoft_user),
-            };
-            Served {
-                provider: name,
-                apps: apps
-                    .iter()
-                    .map(|app| App {
-                        client_id: app.client_id.clone(),
-                        client_secret: app.client_secret.clone(),
-                        redirect_uris: app.redirect_uris.clone(),
-                    })
-                    .collect(),
-                user: user.email.clone(),
-                display_name: user.display_name.clone(),
-                messages: sandbox.message_ids(provider).len(),
+        if let Some(Limit(units)) = self.gmail_quota {
+            sandbox.set_gmail_quota(units);
+        }
+        if let Some(Limit(limit)) = self.gmail_concurrent {
+            sandbox.set_gmail_concurrency(limit);
+        }
+        if let Some(Limit(limit)) = self.graph_concurrent {
+            sandbox.set_graph_concurrency(limit);
+        }
+        if let Some(Limit(limit)) = self.graph_requests {
+            sandbox.set_graph_request_limit(limit);
+        }
+        if let Some(Limit(limit)) = self.graph_upload_bytes {
+            sandbox.set_graph_upload_limit(limit);
+        }
+        if let Some(scale) = self.quota_scale {
+            sandbox.set_quota_time_scale(scale);
+        }
+        if self.fault_rate > 0.0 {
+            for provider in [SandboxProvider::Google, SandboxProvider::Microsoft] {
+                sandbox.set_random_faults(
+                    provider,
+                    Some(RandomFaults {
+                        seed: self.fault_seed,
+                        probability: self.fault_rate,
+                        kinds: FaultKind::transient(),
+                    }),
+                );
             }
-        };
-        let started = Started {
-            base_url: sandbox.base_url(),
-            providers: vec![
-                served(SandboxProvider::Google, "google"),
-                served(SandboxProvider::Microsoft, "microsoft"),
-            ],
-        };
+        }
+        let started = sandbox.describe();
         if let Some(path) = &self.info {
-            std::fs::write(path, serde_json::to_vec_pretty(&started)?)
+            // Written whole under another name, then renamed: a reader never sees half of it.
+            let partial = path.with_extension("partial");
+            std::fs::write(&partial, serde_json::to_vec_pretty(&started)?)
+                .with_context(|| format!("writing {}", partial.display()))?;
+            std::fs::rename(&partial, path)
                 .with_context(|| format!("writing {}", path.display()))?;
         }
         context.out.print(&started, |started| {
@@ -134,8 +179,8 @@ impl Serve {
                 }
             }
             text.push_str(&format!(
-                "use: email-harness --sandbox-url {} ...\n",
-                started.base_url
+                "use: email-harness --sandbox-url {} ...\ncontrol API: {}/_sandbox/v1/ (OpenAPI: {}/_sandbox/v1/openapi.json)\n",
+                started.base_url, started.base_url, started.base_url
             ));
             text
         })?;

@@ -1,10 +1,12 @@
 //! The `email-harness` command line against an in-process sandbox: configure, connect (the
 //! sandbox consents), refresh and a refused refresh, for both providers, with nothing secret in
 //! anything it prints; sync, send and manage; several accounts side by side ([`accounts`]);
-//! `--json` on every command ([`json`]).
+//! `--json` on every command ([`json`]); and a sandbox process of its own driven through its
+//! HTTP control API ([`process`]).
 
 mod accounts;
 mod json;
+mod process;
 
 use email_harness::sandbox::{Provider, Sandbox, SandboxConfig};
 use email_harness::store::{AccountKey, Key, Store};
@@ -21,12 +23,17 @@ fn store(name: &str) -> PathBuf {
 
 /// Runs the CLI with the store and sandbox set; returns its output.
 fn run(store: &PathBuf, sandbox: &Sandbox, args: &[&str], secret: Option<&str>) -> Output {
+    run_at(store, &sandbox.base_url(), args, secret)
+}
+
+/// Runs the CLI with the store set and the sandbox at `base_url`; returns its output.
+fn run_at(store: &PathBuf, base_url: &str, args: &[&str], secret: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_email-harness"));
     command
         .arg("--store")
         .arg(store)
         .arg("--sandbox-url")
-        .arg(sandbox.base_url())
+        .arg(base_url)
         .args(args)
         .env_remove("EMAIL_HARNESS_CLIENT_SECRET");
     if let Some(secret) = secret {

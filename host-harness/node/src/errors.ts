@@ -13,38 +13,46 @@ export type ErrorPayload<T extends ErrorTag = ErrorTag> = Extract<WitError, { ta
 /**
  * A call the component answered with its `error` variant (or a `failure`, for a call made with
  * an account). `tag` says what the host should do (see the WIT), `payload` holds the case's
- * record or string, and `account` the refreshed account a `failure` carried: store it whatever
- * the error, since a refresh token the provider rotated is only there. Never holds a secret:
- * the component scrubs them from its errors.
+ * record or string, `error` is the variant itself (switch on `error.tag` to narrow `error.val`),
+ * and `account` is the refreshed account a `failure` carried: store it whatever the error, since
+ * a refresh token the provider rotated is only there. Never holds a secret: the component
+ * scrubs them from its errors.
  */
-export class EmailManagerError<T extends ErrorTag = ErrorTag> extends Error {
-  /** The case of the WIT `error` variant. */
-  readonly tag: T;
-  /** The case's payload: a record (`provider-failure`, `invalid-field`...) or a string. */
-  readonly payload: ErrorPayload<T>;
+export class EmailManagerError extends Error {
+  /** The WIT `error` value: `{ tag, val }`. */
+  readonly error: WitError;
   /** The account with refreshed tokens, when the call refreshed them before failing. */
   readonly account: Account | undefined;
   /** The export that failed, as named in the WIT (`sync`, `complete-auth`...). */
   readonly call: string;
 
   /** The error of `call` from the component's `error` value and the `failure`'s account. */
-  constructor(call: string, error: Extract<WitError, { tag: T }>, account?: Account) {
+  constructor(call: string, error: WitError, account?: Account) {
     super(`${call}: ${describe(error)}`);
     this.name = "EmailManagerError";
-    this.tag = error.tag;
-    this.payload = error.val as ErrorPayload<T>;
+    this.error = error;
     this.account = account;
     this.call = call;
   }
 
-  /** The WIT `error` value itself. */
-  get error(): WitError {
-    return { tag: this.tag, val: this.payload } as WitError;
+  /** The case of the WIT `error` variant. */
+  get tag(): ErrorTag {
+    return this.error.tag;
   }
 
-  /** Whether this is the case `tag` (narrows `payload`). */
-  is<U extends ErrorTag>(tag: U): this is EmailManagerError<U> {
-    return (this.tag as ErrorTag) === tag;
+  /** The case's payload: a record (`provider-failure`, `invalid-field`...) or a string. */
+  get payload(): ErrorPayload {
+    return this.error.val;
+  }
+
+  /** For `retry-later`: the wait the provider named, in seconds, when it named one. */
+  get retryAfterSeconds(): number | undefined {
+    return this.error.tag === "retry-later" ? this.error.val.retryAfterSeconds : undefined;
+  }
+
+  /** For `invalid-input`: the rejected field's name. */
+  get field(): string | undefined {
+    return this.error.tag === "invalid-input" ? this.error.val.field : undefined;
   }
 
   /** The error a call returned: an `error` (calls without an account) or a `failure`. */

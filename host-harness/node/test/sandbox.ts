@@ -1,0 +1,164 @@
+/**
+ * A sandbox process for one test: `email-harness sandbox` on a free loopback port, its start-up
+ * document, consent as its user, and its control API (`/_sandbox/v1/`).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ProviderKind } from "../src/index.js";
+
+/** The package folder (`host-harness/node`). */
+export const PACKAGE_DIR = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+
+/** The email-harness binary: `$EMAIL_HARNESS_BIN`, else `../../target/debug/email-harness`. */
+export const HARNESS_BIN = resolve(PACKAGE_DIR, process.env.EMAIL_HARNESS_BIN ?? "../../target/debug/email-harness");
+
+/** An OAuth app the sandbox accepts. */
+export interface SandboxApp {
+  client_id: string;
+  client_secret: string;
+  redirect_uris: string[];
+}
+
+/** One provider as the sandbox serves it. */
+export interface SandboxProvider {
+  provider: ProviderKind;
+  apps: SandboxApp[];
+  user: string;
+  display_name: string;
+  messages: number;
+}
+
+/** A message as the sandbox's control API sent list shows it. */
+export interface SentMessage {
+  id: string;
+  thread_id?: string;
+  subject?: string;
+  from?: { name?: string; address: string };
+  to: Array<{ name?: string; address: string }>;
+  cc: Array<{ name?: string; address: string }>;
+  bcc: Array<{ name?: string; address: string }>;
+  in_reply_to?: string;
+  references?: string[];
+  text_body?: string;
+  html_body?: string;
+  attachments: Array<{ filename?: string; mime_type: string; size: number }>;
+}
+
+/** Options of {@link startSandbox}. */
+export interface SandboxOptions {
+  messages?: number;
+  seed?: number;
+  latencyMs?: number;
+}
+
+/** A running sandbox. */
+export class Sandbox {
+  readonly baseUrl: string;
+  readonly providers: SandboxProvider[];
+  readonly #child: ChildProcess;
+  readonly #dir: string;
+
+  private constructor(child: ChildProcess, dir: string, info: { base_url: string; providers: SandboxProvider[] }) {
+    this.#child = child;
+    this.#dir = dir;
+    this.baseUrl = info.base_url.replace(/\/$/, "");
+    this.providers = info.providers;
+  }
+
+  /** Starts `email-harness sandbox` and waits for its start-up document. */
+  static async start(options: SandboxOptions = {}): Promise<Sandbox> {
+    const dir = mkdtempSync(join(tmpdir(), "email-sandbox-"));
+    const infoFile = join(dir, "info.json");
+    const args = ["sandbox", "--messages", String(options.messages ?? 30), "--seed", String(options.seed ?? 7), "--info", infoFile];
+    if (options.latencyMs) args.push("--latency-ms", String(options.latencyMs));
+    const child = spawn(HARNESS_BIN, args, { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`the sandbox exited (${child.exitCode}): ${stderr}`);
+      try {
+        const info = JSON.parse(readFileSync(infoFile, "utf8"));
+        return new Sandbox(child, dir, info);
+      } catch {
+        if (Date.now() > deadline) {
+          child.kill();
+          throw new Error(`the sandbox did not start: ${stderr}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  /** The provider `kind` as served. */
+  provider(kind: ProviderKind): SandboxProvider {
+    return this.providers.find((p) => p.provider === kind)!;
+  }
+
+  /** The first app of `kind`. */
+  app(kind: ProviderKind): SandboxApp {
+    return this.provider(kind).apps[0]!;
+  }
+
+  /**
+   * Consents at the sandbox as its user: GETs the authorization URL in path-prefix form without
+   * following the redirect, and returns the redirect's `Location` (the redirect URI with code and state).
+   */
+  async consent(authorizationUrl: string): Promise<string> {
+    const url = new URL(authorizationUrl);
+    const response = await fetch(`${this.baseUrl}/${url.host}${url.pathname}${url.search}`, { redirect: "manual" });
+    const location = response.headers.get("location");
+    if (response.status !== 302 || !location) throw new Error(`the sandbox did not consent: ${response.status}`);
+    return location;
+  }
+
+  /** Delivers `count` new messages to `kind`'s mailbox; their ids. */
+  async deliver(kind: ProviderKind, count: number): Promise<string[]> {
+    const body = await this.#control("POST", `${kind}/deliver`, { count });
+    return body.ids;
+  }
+
+  /** Every message sent through `kind`, in order. */
+  async sent(kind: ProviderKind): Promise<SentMessage[]> {
+    return (await this.#control("GET", `${kind}/sent`)).sent;
+  }
+
+  /** The ids of `kind`'s mailbox. */
+  async messageIds(kind: ProviderKind): Promise<string[]> {
+    return (await this.#control("GET", `${kind}/messages`)).ids;
+  }
+
+  /** One message's state in `kind`'s mailbox. */
+  async messageState(kind: ProviderKind, id: string): Promise<{ id: string; labels: string[]; unread: boolean; starred: boolean; draft: boolean }> {
+    return this.#control("GET", `${kind}/messages/${encodeURIComponent(id)}`);
+  }
+
+  /** Whether the control API is served (it came after the sandbox itself). */
+  async hasControlApi(): Promise<boolean> {
+    const response = await fetch(`${this.baseUrl}/_sandbox/v1/google/messages`).catch(() => undefined);
+    return response?.ok ?? false;
+  }
+
+  async #control(method: string, path: string, body?: unknown): Promise<any> {
+    const response = await fetch(`${this.baseUrl}/_sandbox/v1/${path}`, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`sandbox control ${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  }
+
+  /** Kills the process and removes its folder. */
+  async stop(): Promise<void> {
+    if (this.#child.exitCode === null) {
+      const exited = new Promise((r) => this.#child.once("exit", r));
+      this.#child.kill("SIGTERM");
+      await exited;
+    }
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}

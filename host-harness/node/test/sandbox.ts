@@ -77,9 +77,11 @@ export class Sandbox {
     const child = spawn(HARNESS_BIN, args, { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", (error) => (stderr += `${error.message} (set EMAIL_HARNESS_BIN)`));
+    if (child.pid === undefined) await new Promise((r) => child.once("error", r));
     const deadline = Date.now() + 60_000;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`the sandbox exited (${child.exitCode}): ${stderr}`);
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) throw new Error(`the sandbox exited (${child.exitCode}): ${stderr}`);
       try {
         const info = JSON.parse(readFileSync(infoFile, "utf8"));
         return new Sandbox(child, dir, info);

@@ -26,7 +26,7 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE email_accounts (
     id            INTEGER PRIMARY KEY,
     provider      TEXT NOT NULL,
-    email         TEXT NOT NULL,
+    email         TEXT NOT NULL COLLATE NOCASE,
     display_name  TEXT,
     sealed        TEXT NOT NULL,
     status        TEXT NOT NULL DEFAULT 'active',

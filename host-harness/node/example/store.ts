@@ -105,16 +105,15 @@ export class MailStore {
 
   /** Stores a connected account (a new one, or the same mailbox again); returns its id. */
   putAccount(account: Account): number {
-    const email = account.email.toLowerCase();
     const row = this.db
       .prepare(
         `INSERT INTO email_accounts (provider, email, display_name, sealed, status, created_at, updated_at)
          VALUES (?, ?, ?, '', 'active', ?, ?)
-         ON CONFLICT (provider, email) DO UPDATE SET display_name = excluded.display_name, status = 'active',
+         ON CONFLICT (provider, email) DO UPDATE SET email = excluded.email, display_name = excluded.display_name, status = 'active',
            updated_at = excluded.updated_at
          RETURNING id`,
       )
-      .get(account.provider, email, account.displayName ?? null, now(), now()) as { id: number };
+      .get(account.provider, account.email, account.displayName ?? null, now(), now()) as { id: number };
     this.updateTokens(row.id, account);
     this.db.prepare(`INSERT OR IGNORE INTO email_sync_states (account_id) VALUES (?)`).run(row.id);
     return row.id;

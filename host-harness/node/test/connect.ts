@@ -1,5 +1,5 @@
 /** Connecting a sandbox account straight through {@link EmailManager}, for the runtime tests. */
-import type { Account, EmailManager, Provider, ProviderKind } from "../src/index.js";
+import type { Account, EmailManager, Provider, ProviderKind, SyncRequest } from "../src/index.js";
 import type { Sandbox } from "./sandbox.js";
 
 /** Configures `kind` with the sandbox's app and connects its user: the provider and the account. */
@@ -16,13 +16,18 @@ export async function connect(manager: EmailManager, sandbox: Sandbox, kind: Pro
   return { provider, account };
 }
 
-/** Syncs from the start until no more pages are ready; the messages seen and the pages. */
-export async function syncToEnd(manager: EmailManager, provider: Provider, account: Account, pageSize?: number): Promise<{ ids: Set<string>; pages: number }> {
+/** Syncs from the start until no more pages are ready (each request shaped by `request`); the messages seen and the pages. */
+export async function syncToEnd(
+  manager: EmailManager,
+  provider: Provider,
+  account: Account,
+  request: Partial<SyncRequest> = {},
+): Promise<{ ids: Set<string>; pages: number }> {
   const ids = new Set<string>();
   let cursor: string | undefined;
   let pages = 0;
   for (;;) {
-    const page = await manager.sync(provider, account, { cursor, folders: [], pageSize });
+    const page = await manager.sync(provider, account, { folders: [], ...request, cursor });
     pages += 1;
     for (const m of page.messages) ids.add(m.id);
     for (const d of page.deleted) ids.delete(d);

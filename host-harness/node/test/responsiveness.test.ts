@@ -1,6 +1,8 @@
 /**
  * The event loop stays responsive while the component syncs 2,000 messages in a worker: a
- * 10 ms `setInterval` on the main thread is never more than 50 ms late.
+ * 10 ms `setInterval` on the main thread is never more than 50 ms late. The mailbox holds more
+ * than 2,000 messages in the sync's scope (spam and trash are out of it); the first sync is
+ * bounded to the newest 2,000.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -12,7 +14,7 @@ const MESSAGES = 2000;
 const TICK_MS = 10;
 
 test(`a first sync of ${MESSAGES} messages leaves the event loop responsive`, async () => {
-  const sandbox = await Sandbox.start({ messages: MESSAGES, seed: 3 });
+  const sandbox = await Sandbox.start({ messages: MESSAGES + MESSAGES / 4, seed: 3 });
   const manager = await EmailManager.start({ policy: sandboxPolicy(sandbox.baseUrl), workers: 2 });
   try {
     const { provider, account } = await connect(manager, sandbox, "google");
@@ -26,7 +28,7 @@ test(`a first sync of ${MESSAGES} messages leaves the event loop responsive`, as
       ticks += 1;
     }, TICK_MS);
     const started = performance.now();
-    const { ids, pages } = await syncToEnd(manager, provider, account);
+    const { ids, pages } = await syncToEnd(manager, provider, account, { maxMessages: MESSAGES });
     const seconds = (performance.now() - started) / 1000;
     clearInterval(timer);
     console.log(

@@ -87,7 +87,7 @@ describe("the component in workers, against the sandbox", () => {
     const { provider, account } = await connect(manager, sandbox, "google");
     assert.equal(account.email, sandbox.provider("google").user);
     assert.equal(typeof account.expiresAt, "bigint");
-    const { ids, pages } = await syncToEnd(manager, provider, account, 15);
+    const { ids, pages } = await syncToEnd(manager, provider, account, { pageSize: 15 });
     assert.equal(ids.size, sandbox.provider("google").messages);
     assert.ok(pages >= 3, `${pages} pages of at most 15`);
     assert.ok(log.some((e) => e.host === "gmail.googleapis.com" && e.routed && !e.denied));

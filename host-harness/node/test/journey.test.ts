@@ -5,6 +5,7 @@
  * line, request log entry, answer or error, nor in the database file unsealed.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import type { ProviderKind } from "../src/index.js";
 import { PluginFixture } from "./plugin-fixture.js";
@@ -17,6 +18,7 @@ for (const kind of KINDS) {
     let sandbox: Sandbox;
     let fixture: PluginFixture;
     let id: number;
+    let modified: { read: string; starred: string };
     const secrets: string[] = [];
 
     before(async () => {
@@ -60,5 +62,94 @@ for (const kind of KINDS) {
       assert.ok(state.cursor && state.cursor.length > 0);
       assert.equal(state.pages, tally.pages);
     });
+
+    test("sends a new message, a reply, a reply all and a forward", async () => {
+      const user = sandbox.provider(kind).user.toLowerCase();
+      const original = fixture.plugin.store
+        .messages(id)
+        .find((m) => !m.draft && m.subject && m.fromAddress && m.fromAddress.toLowerCase() !== user);
+      assert.ok(original, "a received message to answer");
+      const sent = [
+        await fixture.ok("POST", `/api/email/accounts/${id}/send`, {
+          to: ["Bob Example <bob@example.com>"],
+          subject: "Hello from the Node host",
+          textBody: "Hello, Bob.",
+          attachments: [{ filename: "note.txt", mimeType: "text/plain", content: Buffer.from("a note").toString("base64") }],
+        }),
+        await fixture.ok("POST", `/api/email/accounts/${id}/messages/${encodeURIComponent(original.id)}/reply`, { mode: "reply", textBody: "Thanks." }),
+        await fixture.ok("POST", `/api/email/accounts/${id}/messages/${encodeURIComponent(original.id)}/reply`, { mode: "reply-all", textBody: "Thanks, all." }),
+        await fixture.ok("POST", `/api/email/accounts/${id}/messages/${encodeURIComponent(original.id)}/reply`, {
+          mode: "forward",
+          to: [{ name: "Fwd Target", address: "fwd@example.com" }],
+          textBody: "FYI.",
+        }),
+      ];
+      for (const s of sent) assert.ok(typeof s.id === "string" && s.id.length > 0);
+
+      const bad = await fixture.call("POST", `/api/email/accounts/${id}/send`, { to: ["bob@example.com"], subject: "Hi\r\nBcc: eve@example.com", textBody: "x" });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.error.tag, "invalid-input");
+      assert.equal(bad.body.error.field, "subject");
+    });
+
+    test("modifies messages: read and starred", async () => {
+      const [unread, other] = fixture.plugin.store.messages(id, { unread: true }).filter((m) => !m.starred);
+      assert.ok(unread && other, "two unread, unstarred messages");
+      modified = { read: unread.id, starred: other.id };
+      assert.deepEqual(await fixture.ok("POST", `/api/email/accounts/${id}/modify`, { ids: [unread.id], action: "mark-read" }), [{ id: unread.id }]);
+      assert.deepEqual(await fixture.ok("POST", `/api/email/accounts/${id}/modify`, { ids: [other.id], action: { tag: "star" } }), [{ id: other.id }]);
+    });
+
+    test("saves, replaces, sends and deletes drafts", async () => {
+      const first = await fixture.ok("POST", `/api/email/accounts/${id}/drafts`, { to: ["carol@example.com"], subject: "Draft one", textBody: "first words" });
+      const again = await fixture.ok("POST", `/api/email/accounts/${id}/drafts`, {
+        draftId: first.id,
+        to: ["carol@example.com"],
+        subject: "Draft one, finished",
+        textBody: "better words",
+      });
+      const sent = await fixture.ok("POST", `/api/email/accounts/${id}/drafts/${encodeURIComponent(again.id)}/send`);
+      assert.ok(sent.id);
+      const second = await fixture.ok("POST", `/api/email/accounts/${id}/drafts`, { subject: "Draft two" });
+      const deleted = await fixture.call("DELETE", `/api/email/accounts/${id}/drafts/${encodeURIComponent(second.id)}`);
+      assert.equal(deleted.status, 204);
+    });
+
+    test("lists and stores the folders", async () => {
+      const folders = await fixture.ok("GET", `/api/email/accounts/${id}/folders`);
+      assert.ok(folders.some((f: { role: string }) => f.role === "inbox"));
+      const stored = fixture.plugin.store.db.prepare(`SELECT count(*) AS n FROM email_folders WHERE account_id = ?`).get(id) as { n: number };
+      assert.equal(stored.n, folders.length);
+    });
+
+    test("an incremental sync brings the changes into the database", async () => {
+      const tally = await fixture.ok("POST", `/api/email/accounts/${id}/sync`);
+      assert.ok(tally.messages + tally.changes > 0, JSON.stringify(tally));
+      const rows = new Map(fixture.plugin.store.messages(id).map((m) => [m.id, m]));
+      assert.equal(rows.get(modified.read)?.unread, false);
+      assert.equal(rows.get(modified.starred)?.starred, true);
+      const subjects = [...rows.values()].map((m) => m.subject);
+      assert.ok(subjects.includes("Hello from the Node host"), "the sent message is stored");
+    });
+
+    test("no secret appears in any log line, answer or error, nor unsealed in the database", () => {
+      assert.ok(secrets.length >= 3 && fixture.output.length > 20);
+      const everything = fixture.output.join("\n");
+      const database = readFileSync(fixture.dbPath).toString("latin1") + readWal(fixture.dbPath);
+      for (const secret of secrets) {
+        assert.ok(secret.length >= 8);
+        assert.ok(!everything.includes(secret), "a secret in the output");
+        assert.ok(!database.includes(secret), "a secret unsealed in the database");
+      }
+    });
   });
+}
+
+/** The database's write-ahead log, if there is one. */
+function readWal(dbPath: string): string {
+  try {
+    return readFileSync(`${dbPath}-wal`).toString("latin1");
+  } catch {
+    return "";
+  }
 }

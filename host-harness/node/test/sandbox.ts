@@ -15,6 +15,9 @@ export const PACKAGE_DIR = resolve(fileURLToPath(new URL("../..", import.meta.ur
 /** The email-harness binary: `$EMAIL_HARNESS_BIN`, else `../../target/debug/email-harness`. */
 export const HARNESS_BIN = resolve(PACKAGE_DIR, process.env.EMAIL_HARNESS_BIN ?? "../../target/debug/email-harness");
 
+/** The component: `$EMAIL_MANAGER_WASM`, else `../../target/email-manager.wasm`. */
+export const COMPONENT_WASM = resolve(PACKAGE_DIR, process.env.EMAIL_MANAGER_WASM ?? "../../target/email-manager.wasm");
+
 /** An OAuth app the sandbox accepts. */
 export interface SandboxApp {
   client_id: string;

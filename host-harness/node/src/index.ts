@@ -4,6 +4,16 @@
  */
 export { EmailManager, accountKey, type EmailManagerOptions, type CallOptions } from "./client.js";
 export { EmailManagerError, HostError, describe, type ErrorTag, type ErrorPayload, type HostErrorReason } from "./errors.js";
-export { PROVIDER_HOSTS, providersPolicy, sandboxPolicy, decide, type HttpPolicy, type RequestLogEntry, type Decision } from "./policy.js";
+export {
+  PROVIDER_HOSTS,
+  DEFAULT_TIMEOUTS,
+  providersPolicy,
+  sandboxPolicy,
+  decide,
+  type HttpPolicy,
+  type RequestTimeouts,
+  type RequestLogEntry,
+  type Decision,
+} from "./policy.js";
 export { KeyedQueue } from "./keyed-queue.js";
 export type * from "./types.js";

@@ -20,6 +20,19 @@ export const PROVIDER_HOSTS: readonly string[] = Object.freeze([
   "outlook.office365.com",
 ]);
 
+/** The longest the host lets each stage of a request take, whatever the component asks for. */
+export interface RequestTimeouts {
+  /** Establishing the connection, in milliseconds. */
+  readonly connectMs: number;
+  /** From the request sent to the first byte of the answer, in milliseconds. */
+  readonly firstByteMs: number;
+  /** Between two pieces of the answer's body, in milliseconds. */
+  readonly betweenBytesMs: number;
+}
+
+/** 30 s to connect, 120 s to the first byte, 60 s between bytes (as the wasmtime harness). */
+export const DEFAULT_TIMEOUTS: RequestTimeouts = Object.freeze({ connectMs: 30_000, firstByteMs: 120_000, betweenBytesMs: 60_000 });
+
 /** Which hosts the component may reach, and where each one's requests go. */
 export interface HttpPolicy {
   /** Hosts the component may reach (lower case, exact match). Every other host is denied. */
@@ -30,6 +43,8 @@ export interface HttpPolicy {
    * client that sets `Host` from the URL it connects to, as jco's preview2-shim does).
    */
   readonly routes: Readonly<Record<string, string>>;
+  /** Bounds on the component's request timeouts; {@link DEFAULT_TIMEOUTS} when absent. */
+  readonly timeouts?: RequestTimeouts;
 }
 
 /** Allows the real provider hosts, unrouted: for use with real credentials. */

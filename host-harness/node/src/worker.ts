@@ -22,8 +22,11 @@ type Instantiate = (getCoreModule: (name: string) => WebAssembly.Module, imports
 const { instantiate } = (await import(setup.componentUrl)) as { instantiate: Instantiate };
 const imports = {
   ...new WASIShim({ sandbox: { env: {}, args: [] } }).getImportObject(),
-  "wasi:http/outgoing-handler": guardedHandler(setup.policy, http.outgoingHandler as OutgoingHandler, (entry) =>
-    post({ type: "log", entry }),
+  "wasi:http/outgoing-handler": guardedHandler(
+    setup.policy,
+    http.outgoingHandler as OutgoingHandler,
+    (entry) => post({ type: "log", entry }),
+    () => new http.types.RequestOptions(),
   ),
 };
 

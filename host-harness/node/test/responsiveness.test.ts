@@ -5,6 +5,7 @@
  * bounded to the newest 2,000.
  */
 import assert from "node:assert/strict";
+import { performance } from "node:perf_hooks";
 import { test } from "node:test";
 import { EmailManager, sandboxPolicy } from "../src/index.js";
 import { connect, syncToEnd } from "./connect.js";

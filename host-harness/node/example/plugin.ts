@@ -42,6 +42,8 @@ export class EmailPlugin {
   /** The plugin's tables. */
   readonly store: MailStore;
   readonly #log: Logger;
+  /** The sync running for each account: a second request for the same account joins it. */
+  readonly #syncing = new Map<number, Promise<SyncTally>>();
   /** The `sync-request` fields every sync uses (page size, first-sync bounds). */
   readonly syncDefaults: Omit<SyncRequest, "cursor">;
 
@@ -87,8 +89,19 @@ export class EmailPlugin {
     return this.store.account(id)!.view;
   }
 
-  /** Syncs account `id` until no more pages are ready, each page stored with its cursor. */
-  async syncAccount(id: number): Promise<SyncTally> {
+  /**
+   * Syncs account `id` until no more pages are ready, each page stored with its cursor. While a
+   * sync of the account runs, another request for it gets the running one's result.
+   */
+  syncAccount(id: number): Promise<SyncTally> {
+    const running = this.#syncing.get(id);
+    if (running) return running;
+    const sync = this.#syncToEnd(id).finally(() => this.#syncing.delete(id));
+    this.#syncing.set(id, sync);
+    return sync;
+  }
+
+  async #syncToEnd(id: number): Promise<SyncTally> {
     const tally = { pages: 0, messages: 0, deleted: 0, changes: 0, stored: 0 };
     for (;;) {
       const page = await this.#withAccount(id, (provider, account) =>

@@ -167,18 +167,18 @@ describe("the component in workers, against the sandbox", () => {
 
   test("a host off the allowlist is denied: a transport error, and the request never leaves", async () => {
     const { provider, account } = await connect(manager, sandbox, "google");
-    const denied: RequestLogEntry[] = [];
-    const routes = sandboxPolicy(sandbox.baseUrl).routes;
+    const seen: RequestLogEntry[] = [];
     const narrow = await EmailManager.start({
       workers: 1,
-      policy: { allow: PROVIDER_HOSTS.filter((h) => h !== "gmail.googleapis.com"), routes },
-      onRequest: (e) => denied.push(e),
+      policy: { allow: PROVIDER_HOSTS.filter((h) => h !== "gmail.googleapis.com"), routes: sandboxPolicy(sandbox.baseUrl).routes },
+      onRequest: (e) => seen.push(e),
     });
     try {
-      const error = await narrow.listFolders(provider, account).catch((e: unknown) => e);
+      const message = { to: [{ address: "bob@example.com" }], cc: [], bcc: [], replyTo: [], subject: "never sent", textBody: "x", attachments: [] };
+      const error = await narrow.send(provider, account, message).catch((e: unknown) => e);
       assert.ok(error instanceof EmailManagerError, String(error));
       assert.equal(error.tag, "transport");
-      assert.ok(denied.length > 0 && denied.every((e) => e.host === "gmail.googleapis.com" && e.denied && !e.routed));
+      assert.ok(seen.length > 0 && seen.every((e) => e.host === "gmail.googleapis.com" && e.denied && !e.routed), JSON.stringify(seen));
     } finally {
       await narrow.close();
     }

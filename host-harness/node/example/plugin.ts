@@ -23,15 +23,21 @@ export type Logger = (line: string) => void;
 
 /** What one sync of an account to the end brought. */
 export interface SyncTally {
+  /** Pages applied. */
   pages: number;
+  /** Messages new or changed. */
   messages: number;
+  /** Messages deleted (or moved out of the synced folders). */
   deleted: number;
+  /** Read, star and label changes. */
   changes: number;
+  /** Messages the account has stored after the sync. */
   stored: number;
 }
 
 /** A reply, reply all or forward of a synced message. */
 export interface ReplyInput extends Partial<Omit<Outgoing, "original">> {
+  /** Reply, reply all or forward. */
   mode: ReplyMode;
 }
 

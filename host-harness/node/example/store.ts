@@ -12,10 +12,15 @@ import type { SecretBox } from "./secrets.js";
 
 /** An account as the plugin shows it: no token. */
 export interface AccountView {
+  /** The row id. */
   id: number;
+  /** Which provider the mailbox lives at. */
   provider: ProviderKind;
+  /** The mailbox address, as the provider spells it. */
   email: string;
+  /** The user's display name, when the provider tells it. */
   displayName: string | null;
+  /** `reauthorize` once the provider refused the grant: the user must connect again. */
   status: "active" | "reauthorize";
 }
 
@@ -37,9 +42,13 @@ export interface MessageRow {
 
 /** What the sync state of an account holds. */
 export interface SyncState {
+  /** The cursor of the last applied page; null before the first sync. */
   cursor: string | null;
+  /** Pages applied so far. */
   pages: number;
+  /** When the last page was applied (Unix seconds). */
   lastSyncedAt: number | null;
+  /** Why the last sync failed, when it did (a secret-free message). */
   lastError: string | null;
 }
 

@@ -24,11 +24,8 @@ const manager = await EmailManager.start({
 const store = new MailStore(env.EMAIL_MANAGER_DB ?? "email-manager.db", SecretBox.load(env.EMAIL_MANAGER_KEY, env.EMAIL_MANAGER_KEY_FILE ?? "email-manager.key"));
 const plugin = new EmailPlugin(manager, store, log);
 const scheduler = new SyncScheduler(plugin, Number(env.SYNC_INTERVAL_SECONDS ?? 300) * 1000, log);
+plugin.onAccountConnected = (id) => scheduler.add(id, 0);
 const server = createPluginServer(plugin, log);
-server.on("request", (req, res) => {
-  // A new account joins the schedule once its callback has answered.
-  if (req.url?.startsWith("/api/email/oauth/callback")) res.on("finish", () => plugin.store.accounts().forEach((a) => scheduler.add(a.id)));
-});
 server.listen(Number(env.PORT ?? 8765), "127.0.0.1", () => log(`listening on http://127.0.0.1:${Number(env.PORT ?? 8765)}`));
 scheduler.start();
 

@@ -50,6 +50,11 @@ export class EmailPlugin {
   readonly #log: Logger;
   /** The sync running for each account: a second request for the same account joins it. */
   readonly #syncing = new Map<number, Promise<SyncTally>>();
+  /**
+   * Hears of each account connected (as a NocoBase plugin listens to its collection's
+   * `afterCreate`): the example's sync job schedules it.
+   */
+  onAccountConnected: (id: number) => void = () => {};
   /** The `sync-request` fields every sync uses (page size, first-sync bounds). */
   readonly syncDefaults: Omit<SyncRequest, "cursor">;
 
@@ -92,6 +97,7 @@ export class EmailPlugin {
     const account = await this.manager.completeAuth(provider, taken.pending, callback.href);
     const id = this.store.putAccount(account);
     this.#log(`connected ${account.provider} account ${id}`);
+    this.onAccountConnected(id);
     return this.store.account(id)!.view;
   }
 

@@ -6,7 +6,7 @@
  * | --- | --- |
  * | `POST /api/email/providers` | configure a provider (`ProviderConfig` JSON) |
  * | `GET /api/email/oauth/:kind/start` | 302 to the provider's consent page |
- * | `GET /api/email/oauth/callback` | the redirect URI's route: completes the connect |
+ * | `GET /api/email/oauth/callback` | the redirect URI's route: completes the connect (also at `/callback`, the path the sandbox's apps register) |
  * | `GET /api/email/accounts` | the accounts, without tokens |
  * | `POST /api/email/accounts/:id/sync` | sync now, to the end |
  * | `GET /api/email/accounts/:id/messages` | stored messages (`?unread=true`, `?label=`) |
@@ -36,6 +36,7 @@ const ROUTES: Array<[string, string, Handler]> = [
     redirect: await p.beginConnect(providerKind(kind!), url.searchParams.get("login_hint") ?? undefined),
   })],
   ["GET", "/api/email/oauth/callback", async (p, _, __, url) => ({ json: await p.finishConnect(url.searchParams) })],
+  ["GET", "/callback", async (p, _, __, url) => ({ json: await p.finishConnect(url.searchParams) })],
   ["GET", "/api/email/accounts", async (p) => ({ json: p.store.accounts() })],
   ["POST", "/api/email/accounts/:id/sync", async (p, [id]) => ({ json: await p.syncAccount(Number(id)) })],
   ["GET", "/api/email/accounts/:id/messages", async (p, [id], _, url) => ({

@@ -162,7 +162,9 @@ describe("the component in workers, against the sandbox", () => {
       .send(provider, account, { to: [{ address: "bob@example.com" }], cc: [], bcc: [], replyTo: [], subject: "hi\r\nBcc: eve@example.com", textBody: "x", attachments: [] })
       .catch((e: unknown) => e);
     assert.ok(bad instanceof EmailManagerError && bad.tag === "invalid-input", String(bad));
+    assert.equal(bad.field, "subject");
     assert.equal(log.length, before, "no request was made");
+    assert.deepEqual(await sandbox.sent("google"), []);
   });
 
   test("a host off the allowlist is denied: a transport error, and the request never leaves", async () => {
@@ -174,11 +176,14 @@ describe("the component in workers, against the sandbox", () => {
       onRequest: (e) => seen.push(e),
     });
     try {
+      await sandbox.clearRequests();
       const message = { to: [{ address: "bob@example.com" }], cc: [], bcc: [], replyTo: [], subject: "never sent", textBody: "x", attachments: [] };
       const error = await narrow.send(provider, account, message).catch((e: unknown) => e);
       assert.ok(error instanceof EmailManagerError, String(error));
       assert.equal(error.tag, "transport");
       assert.ok(seen.length > 0 && seen.every((e) => e.host === "gmail.googleapis.com" && e.denied && !e.routed), JSON.stringify(seen));
+      assert.deepEqual(await sandbox.requests(), [], "the sandbox received nothing");
+      assert.deepEqual(await sandbox.sent("google"), []);
     } finally {
       await narrow.close();
     }

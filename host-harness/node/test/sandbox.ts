@@ -34,20 +34,35 @@ export interface SandboxProvider {
   messages: number;
 }
 
-/** A message as the sandbox's control API sent list shows it. */
+/** An address as the control API shows it. */
+export interface SandboxAddress {
+  name: string | null;
+  address: string;
+}
+
+/** A message sent through the sandbox, as its control API parsed it. */
 export interface SentMessage {
   id: string;
-  thread_id?: string;
-  subject?: string;
-  from?: { name?: string; address: string };
-  to: Array<{ name?: string; address: string }>;
-  cc: Array<{ name?: string; address: string }>;
-  bcc: Array<{ name?: string; address: string }>;
-  in_reply_to?: string;
-  references?: string[];
-  text_body?: string;
-  html_body?: string;
-  attachments: Array<{ filename?: string; mime_type: string; size: number }>;
+  thread_id: string;
+  subject: string | null;
+  from: SandboxAddress | null;
+  to: SandboxAddress[];
+  cc: SandboxAddress[];
+  bcc: SandboxAddress[];
+  message_id: string | null;
+  in_reply_to: string | null;
+  references: string[];
+  text_body: string | null;
+  html_body: string | null;
+  attachments: Array<{ filename: string | null; mime_type: string; size: number; sha256: string; content_id: string | null; inline: boolean }>;
+}
+
+/** A provider request the sandbox received, without secrets. */
+export interface ReceivedRequest {
+  method: string;
+  host: string;
+  path: string;
+  has_bearer: boolean;
 }
 
 /** Options of {@link startSandbox}. */
@@ -131,20 +146,40 @@ export class Sandbox {
     return (await this.#control("GET", `${kind}/sent`)).sent;
   }
 
-  /** The ids of `kind`'s mailbox. */
+  /** The ids of the messages a sync of `kind` sees (Outlook: immutable ids). */
   async messageIds(kind: ProviderKind): Promise<string[]> {
     return (await this.#control("GET", `${kind}/messages`)).ids;
   }
 
-  /** One message's state in `kind`'s mailbox. */
-  async messageState(kind: ProviderKind, id: string): Promise<{ id: string; labels: string[]; unread: boolean; starred: boolean; draft: boolean }> {
-    return this.#control("GET", `${kind}/messages/${encodeURIComponent(id)}`);
+  /** One message's state in `kind`'s mailbox; undefined when there is no such message. */
+  async messageState(
+    kind: ProviderKind,
+    id: string,
+  ): Promise<{ id: string; labels: string[]; unread: boolean; starred: boolean; draft: boolean } | undefined> {
+    const response = await fetch(`${this.baseUrl}/_sandbox/v1/${kind}/messages/${encodeURIComponent(id)}`);
+    if (response.status === 404) return undefined;
+    if (!response.ok) throw new Error(`sandbox control GET message: ${response.status}`);
+    return response.json() as Promise<{ id: string; labels: string[]; unread: boolean; starred: boolean; draft: boolean }>;
   }
 
-  /** Whether the control API is served (it came after the sandbox itself). */
-  async hasControlApi(): Promise<boolean> {
-    const response = await fetch(`${this.baseUrl}/_sandbox/v1/google/messages`).catch(() => undefined);
-    return response?.ok ?? false;
+  /** The provider requests received since the last {@link clearRequests}, in order. */
+  async requests(): Promise<ReceivedRequest[]> {
+    return (await this.#control("GET", "requests")).requests;
+  }
+
+  /** Forgets the provider requests received. */
+  async clearRequests(): Promise<void> {
+    await this.#control("DELETE", "requests");
+  }
+
+  /** Every access token of `kind` issued so far counts as expired (401 until refreshed). */
+  async expireTokens(kind: ProviderKind): Promise<void> {
+    await this.#control("POST", `${kind}/tokens/expire`);
+  }
+
+  /** Revokes every refresh token of `kind` (refreshes answer `invalid_grant`). */
+  async revokeTokens(kind: ProviderKind): Promise<void> {
+    await this.#control("POST", `${kind}/tokens/revoke`);
   }
 
   async #control(method: string, path: string, body?: unknown): Promise<any> {
@@ -154,7 +189,7 @@ export class Sandbox {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!response.ok) throw new Error(`sandbox control ${method} ${path}: ${response.status} ${await response.text()}`);
-    return response.json();
+    return response.status === 204 ? undefined : response.json();
   }
 
   /** Kills the process and removes its folder. */

@@ -62,11 +62,12 @@ export class EmailManagerError extends Error {
 }
 
 /** Why the host ended a call the component did not answer. */
-export type HostErrorReason = "timeout" | "worker-exit" | "trap" | "closed";
+export type HostErrorReason = "timeout" | "worker-exit" | "trap" | "invalid-argument" | "closed";
 
 /**
  * A call the host ended: past its time limit (its worker was terminated and replaced), in a
- * worker that died, in a trap of the component (the instance is replaced), or after `close`.
+ * worker that died, in a trap of the component (the instance is replaced), with an argument the
+ * WIT cannot carry (a JS value of the wrong shape, refused by the bindings), or after `close`.
  */
 export class HostError extends Error {
   /** Why the call ended. */

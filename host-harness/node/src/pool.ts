@@ -113,7 +113,13 @@ export class WorkerPool {
         this.#finish(slot, (task) => task.resolve({ ok: false, payload: message.payload }));
         break;
       case "trap":
-        this.#finish(slot, (task) => task.reject(new HostError(task.name, "trap", `the component trapped: ${message.message}`)));
+        this.#finish(slot, (task) =>
+          task.reject(
+            message.reason === "trap"
+              ? new HostError(task.name, "trap", `the component trapped: ${message.message}`)
+              : new HostError(task.name, "invalid-argument", `an argument does not fit the WIT: ${message.message}`),
+          ),
+        );
         break;
     }
     this.#dispatch();

@@ -27,5 +27,8 @@ export type WorkerMessage =
   | { readonly type: "ok"; readonly id: number; readonly value: unknown }
   /** The component's `error` or `failure` value. */
   | { readonly type: "err"; readonly id: number; readonly payload: unknown }
-  /** The component trapped or the call threw in the host; the instance is dropped. */
-  | { readonly type: "trap"; readonly id: number; readonly message: string };
+  /**
+   * The component trapped (`trap`), or the bindings refused an argument the WIT cannot carry
+   * (`invalid-argument`); either way the instance is dropped.
+   */
+  | { readonly type: "trap"; readonly id: number; readonly reason: "trap" | "invalid-argument"; readonly message: string };

@@ -62,7 +62,13 @@ async function run(call: CallMessage): Promise<void> {
       post({ type: "err", id: call.id, payload: (error as { payload: unknown }).payload });
     } else {
       current = undefined; // a trapped instance may not be called again
-      post({ type: "trap", id: call.id, message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      const trapped = error instanceof WebAssembly.RuntimeError;
+      post({
+        type: "trap",
+        id: call.id,
+        reason: trapped ? "trap" : "invalid-argument",
+        message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
     }
   }
   if (setup.freshInstancePerCall || current === undefined) {

@@ -167,6 +167,13 @@ describe("the component in workers, against the sandbox", () => {
     assert.deepEqual(await sandbox.sent("google"), []);
   });
 
+  test("an argument the WIT cannot carry is a host error, and the worker goes on", async () => {
+    const config = { kind: "yahoo", clientId: "id", clientSecret: "secret", redirectUri: "http://127.0.0.1:1/cb" };
+    const error = await manager.configureProvider(config as never).catch((e: unknown) => e);
+    assert.ok(error instanceof HostError && error.reason === "invalid-argument", String(error));
+    assert.equal((await manager.configureProvider({ ...config, kind: "google" })).kind, "google");
+  });
+
   test("a host off the allowlist is denied: a transport error, and the request never leaves", async () => {
     const { provider, account } = await connect(manager, sandbox, "google");
     const seen: RequestLogEntry[] = [];

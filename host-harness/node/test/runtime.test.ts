@@ -167,6 +167,17 @@ describe("the component in workers, against the sandbox", () => {
     assert.deepEqual(await sandbox.sent("google"), []);
   });
 
+  test("with a fresh instance per call, calls still work one after another", async () => {
+    const fresh = await EmailManager.start({ policy: sandboxPolicy(sandbox.baseUrl), workers: 1, freshInstancePerCall: true });
+    try {
+      const { provider, account } = await connect(fresh, sandbox, "microsoft");
+      const folders = await fresh.listFolders(provider, account);
+      assert.ok(folders.folders.some((f) => f.role === "inbox"));
+    } finally {
+      await fresh.close();
+    }
+  });
+
   test("an argument the WIT cannot carry is a host error, and the worker goes on", async () => {
     const config = { kind: "yahoo", clientId: "id", clientSecret: "secret", redirectUri: "http://127.0.0.1:1/cb" };
     const error = await manager.configureProvider(config as never).catch((e: unknown) => e);

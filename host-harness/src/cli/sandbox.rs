@@ -35,6 +35,18 @@ pub struct Serve {
     /// The seed of the Outlook mailbox (default: --seed).
     #[arg(long)]
     microsoft_seed: Option<u64>,
+    /// The address of the Google user who signs in [default: ann@example.com].
+    #[arg(long)]
+    google_user: Option<String>,
+    /// The Google user's display name [default: Ann Example].
+    #[arg(long)]
+    google_name: Option<String>,
+    /// The address of the Microsoft user who signs in [default: AdeleV@contoso.onmicrosoft.com].
+    #[arg(long)]
+    microsoft_user: Option<String>,
+    /// The Microsoft user's display name [default: Adele Vance].
+    #[arg(long)]
+    microsoft_name: Option<String>,
     /// Load every `*.eml` file of this folder into both mailboxes at start (Gmail: `INBOX`
     /// and `UNREAD`; Outlook: the inbox), in file name order.
     #[arg(long)]
@@ -114,7 +126,30 @@ impl Serve {
             seed: seed.unwrap_or(self.seed),
             ..MailboxSpec::default()
         };
-        let sandbox = Sandbox::start_on(SandboxConfig::default(), self.port)?;
+        let mut config = SandboxConfig::default();
+        for (user, email, name) in [
+            (
+                &mut config.google_user,
+                &self.google_user,
+                &self.google_name,
+            ),
+            (
+                &mut config.microsoft_user,
+                &self.microsoft_user,
+                &self.microsoft_name,
+            ),
+        ] {
+            if let Some(email) = email {
+                if !email.contains('@') {
+                    anyhow::bail!("a user is an email address, not {email:?}");
+                }
+                user.email = email.clone();
+            }
+            if let Some(name) = name {
+                user.display_name = name.clone();
+            }
+        }
+        let sandbox = Sandbox::start_on(config, self.port)?;
         sandbox.start_with(Start {
             google: Some(spec(self.google_messages, self.google_seed)),
             microsoft: Some(spec(self.microsoft_messages, self.microsoft_seed)),

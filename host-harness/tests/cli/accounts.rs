@@ -3,8 +3,8 @@
 //! user per provider, so the second Gmail user is the user of a second sandbox (the CLI picks
 //! the sandbox per run with `--sandbox-url`).
 
+use super::remote::Remote;
 use super::{connected, open_store, run, store, text};
-use email_harness::sandbox::{MailboxSpec, Provider, Sandbox, SandboxConfig, SandboxUser};
 use email_harness::store::AccountKey;
 use email_harness::types::ProviderKind;
 
@@ -28,32 +28,38 @@ fn with<'a>(choose: &[&'a str], args: &[&'a str]) -> Vec<&'a str> {
 
 #[test]
 fn two_gmail_accounts_and_an_outlook_one_side_by_side() {
-    let config = SandboxConfig::default();
-    let ann_at = Sandbox::start(config.clone()).unwrap();
-    let bob_config = SandboxConfig {
-        google_user: SandboxUser {
-            email: "bob@example.org".into(),
-            display_name: "Bob Example".into(),
-        },
-        ..config.clone()
-    };
-    let bob_at = Sandbox::start(bob_config).unwrap();
-    let spec = |messages, seed| MailboxSpec {
-        messages,
-        seed,
-        ..MailboxSpec::default()
-    };
-    ann_at.seed_mailbox(Provider::Google, &spec(40, 1));
-    bob_at.seed_mailbox(Provider::Google, &spec(25, 2));
-    ann_at.seed_mailbox(Provider::Microsoft, &spec(30, 3));
+    // Ann (Gmail, 40 messages) and Adele (Outlook, 30) at one sandbox, Bob (Gmail, 25) at
+    // another.
+    let ann_at = Remote::start(&[
+        "--google-messages",
+        "40",
+        "--google-seed",
+        "1",
+        "--microsoft-messages",
+        "30",
+        "--microsoft-seed",
+        "3",
+    ]);
+    let bob_at = Remote::start(&[
+        "--google-messages",
+        "25",
+        "--google-seed",
+        "2",
+        "--microsoft-messages",
+        "0",
+        "--google-user",
+        "bob@example.org",
+        "--google-name",
+        "Bob Example",
+    ]);
     let dir = store("accounts");
-    let ann = config.google_user.email.as_str();
-    let adele = config.microsoft_user.email.as_str();
+    let (ann, adele) = (ann_at.user("google"), ann_at.user("microsoft"));
+    let (ann, adele) = (ann.as_str(), adele.as_str());
     let bob = "bob@example.org";
 
     // Ann and Adele, configured and connected; then Bob, with the Google app already there.
-    connected(&dir, &ann_at, &config, "google");
-    connected(&dir, &ann_at, &config, "microsoft");
+    connected(&dir, &ann_at, "google");
+    connected(&dir, &ann_at, "microsoft");
     let connect = run(
         &dir,
         &bob_at,
@@ -100,19 +106,14 @@ fn two_gmail_accounts_and_an_outlook_one_side_by_side() {
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no google account eve@example.com"));
 
     // Each synced, listed and sent from: the Outlook account needs no --account.
-    let sides: [(&Sandbox, Provider, &str, &[&str]); 3] = [
-        (&ann_at, Provider::Google, "google", &["--account", ann]),
-        (
-            &bob_at,
-            Provider::Google,
-            "google",
-            &["--account", "BOB@example.org"],
-        ),
-        (&ann_at, Provider::Microsoft, "microsoft", &[]),
+    let sides: [(&Remote, &str, &[&str]); 3] = [
+        (&ann_at, "google", &["--account", ann]),
+        (&bob_at, "google", &["--account", "BOB@example.org"]),
+        (&ann_at, "microsoft", &[]),
     ];
     let mut synced = Vec::new();
-    for (sandbox, provider, name, choose) in sides {
-        let own = sandbox.message_ids(provider);
+    for (sandbox, name, choose) in sides {
+        let own = sandbox.message_ids(name);
         synced.push(own.len());
         let sync = run(
             &dir,
@@ -165,12 +166,12 @@ fn two_gmail_accounts_and_an_outlook_one_side_by_side() {
             None,
         );
         assert!(send.status.success(), "{}", text(&send));
-        let sent = sandbox.sent(provider).pop().unwrap();
-        assert_eq!(sent.subject.as_deref(), Some(subject.as_str()));
+        let sent = sandbox.sent(name).pop().unwrap();
+        assert_eq!(sent["subject"], subject.as_str());
     }
     // Each Gmail sandbox saw only its own user's message.
-    assert_eq!(ann_at.sent(Provider::Google).len(), 1);
-    assert_eq!(bob_at.sent(Provider::Google).len(), 1);
+    assert_eq!(ann_at.sent("google").len(), 1);
+    assert_eq!(bob_at.sent("google").len(), 1);
 
     // The store keeps each account's mail apart.
     let db = open_store(&dir);

@@ -1,8 +1,8 @@
 //! `--json` on every command: each one run with it prints one JSON document on standard output
 //! (checked here field by field), whatever it prints as text without it.
 
+use super::remote::Remote;
 use super::{run, store, text};
-use email_harness::sandbox::{MailboxSpec, Provider, Sandbox, SandboxConfig};
 use serde_json::Value;
 use std::io::BufRead;
 use std::process::{Command, Output, Stdio};
@@ -25,12 +25,11 @@ fn alone(args: &[&str]) -> Output {
 
 #[test]
 fn every_command_prints_json_with_the_flag() {
-    let config = SandboxConfig::default();
-    let sandbox = Sandbox::start(config.clone()).unwrap();
-    sandbox.seed_mailbox(Provider::Google, &MailboxSpec::default());
+    let sandbox = Remote::start(&["--google-messages", "50", "--microsoft-messages", "0"]);
     let dir = store("json");
-    let app = &config.google_clients[0];
-    let ann = config.google_user.email.as_str();
+    let app = sandbox.app("google");
+    let ann = sandbox.user("google");
+    let ann = ann.as_str();
     let cli = |args: &[&str]| json(&run(&dir, &sandbox, &[&["--json"], args].concat(), None));
 
     let configured = json(&run(
@@ -44,7 +43,7 @@ fn every_command_prints_json_with_the_flag() {
             "--client-id",
             &app.client_id,
             "--redirect-uri",
-            &app.redirect_uris[0],
+            &app.redirect_uri,
         ],
         Some(&app.client_secret),
     ));
@@ -56,7 +55,7 @@ fn every_command_prints_json_with_the_flag() {
     assert_eq!(cli(&["refresh", "--provider", "google"])["email"], ann);
 
     let synced = cli(&["sync", "--provider", "google"]);
-    let in_scope = sandbox.message_ids(Provider::Google).len() as u64;
+    let in_scope = sandbox.message_ids("google").len() as u64;
     assert_eq!(synced["stored"], in_scope);
     assert_eq!(synced["account"], ann);
     let list = cli(&["list", "--provider", "google", "--limit", "1000"]);
@@ -213,27 +212,17 @@ fn every_command_prints_json_with_the_flag() {
     assert_eq!(written, served);
     let providers = served["providers"].as_array().unwrap();
     assert_eq!(providers.len(), 2);
-    // The same generated mailbox in process, to count what the served one should hold.
-    let same = Sandbox::start(config.clone()).unwrap();
-    let spec = MailboxSpec {
-        messages: 3,
-        seed: 7,
-        ..MailboxSpec::default()
-    };
-    for (served, name, user, provider) in [
-        (&providers[0], "google", "ann@example.com", Provider::Google),
-        (
-            &providers[1],
-            "microsoft",
-            config.microsoft_user.email.as_str(),
-            Provider::Microsoft,
-        ),
+    // The same generated mailbox in another sandbox process, to count what the served one
+    // should hold.
+    let same = Remote::start(&["--messages", "3", "--seed", "7"]);
+    for (served, name, user) in [
+        (&providers[0], "google", "ann@example.com"),
+        (&providers[1], "microsoft", "AdeleV@contoso.onmicrosoft.com"),
     ] {
         assert_eq!(served["provider"], name);
         assert_eq!(served["user"], user);
         // The generated messages and the 2 .eml files; the .txt file is not mail.
-        same.seed_mailbox(provider, &spec);
-        let generated = same.message_ids(provider).len();
+        let generated = same.message_ids(name).len();
         assert_eq!(served["messages"], generated + 2, "{served}");
         let app = &served["apps"][0];
         assert!(app["client_id"].as_str().unwrap().starts_with("sandbox-"));

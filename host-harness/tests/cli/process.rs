@@ -2,123 +2,11 @@
 //! drive it: its apps read from the document it writes, its mailboxes and faults changed and
 //! its sent mail read back through the HTTP control API, the CLI pointed at its base URL.
 
+use super::remote::{Remote, sha256};
 use super::{only, open_store, run_at, store, text};
 use email_harness::types::ProviderKind;
 use serde_json::{Value, json};
-use std::io::{Read as _, Write as _};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// A sandbox process, killed when dropped.
-struct Served {
-    child: Child,
-    info: Value,
-}
-
-impl Served {
-    /// Starts `email-harness sandbox ARGS --info FILE` and waits for the document.
-    fn start(dir: &Path, args: &[&str]) -> Served {
-        std::fs::create_dir_all(dir).unwrap();
-        let info_file = dir.join("sandbox.json");
-        let _ = std::fs::remove_file(&info_file);
-        let child = Command::new(env!("CARGO_BIN_EXE_email-harness"))
-            .arg("sandbox")
-            .args(args)
-            .arg("--info")
-            .arg(&info_file)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the sandbox starts");
-        let mut served = Served {
-            child,
-            info: Value::Null,
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !info_file.exists() {
-            assert!(
-                Instant::now() < deadline,
-                "the sandbox wrote no --info file"
-            );
-            if let Some(status) = served.child.try_wait().unwrap() {
-                panic!("the sandbox exited: {status}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        served.info = serde_json::from_slice(&std::fs::read(&info_file).unwrap()).unwrap();
-        served
-    }
-
-    /// The base URL it printed.
-    fn base_url(&self) -> String {
-        self.info["base_url"].as_str().unwrap().to_owned()
-    }
-
-    /// The provider entry called `name` of its document.
-    fn provider(&self, name: &str) -> &Value {
-        self.info["providers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["provider"] == name)
-            .unwrap()
-    }
-
-    /// A control API request: `method` on `/_sandbox/v1/{route}`; returns the status and the
-    /// body (JSON when there is one).
-    fn control(&self, method: &str, route: &str, content_type: &str, body: &[u8]) -> (u16, Value) {
-        let authority = self.base_url().trim_start_matches("http://").to_owned();
-        let mut stream = TcpStream::connect(&authority).unwrap();
-        let head = format!(
-            "{method} /_sandbox/v1/{route} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\
-             Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        );
-        stream.write_all(head.as_bytes()).unwrap();
-        stream.write_all(body).unwrap();
-        let mut answer = Vec::new();
-        stream.read_to_end(&mut answer).unwrap();
-        let split = answer
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .expect("an HTTP answer");
-        let status_line = String::from_utf8_lossy(&answer[..split]).to_string();
-        let status: u16 = status_line.split(' ').nth(1).unwrap().parse().unwrap();
-        let body = &answer[split + 4..];
-        let value = if body.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(body).unwrap_or_else(|e| {
-                panic!(
-                    "{method} {route}: not JSON ({e}): {}",
-                    String::from_utf8_lossy(body)
-                )
-            })
-        };
-        (status, value)
-    }
-
-    /// A JSON control request that must answer `status`.
-    fn json(&self, method: &str, route: &str, body: Value, status: u16) -> Value {
-        let (got, answer) = self.control(
-            method,
-            route,
-            "application/json",
-            body.to_string().as_bytes(),
-        );
-        assert_eq!(got, status, "{method} {route}: {answer}");
-        answer
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// The folder of the project's hard mail corpus.
 fn corpus() -> PathBuf {
@@ -128,7 +16,7 @@ fn corpus() -> PathBuf {
 #[test]
 fn a_sandbox_process_driven_over_http_serves_the_command_line() {
     let dir = store("process");
-    let served = Served::start(&dir.join("sandbox"), &["--messages", "6", "--seed", "3"]);
+    let served = Remote::start(&["--messages", "6", "--seed", "3"]);
     let base = served.base_url();
     let at_start = served.json("GET", "google/messages", Value::Null, 200);
     let at_start = at_start["ids"].as_array().unwrap().len();
@@ -136,7 +24,7 @@ fn a_sandbox_process_driven_over_http_serves_the_command_line() {
         served.provider("google")["messages"],
         at_start,
         "{}",
-        served.info
+        served.info()
     );
     assert!(at_start > 0);
 
@@ -234,12 +122,7 @@ fn a_sandbox_process_driven_over_http_serves_the_command_line() {
         assert_eq!(last["to"][0]["address"], "zoe@example.com");
         let attachment = &last["attachments"][0];
         assert_eq!(attachment["filename"], "report.txt");
-        use sha2::Digest as _;
-        let hash: String = sha2::Sha256::digest(b"quarterly figures\n")
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(attachment["sha256"], hash);
+        assert_eq!(attachment["sha256"], sha256(b"quarterly figures\n"));
     }
 
     // A fault queued over HTTP is what the next CLI call reports.

@@ -32,6 +32,38 @@ pub(super) fn deliver(controls: &Controls, request: &Request, provider: Provider
     created(&serde_json::json!({ "ids": ids }))
 }
 
+/// The most messages one `mailbox` generates.
+const MOST_GENERATED: usize = 100_000;
+
+/// `PUT {provider}/mailbox` `{"messages", "seed"}`: the mailbox replaced by generated mail.
+/// Sync state starts afresh (history IDs answer 404, delta links 410); a reset still goes back
+/// to the mailbox the sandbox started with.
+pub(super) fn reseed(controls: &Controls, request: &Request, provider: Provider) -> Answer {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Mailbox {
+        messages: usize,
+        #[serde(default = "first_seed")]
+        seed: u64,
+    }
+    fn first_seed() -> u64 {
+        1
+    }
+    let Mailbox { messages, seed } = body(request)?;
+    if messages > MOST_GENERATED {
+        return Err(Refused::bad(format!(
+            "messages must be at most {MOST_GENERATED}, not {messages}"
+        )));
+    }
+    let spec = crate::MailboxSpec {
+        messages,
+        seed,
+        ..crate::MailboxSpec::default()
+    };
+    controls.seed_mailbox(provider, &spec);
+    ok(&serde_json::json!({ "ids": controls.message_ids(provider) }))
+}
+
 /// `GET {provider}/messages`: the ids a sync sees, newest first. `POST {provider}/messages`: a
 /// raw message filed as delivered mail, given as JSON (`raw` text or `raw_base64`, with Gmail
 /// `labels` or an Outlook `folder`) or as the body itself (`Content-Type: message/rfc822`,

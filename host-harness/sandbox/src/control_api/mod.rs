@@ -207,6 +207,7 @@ fn provider_route(
     let method = &request.method;
     match (method, rest) {
         (&Method::POST, ["deliver"]) => mail::deliver(controls, request, provider),
+        (&Method::PUT, ["mailbox"]) => mail::reseed(controls, request, provider),
         (_, ["messages"]) => mail::messages(controls, request, provider),
         (_, ["messages", id]) => mail::message(controls, request, provider, id),
         (_, ["folders"]) => mail::folders(controls, request, provider),
@@ -222,7 +223,7 @@ fn provider_route(
         (_, ["tokens", action]) => traffic::tokens(controls, request, provider, action),
         (_, ["faults"]) => traffic::faults(controls, request, provider),
         (_, ["random-faults"]) => traffic::random_faults(controls, request, provider),
-        (_, ["deliver" | "sent" | "expire-sync"]) => Err(not_allowed(request)),
+        (_, ["deliver" | "mailbox" | "sent" | "expire-sync"]) => Err(not_allowed(request)),
         _ => Err(Refused::missing(format!("no control at {}", request.path))),
     }
 }

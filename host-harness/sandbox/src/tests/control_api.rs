@@ -176,6 +176,19 @@ fn every_documented_operation_answers_as_its_schema_says() {
     step("DELETE", &format!("google/messages/{}", ids[0]), None, 204);
     assert_eq!(sandbox.state_of(Provider::Google, &ids[0]), None);
 
+    // a mailbox replaced by generated mail
+    let replaced = step(
+        "PUT",
+        "microsoft/mailbox",
+        Some(json!({ "messages": 4, "seed": 9 })),
+        200,
+    );
+    assert_eq!(
+        replaced.json()["ids"],
+        json!(sandbox.message_ids(Provider::Microsoft))
+    );
+    assert!(!sandbox.message_ids(Provider::Microsoft).is_empty());
+
     // Outlook folders and a move
     let folder = step(
         "POST",
@@ -391,6 +404,22 @@ fn bad_control_input_is_refused_with_400_and_a_message() {
             "count=1",
             400,
             "invalid JSON",
+        ),
+        (
+            "PUT",
+            "google/mailbox".into(),
+            "application/json",
+            r#"{"messages":100001}"#,
+            400,
+            "at most 100000",
+        ),
+        (
+            "PUT",
+            "google/mailbox".into(),
+            "application/json",
+            r#"{"seed":1}"#,
+            400,
+            "missing field `messages`",
         ),
         (
             "PUT",

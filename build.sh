@@ -4,11 +4,15 @@
 # Usage: ./build.sh [SUBCOMMAND] [ARGS...]
 #   build (default)   toolchain + component + harness (dev profile); prints the component's path/size
 #   component         toolchain + component only
-#   test [ARGS...]    component, then `cargo test --workspace ARGS...` with EMAIL_MANAGER_WASM set
+#   test [ARGS...]    component, then `cargo test --workspace ARGS...` with EMAIL_MANAGER_WASM set,
+#                     then the Node host's tests (host-harness/node: npm ci when needed, npm test)
 #   demo [ARGS...]    build, then `email-harness demo ARGS...` with EMAIL_MANAGER_WASM set
 #   bench [ARGS...]   build, then `email-harness bench-sync ARGS...` (the numbers in BENCHMARKS.md)
 #   chaos [ARGS...]   build, then `email-harness chaos ARGS...` (e.g. --schedules 1000; the
 #                     figures in RELIABILITY.md; a failing schedule prints its seed)
+#   node-bench [ARGS...]
+#                     build, then the Node host's first-sync benchmark beside the CLI's
+#                     (`npm run bench -- ARGS...`, e.g. --latency-ms 0; figures in BENCHMARKS.md)
 #   wit               component, then print its WIT with `email-harness wit`
 #   wit --reference   rewrite README.md's WIT reference from the WIT sources
 #   toolchain         only make sure a wasm32-wasip2 std is available; print the route used
@@ -202,6 +206,33 @@ print_component() {
     echo "component: $COMPONENT_OUT ($(stat -c %s "$COMPONENT_OUT") bytes)"
 }
 
+# --- Node host (host-harness/node) -------------------------------------------------------------
+
+NODE_HOST=$ROOT/host-harness/node
+
+# npm ci when node_modules is missing or older than the lockfile (cold: about 2 min, most of it
+# compiling better-sqlite3 with node-gyp).
+node_host_install() {
+    command -v npm >/dev/null 2>&1 || die "npm not found on PATH (the Node host needs Node 20 and npm)"
+    local stamp=$NODE_HOST/node_modules/.package-lock.json
+    if [[ ! -f $stamp || $NODE_HOST/package-lock.json -nt $stamp ]]; then
+        log "npm ci (host-harness/node)"
+        (cd "$NODE_HOST" && npm ci --no-audit --no-fund)
+    fi
+}
+
+# Runs the npm script $1 of the Node host (ARGS after it go to the script) against
+# target/email-manager.wasm and the dev-profile email-harness (the sandbox it starts).
+node_host() {
+    local script=$1
+    shift
+    node_host_install
+    (cd "$NODE_HOST" &&
+        EMAIL_MANAGER_WASM=$COMPONENT_OUT \
+        EMAIL_HARNESS_BIN="$(native_target_dir)/debug/email-harness" \
+        npm run --silent "$script" -- "$@")
+}
+
 # --- fuzzing ---------------------------------------------------------------------------------
 
 FUZZ_DIR=tests/fuzz
@@ -267,6 +298,14 @@ case $cmd in
         build_component
         log "cargo test --workspace $*"
         cargo test --workspace "$@"
+        build_harness                     # the sandbox binary the Node tests start
+        log "npm test (host-harness/node)"
+        node_host test
+        ;;
+    node-bench)
+        build_component
+        build_harness
+        node_host bench "$@"
         ;;
     demo)
         build_component

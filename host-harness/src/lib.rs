@@ -4,7 +4,8 @@
 //! and as a demo.
 //!
 //! - [`runtime`]: loads and pre-instantiates the component once, then calls its exports, each
-//!   call in a fresh instance (the component keeps no state between calls).
+//!   call in a fresh instance (the component keeps no state between calls); [`compiled`]: its
+//!   compiled form cached beside it, so each command does not compile it again.
 //! - [`policy`]: the outgoing-HTTP policy: which hosts the component may reach, where each is
 //!   routed (the real provider, or the sandbox), and a record of every request.
 //! - [`describe`]: one-line, secret-free descriptions of the component's errors.
@@ -22,6 +23,7 @@
 pub mod bench;
 pub mod bindings;
 pub mod chaos;
+pub mod compiled;
 pub mod copy;
 pub mod describe;
 pub mod files;

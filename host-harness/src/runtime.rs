@@ -17,7 +17,7 @@ use crate::types::{
 use anyhow::Context;
 use std::path::Path;
 use std::time::Duration;
-use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::{Config, Engine, ResourceLimiter, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
@@ -122,7 +122,8 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// Compiles the component at `path` and links it against WASI and `wasi:http`; the
+    /// Compiles the component at `path` (or reads its compiled form from the cache beside it,
+    /// [`crate::compiled`]) and links it against WASI and `wasi:http`; the
     /// engine's epoch moves on every 10 ms, for the calls' run time limits.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let mut config = Config::new();
@@ -138,8 +139,7 @@ impl Runtime {
                 }
             })
             .context("starting the epoch ticker")?;
-        let component = Component::from_file(&engine, path)
-            .map_err(anyhow::Error::from)
+        let component = crate::compiled::component(&engine, path)
             .with_context(|| format!("cannot load the component {}", path.display()))?;
         let mut linker = Linker::<HostState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;

@@ -5,6 +5,7 @@
 
 pub(crate) mod google;
 pub(crate) mod microsoft;
+mod state;
 
 use crate::Error;
 use crate::net::Response;
@@ -17,6 +18,7 @@ use crate::types::{
 
 pub use google::Google;
 pub use microsoft::Microsoft;
+pub use state::SyncState;
 
 /// Who the connected mailbox is, as the provider's profile endpoint says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,13 +41,14 @@ pub trait MailProvider: MailApi {
     /// Reads the mailbox identity from the profile endpoint's response.
     fn parse_identity(&self, response: &Response) -> Result<Identity, Error>;
 
-    /// One sync step from the provider state `state` (absent for a first sync).
+    /// One sync step from the provider state `state` (absent for a first sync); the step
+    /// carries the state after it. A state of another provider is refused as bad input.
     fn sync_page(
         &self,
         session: &mut Session<'_>,
         request: &SyncRequest,
-        state: Option<serde_json::Value>,
-    ) -> Result<Step, Error>;
+        state: Option<SyncState>,
+    ) -> Result<Step<SyncState>, Error>;
 
     /// Sends `message`, already checked against the provider's send limits
     /// ([`crate::profile::Limits::send`]); `entropy` makes

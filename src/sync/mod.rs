@@ -41,11 +41,16 @@ pub fn run(
             provider.sync_page(session, request, state)
         })?;
     tidy(&mut step);
+    // A cursor that cannot be written fails the call, with the refreshed account all the same.
+    let cursor = cursor::encode(&step.state, &spent.ledger).map_err(|error| Failure {
+        error,
+        account: account.clone().map(Box::new),
+    })?;
     Ok(SyncPage {
         messages: step.messages,
         deleted: step.deleted,
         changes: step.changes,
-        cursor: cursor::encode(setting.kind, &step.state, &spent.ledger)?,
+        cursor,
         more: step.more,
         dropped_folders: step.dropped_folders,
         full_resync: step.full_resync,
@@ -58,7 +63,7 @@ pub fn run(
 
 /// One entry per message id: a message that is in the page is not also deleted or changed,
 /// and ids are not repeated.
-fn tidy(step: &mut Step) {
+fn tidy<S>(step: &mut Step<S>) {
     let mut seen = std::collections::HashSet::new();
     step.messages.retain(|m| seen.insert(m.id.clone()));
     step.deleted.retain(|id| !seen.contains(id));

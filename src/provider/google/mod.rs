@@ -9,7 +9,7 @@ mod quota;
 mod send;
 pub(crate) mod sync;
 
-use super::{Identity, MailProvider};
+use super::{Identity, MailProvider, SyncState};
 use crate::Error;
 use crate::net::{self, Request, Response};
 use crate::page::Step;
@@ -99,9 +99,10 @@ impl MailProvider for Google {
         &self,
         session: &mut Session<'_>,
         request: &SyncRequest,
-        state: Option<serde_json::Value>,
-    ) -> Result<Step, Error> {
-        sync::step(session, request, state)
+        state: Option<SyncState>,
+    ) -> Result<Step<SyncState>, Error> {
+        let state = state.map(SyncState::into_google).transpose()?;
+        Ok(sync::step(session, request, state)?.map_state(SyncState::Google))
     }
 
     fn send(

@@ -18,9 +18,9 @@ use std::collections::{BTreeSet, HashMap};
 /// The labels outside the default sync scope.
 const EXCLUDED: [&str; 2] = ["SPAM", "TRASH"];
 
-/// What the cursor keeps.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct State {
+/// What the cursor keeps of a Gmail sync (the `s` of the cursor, [`crate::sync::cursor`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
     /// Label ids synced; empty means all mail but spam and trash.
     folders: Vec<String>,
     /// Where the next `history.list` starts.
@@ -35,7 +35,7 @@ struct State {
 
 /// The position of a first sync's listing. Several labels are listed one after the other
 /// (`labelIds` with several ids lists only messages carrying all of them).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Listing {
     page_token: Option<String>,
     listed: u32,
@@ -103,16 +103,14 @@ struct Touched {
     label_ids: Vec<String>,
 }
 
-/// One sync step.
+/// One sync step from `state` (none for a first sync); the step carries the state after it.
 pub fn step(
     session: &mut Session<'_>,
     request: &SyncRequest,
-    state: Option<serde_json::Value>,
-) -> Result<Step, Error> {
-    let state = match state {
-        Some(value) => serde_json::from_value::<State>(value)
-            .map_err(|_| Error::invalid("cursor", "is damaged"))?,
-        None => return first_sync(session, request, None),
+    state: Option<State>,
+) -> Result<Step<State>, Error> {
+    let Some(state) = state else {
+        return first_sync(session, request, None);
     };
     if state.listing.is_some() {
         list_page(session, request, state)
@@ -126,7 +124,7 @@ fn first_sync(
     session: &mut Session<'_>,
     request: &SyncRequest,
     reason: Option<String>,
-) -> Result<Step, Error> {
+) -> Result<Step<State>, Error> {
     let profile: Profile = session.get_json(&format!("{API}/profile"), "Gmail profile")?;
     let state = State {
         folders: request.folders.clone(),
@@ -154,7 +152,7 @@ fn list_page(
     session: &mut Session<'_>,
     request: &SyncRequest,
     mut state: State,
-) -> Result<Step, Error> {
+) -> Result<Step<State>, Error> {
     let Some(mut listing) = state.listing.take() else {
         return history_page(session, request, state);
     };
@@ -216,9 +214,7 @@ fn list_page(
     Ok(Step {
         messages,
         more,
-        state: serde_json::to_value(&state)
-            .map_err(|e| Error::Transport(format!("cannot write the cursor: {e}")))?,
-        ..Step::default()
+        ..Step::new(state)
     })
 }
 
@@ -227,7 +223,7 @@ fn history_page(
     session: &mut Session<'_>,
     request: &SyncRequest,
     mut state: State,
-) -> Result<Step, Error> {
+) -> Result<Step<State>, Error> {
     let mut url =
         url::Url::parse(&format!("{API}/history")).map_err(|e| Error::Transport(e.to_string()))?;
     {
@@ -280,9 +276,7 @@ fn history_page(
             .filter(|c| !c.labels_added.is_empty() || !c.labels_removed.is_empty())
             .collect(),
         more,
-        state: serde_json::to_value(&state)
-            .map_err(|e| Error::Transport(format!("cannot write the cursor: {e}")))?,
-        ..Step::default()
+        ..Step::new(state)
     })
 }
 

@@ -9,7 +9,7 @@ pub(crate) mod message;
 mod send;
 pub(crate) mod sync;
 
-use super::{Identity, MailProvider};
+use super::{Identity, MailProvider, SyncState};
 use crate::Error;
 use crate::net::{self, Response};
 use crate::page::Step;
@@ -199,9 +199,10 @@ impl MailProvider for Microsoft {
         &self,
         session: &mut Session<'_>,
         request: &SyncRequest,
-        state: Option<serde_json::Value>,
-    ) -> Result<Step, Error> {
-        sync::step(session, request, state)
+        state: Option<SyncState>,
+    ) -> Result<Step<SyncState>, Error> {
+        let state = state.map(SyncState::into_microsoft).transpose()?;
+        Ok(sync::step(session, request, state)?.map_state(SyncState::Microsoft))
     }
 
     fn send(

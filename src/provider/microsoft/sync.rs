@@ -35,9 +35,9 @@ const FILTER_CAP: u32 = 5_000;
 /// mailbox (https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits).
 const FOLDERS_PER_CALL: usize = 4;
 
-/// What the cursor keeps.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct State {
+/// What the cursor keeps of an Outlook sync (the `s` of the cursor, [`crate::sync::cursor`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
     /// The folders synced.
     folders: Vec<Folder>,
     /// Whether every folder is synced (but junk and deleted items): then folders created
@@ -61,7 +61,7 @@ struct State {
 }
 
 /// One synced folder's delta position.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Folder {
     id: String,
     /// The next link of the round in progress, else the delta link of the last round.
@@ -111,16 +111,15 @@ pub(crate) enum Row {
     Message(Box<GraphMessage>),
 }
 
-/// One sync step.
+/// One sync step from `state` (none for a first sync); the step carries the state after it.
 pub fn step(
     session: &mut Session<'_>,
     request: &SyncRequest,
-    state: Option<serde_json::Value>,
-) -> Result<Step, Error> {
+    state: Option<State>,
+) -> Result<Step<State>, Error> {
     let mut step = Step::default();
     let mut state = match state {
-        Some(value) => serde_json::from_value::<State>(value)
-            .map_err(|_| Error::invalid("cursor", "is damaged"))?,
+        Some(state) => state,
         None => start(session, request)?,
     };
     if state.folders.iter().all(|f| !f.pending) {
@@ -213,9 +212,7 @@ pub fn step(
     found.reverse();
     step.messages = with_attachments(session, found)?;
     step.more = state.folders.iter().any(|f| f.pending);
-    step.state = serde_json::to_value(&state)
-        .map_err(|e| Error::Transport(format!("cannot write the cursor: {e}")))?;
-    Ok(step)
+    Ok(step.with_state(state))
 }
 
 /// The state of a first sync: the folders, and the received-time bound.

@@ -116,7 +116,7 @@ fn identify<C: HttpClient>(
     )?;
     let response = env.http.send(request)?;
     if !response.status().is_success() {
-        return Err(session::api_error(&response));
+        return Err(session::api_error(provider, &response));
     }
     provider.parse_identity(&response)
 }

@@ -13,7 +13,6 @@ use crate::profile::{self, Limits};
 use crate::types::{Account, Provider, SyncStats};
 use crate::{Error, Failure, config};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 /// How long a call may wait for the quota or for throttled requests, unless it says.
 pub const DEFAULT_TIME_BUDGET_MS: u64 = 90_000;
@@ -29,7 +28,8 @@ const FIRST_BACKOFF_MS: u64 = 1_000;
 const EXPIRY_MARGIN_SECONDS: u64 = 60;
 
 /// The conventions of a provider's mail API that a session keeps to: what a request costs
-/// against the quota, the batch endpoint, and which answers ask the client to slow down.
+/// against the quota, the batch endpoint, which answers ask the client to slow down, and how
+/// its error answers read.
 pub trait MailApi: Sync {
     /// What `request` costs against the provider's quota ([`Limits::budget`]).
     fn cost(&self, request: &Request) -> u64;
@@ -48,11 +48,32 @@ pub trait MailApi: Sync {
     /// The answers to the `count` calls of a batch, in their order.
     fn unbatch(&self, response: &Response, count: usize) -> Result<Vec<Option<Response>>, Error>;
 
-    /// Whether `response` is the provider telling the client to slow down (429, or Gmail's
-    /// rate-limit 403): asked again after a wait, it may succeed.
+    /// Whether `response` is the provider telling the client to slow down (a 429, unless the
+    /// provider says so otherwise too): asked again after a wait, it may succeed.
     fn throttled(&self, response: &Response) -> bool {
         response.status() == http::StatusCode::TOO_MANY_REQUESTS
     }
+
+    /// What the error envelope in the `body` of an unsuccessful answer says (nothing, when the
+    /// body is not the provider's envelope: a gateway's HTML page, say).
+    fn read_error(&self, body: &[u8]) -> ErrorEnvelope;
+
+    /// Whether an error the provider answered, with the `code` and `message` its envelope
+    /// gave, refuses an id the client sent as not one of the provider's ids at all.
+    fn malformed_id(&self, code: Option<&str>, message: &str) -> bool;
+}
+
+/// What a provider's error envelope says, as [`MailApi::read_error`] reads it; [`api_error`]
+/// makes the [`Error`] of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorEnvelope {
+    /// The most specific code the envelope names (not empty).
+    pub code: Option<String>,
+    /// What it says went wrong (not empty).
+    pub message: Option<String>,
+    /// Whether it says the client went over a rate limit, whatever the status: the request may
+    /// succeed later.
+    pub rate_limited: bool,
 }
 
 /// One call's authorized access to a mailbox.
@@ -276,7 +297,7 @@ impl<'a> Session<'a> {
                     again.extend(chunk);
                     return;
                 }
-                let parts = match check(response).and_then(|r| api.unbatch(&r, chunk.len())) {
+                let parts = match check(api, response).and_then(|r| api.unbatch(&r, chunk.len())) {
                     Ok(parts) => parts,
                     Err(error) => {
                         failed = Some(error);
@@ -317,7 +338,7 @@ impl<'a> Session<'a> {
             if attempts >= MOST_ATTEMPTS || !self.wait(wait_ms) {
                 // Out of attempts or of time: the last answer of a call still refused says why.
                 return Err(match last {
-                    Some(answer) => api_error(&answer),
+                    Some(answer) => api_error(api, &answer),
                     None => Error::RetryLater {
                         retry_after_seconds: None,
                         status: None,
@@ -550,7 +571,7 @@ impl<'a> Session<'a> {
                 "the provider answered HTTP {}",
                 response.status().as_u16()
             ))),
-            Ok(response) => check(response),
+            Ok(response) => check(self.api, response),
         }
     }
 
@@ -560,7 +581,7 @@ impl<'a> Session<'a> {
             .send_all(vec![request])?
             .pop()
             .ok_or_else(|| Error::Transport("no response".to_owned()))?;
-        check(response)
+        check(self.api, response)
     }
 
     /// GETs `url` and parses its JSON answer.
@@ -578,7 +599,7 @@ impl<'a> Session<'a> {
         let query = request.uri().query().unwrap_or_default().to_owned();
         let scrub = |e: Error| e.scrub(&[&query]);
         let response = self.http.send(request).map_err(|e| scrub(e.into()))?;
-        check(response).map_err(scrub)
+        check(self.api, response).map_err(scrub)
     }
 
     /// Sends `requests` with the account's token; each response's wait, if it asks for one, is
@@ -710,12 +731,12 @@ pub fn run<T>(
     }
 }
 
-/// A successful response, or the provider's error.
-pub fn check(response: Response) -> Result<Response, Error> {
+/// A successful response, or the error of `api`'s provider.
+pub fn check(api: &dyn MailApi, response: Response) -> Result<Response, Error> {
     if response.status().is_success() {
         Ok(response)
     } else {
-        Err(api_error(&response))
+        Err(api_error(api, &response))
     }
 }
 
@@ -758,35 +779,30 @@ pub fn refresh_account(
     result.map_err(|e| e.scrub(&secrets))
 }
 
-/// Maps an unsuccessful mail-API response to an [`Error`].
+/// Maps an unsuccessful answer of `api`'s provider to an [`Error`], with the code and message
+/// its envelope gives ([`MailApi::read_error`]; else the status's reason as the message).
 ///
-/// Both APIs wrap failures in `{"error": {...}}`: Gmail (Google JSON errors) with a numeric
-/// `code`, a `message` and `errors[].reason`; Graph (OData errors) with a string `code` and a
-/// `message`. The most specific code found is kept: Gmail's reason, else Graph's code, else
-/// Google's `status`.
-pub fn api_error(response: &Response) -> Error {
+/// A 401, a transient status (429, 5xx) or an envelope naming a rate limit is
+/// [`Error::RetryLater`], with the wait the answer names; anything else is
+/// [`Error::Provider`].
+pub fn api_error(api: &dyn MailApi, response: &Response) -> Error {
     let status = response.status();
-    let body: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
-    let error = &body["error"];
-    let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
-    let code = text(&error["errors"][0]["reason"])
-        .or_else(|| text(&error["code"]))
-        .or_else(|| text(&error["status"]));
-    let message = text(&error["message"]).unwrap_or_else(|| {
+    let envelope = api.read_error(response.body());
+    let code = envelope.code;
+    let message = envelope.message.unwrap_or_else(|| {
         status
             .canonical_reason()
             .unwrap_or("unknown status")
             .to_owned()
     });
     let status_code = Some(status.as_u16());
-    let rate_limited = matches!(
-        code.as_deref(),
-        Some("rateLimitExceeded" | "userRateLimitExceeded")
-    );
     // A 401 from the mail API reaches here only after the session refreshed the token and sent
     // the request again: the grant itself was accepted, so it is a passing fault (only the token
     // endpoint's refusal of the grant means re-authorization).
-    if status == http::StatusCode::UNAUTHORIZED || net::is_transient(status) || rate_limited {
+    if status == http::StatusCode::UNAUTHORIZED
+        || net::is_transient(status)
+        || envelope.rate_limited
+    {
         Error::RetryLater {
             // The session has settled any date into seconds (`net::settle_retry_after`).
             retry_after_seconds: net::retry_after(response, 0),
@@ -803,10 +819,9 @@ pub fn api_error(response: &Response) -> Error {
     }
 }
 
-/// A 404 (or the malformed-id error: Graph's `ErrorInvalidIdMalformed`, Gmail's 400 "Invalid
-/// id value") for an id the host passed becomes bad input naming `field`; other errors pass
-/// through.
-pub fn not_found(error: Error, field: &str) -> Error {
+/// A 404 of `api`'s provider for an id the host passed, or its refusal of the id as malformed
+/// ([`MailApi::malformed_id`]), becomes bad input naming `field`; other errors pass through.
+pub fn not_found(api: &dyn MailApi, error: Error, field: &str) -> Error {
     match error {
         Error::Provider {
             status: Some(404), ..
@@ -814,10 +829,7 @@ pub fn not_found(error: Error, field: &str) -> Error {
             field,
             "names nothing in this mailbox (deleted, or not synced from this account)",
         ),
-        Error::Provider { code, message, .. }
-            if code.as_deref() == Some("ErrorInvalidIdMalformed")
-                || message == "Invalid id value" =>
-        {
+        Error::Provider { code, message, .. } if api.malformed_id(code.as_deref(), &message) => {
             Error::invalid(field, "is not an id of this provider")
         }
         other => other,
@@ -828,6 +840,31 @@ pub fn not_found(error: Error, field: &str) -> Error {
 mod tests {
     use super::*;
 
+    /// A mail API whose error envelope is fixed, to show what the session makes of any
+    /// provider's reading (each provider's own reading is tested with its envelope).
+    struct Reads(ErrorEnvelope);
+
+    impl MailApi for Reads {
+        fn cost(&self, _: &Request) -> u64 {
+            1
+        }
+        fn batch(&self, _: &[Request]) -> Option<Result<Request, Error>> {
+            None
+        }
+        fn batch_size(&self) -> usize {
+            1
+        }
+        fn unbatch(&self, _: &Response, _: usize) -> Result<Vec<Option<Response>>, Error> {
+            Ok(Vec::new())
+        }
+        fn read_error(&self, _: &[u8]) -> ErrorEnvelope {
+            self.0.clone()
+        }
+        fn malformed_id(&self, code: Option<&str>, _: &str) -> bool {
+            code == Some("malformed")
+        }
+    }
+
     fn response(status: u16, body: &str) -> Response {
         http::Response::builder()
             .status(status)
@@ -836,56 +873,102 @@ mod tests {
             .unwrap()
     }
 
-    #[test]
-    fn gmail_errors_keep_the_reason() {
-        let body = r#"{"error":{"errors":[{"domain":"usageLimits","reason":"keyInvalid","message":"Bad Request"}],"code":400,"message":"Bad Request"}}"#;
-        assert_eq!(
-            api_error(&response(400, body)),
-            Error::Provider {
-                status: Some(400),
-                code: Some("keyInvalid".into()),
-                message: "Bad Request".into()
-            }
-        );
-        let body = r#"{"error":{"errors":[{"domain":"usageLimits","reason":"userRateLimitExceeded","message":"slow down"}],"code":403,"message":"slow down"}}"#;
-        assert!(matches!(
-            api_error(&response(403, body)),
-            Error::RetryLater {
-                retry_after_seconds: Some(30),
-                ..
-            }
-        ));
+    fn says(code: &str, message: &str, rate_limited: bool) -> Reads {
+        Reads(ErrorEnvelope {
+            code: Some(code.into()),
+            message: Some(message.into()),
+            rate_limited,
+        })
     }
 
     #[test]
-    fn graph_errors_keep_the_code() {
-        let body = r#"{"error":{"code":"TooManyRequests","innerError":{"code":"429"},"message":"Please retry again later."}}"#;
-        assert_eq!(
-            api_error(&response(429, body)),
-            Error::RetryLater {
-                retry_after_seconds: Some(30),
-                status: Some(429),
-                code: Some("TooManyRequests".into()),
-                message: "Please retry again later.".into()
-            }
-        );
-        let body = r#"{"error":{"code":"InvalidAuthenticationToken","message":"Access token has expired."}}"#;
-        assert!(matches!(
-            api_error(&response(401, body)),
-            Error::RetryLater { status: Some(401), code: Some(c), .. } if c == "InvalidAuthenticationToken"
-        ));
+    fn the_status_and_the_envelope_choose_the_error() {
+        let provider = |status: Option<u16>, code: Option<&str>, message: &str| Error::Provider {
+            status,
+            code: code.map(str::to_owned),
+            message: message.to_owned(),
+        };
+        let later = |status: u16, code: Option<&str>, message: &str| Error::RetryLater {
+            retry_after_seconds: Some(30),
+            status: Some(status),
+            code: code.map(str::to_owned),
+            message: message.to_owned(),
+        };
+        for (api, status, expected) in [
+            (
+                says("bad", "no", false),
+                400,
+                provider(Some(400), Some("bad"), "no"),
+            ),
+            (
+                says("slow", "down", true),
+                403,
+                later(403, Some("slow"), "down"),
+            ),
+            (
+                says("busy", "later", false),
+                429,
+                later(429, Some("busy"), "later"),
+            ),
+            (
+                says("expired", "again", false),
+                401,
+                later(401, Some("expired"), "again"),
+            ),
+            (
+                says("gone", "lost", false),
+                500,
+                later(500, Some("gone"), "lost"),
+            ),
+            // A body that is not the provider's envelope: the status's reason.
+            (
+                Reads(ErrorEnvelope::default()),
+                502,
+                later(502, None, "Bad Gateway"),
+            ),
+            (
+                Reads(ErrorEnvelope::default()),
+                404,
+                provider(Some(404), None, "Not Found"),
+            ),
+        ] {
+            assert_eq!(
+                api_error(&api, &response(status, "{}")),
+                expected,
+                "{status}"
+            );
+        }
     }
 
     #[test]
-    fn a_body_that_is_not_json_still_maps() {
+    fn unknown_and_malformed_ids_become_bad_input() {
+        let api = Reads(ErrorEnvelope::default());
+        let error = |status: u16, code: &str| Error::Provider {
+            status: Some(status),
+            code: Some(code.into()),
+            message: "m".into(),
+        };
         assert_eq!(
-            api_error(&response(502, "<html>bad gateway</html>")),
-            Error::RetryLater {
-                retry_after_seconds: Some(30),
-                status: Some(502),
-                code: None,
-                message: "Bad Gateway".into()
-            }
+            not_found(&api, error(404, "any"), "draft-id"),
+            Error::invalid(
+                "draft-id",
+                "names nothing in this mailbox (deleted, or not synced from this account)"
+            )
         );
+        assert_eq!(
+            not_found(&api, error(400, "malformed"), "id"),
+            Error::invalid("id", "is not an id of this provider")
+        );
+        assert_eq!(
+            not_found(&api, error(400, "other"), "id"),
+            error(400, "other")
+        );
+        let passing = Error::RetryLater {
+            retry_after_seconds: None,
+            status: Some(404),
+            code: None,
+            message: "m".into(),
+        };
+        assert_eq!(not_found(&api, passing.clone(), "id"), passing);
     }
 }

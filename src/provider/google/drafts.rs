@@ -5,7 +5,7 @@
 
 use super::message::{self, GmailMessage};
 use super::send::{self, JSON_MAX_RAW, Prepared, UPLOAD};
-use super::{API, urlencode};
+use super::{API, Google, urlencode};
 use crate::Error;
 use crate::net;
 use crate::session::{self, Sending, Session};
@@ -65,7 +65,7 @@ pub fn save(
     };
     let response = session
         .send(request)
-        .map_err(|e| session::not_found(e, "draft-id"))?;
+        .map_err(|e| session::not_found(&Google, e, "draft-id"))?;
     let draft: Draft = net::parse_json(&response, "Gmail draft")?;
     Ok(SavedDraft {
         id: draft.id,
@@ -80,7 +80,7 @@ pub fn delete(session: &mut Session<'_>, id: &str) -> Result<(), Error> {
     let request = net::bodyless(Method::DELETE, &format!("{API}/drafts/{}", urlencode(id)))?;
     session
         .send(request)
-        .map_err(|e| session::not_found(e, "draft-id"))?;
+        .map_err(|e| session::not_found(&Google, e, "draft-id"))?;
     Ok(())
 }
 
@@ -93,7 +93,7 @@ pub fn send(session: &mut Session<'_>, id: &str) -> Result<Sent, Error> {
     );
     let draft: DraftHeaders = session
         .get_json(&url, "Gmail draft")
-        .map_err(|e| session::not_found(e, "draft-id"))?;
+        .map_err(|e| session::not_found(&Google, e, "draft-id"))?;
     let sending = Sending {
         message_id: message::normalize(draft.message).message_id,
         draft_id: Some(id.to_owned()),
@@ -105,6 +105,6 @@ pub fn send(session: &mut Session<'_>, id: &str) -> Result<Sent, Error> {
     )?;
     let response = session
         .send_mail(request, sending)
-        .map_err(|e| session::not_found(e, "draft-id"))?;
+        .map_err(|e| session::not_found(&Google, e, "draft-id"))?;
     send::sent(&response)
 }

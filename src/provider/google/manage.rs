@@ -2,7 +2,7 @@
 //! attachment bytes within a bound, and label changes, trash and deletion in batches.
 
 use super::message::{self, GmailMessage};
-use super::{API, urlencode};
+use super::{API, Google, urlencode};
 use crate::Error;
 use crate::manage;
 use crate::net::{self, Request};
@@ -64,7 +64,7 @@ pub fn list_folders(session: &mut Session<'_>) -> Result<Vec<Folder>, Error> {
     let mut labels = Vec::with_capacity(requests.len());
     for response in session.send_all(requests)? {
         labels.push(net::parse_json::<Label>(
-            &session::check(response)?,
+            &session::check(&Google, response)?,
             "Gmail label",
         )?);
     }
@@ -129,7 +129,7 @@ fn resource(
             &format!("{API}/messages/{}?format={format}", urlencode(id)),
             "Gmail message",
         )
-        .map_err(|e| session::not_found(e, field))
+        .map_err(|e| session::not_found(&Google, e, field))
 }
 
 /// `resource`, read again whole (`format=raw`) when its parts nest too deep for `format=full`.
@@ -153,7 +153,7 @@ pub fn get_thread(session: &mut Session<'_>, id: &str) -> Result<Vec<Message>, E
             &format!("{API}/threads/{}?format=full", urlencode(id)),
             "Gmail thread",
         )
-        .map_err(|e| session::not_found(e, "thread-id"))?;
+        .map_err(|e| session::not_found(&Google, e, "thread-id"))?;
     thread
         .messages
         .into_iter()
@@ -282,7 +282,7 @@ fn batched(
             .send_all(vec![whole(batch)?])?
             .pop()
             .ok_or_else(|| Error::Transport("no response".to_owned()))?;
-        match session::check(response) {
+        match session::check(&Google, response) {
             Ok(_) => outcomes.extend(batch.iter().map(|_| Ok(()))),
             Err(Error::Provider {
                 status: Some(400 | 404),
@@ -312,7 +312,7 @@ fn each(
     Ok(session
         .send_all(requests)?
         .into_iter()
-        .map(|response| session::check(response).map(|_| ()))
+        .map(|response| session::check(&Google, response).map(|_| ()))
         .collect())
 }
 

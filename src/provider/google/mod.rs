@@ -2,6 +2,7 @@
 
 pub(crate) mod batch;
 mod drafts;
+mod errors;
 mod manage;
 pub(crate) mod message;
 mod parts;
@@ -13,13 +14,12 @@ use super::{Identity, MailProvider, SyncState};
 use crate::Error;
 use crate::net::{self, Request, Response};
 use crate::page::Step;
-use crate::session::{MailApi, Session};
+use crate::session::{ErrorEnvelope, MailApi, Session};
 use crate::types::{
     AttachmentData, Folder, Message, ModifyAction, Outgoing, ProviderKind, SavedDraft, SendAs,
     Sent, SyncRequest,
 };
 use serde::Deserialize;
-use serde_json::Value;
 
 /// Google accounts and Gmail.
 #[derive(Debug, Clone, Copy, Default)]
@@ -38,15 +38,6 @@ fn urlencode(segment: &str) -> String {
 #[serde(rename_all = "camelCase")]
 struct Profile {
     email_address: String,
-}
-
-/// Whether a Gmail error names a rate limit (`rateLimitExceeded`, `userRateLimitExceeded`).
-fn rate_limited(response: &Response) -> bool {
-    let body: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
-    matches!(
-        body["error"]["errors"][0]["reason"].as_str(),
-        Some("rateLimitExceeded" | "userRateLimitExceeded")
-    )
 }
 
 impl MailApi for Google {
@@ -70,11 +61,20 @@ impl MailApi for Google {
     /// (https://developers.google.com/workspace/gmail/api/guides/handle-errors).
     fn throttled(&self, response: &Response) -> bool {
         response.status() == http::StatusCode::TOO_MANY_REQUESTS
-            || (response.status() == http::StatusCode::FORBIDDEN && rate_limited(response))
+            || (response.status() == http::StatusCode::FORBIDDEN
+                && errors::read(response.body()).rate_limited)
     }
 
     fn batches_in_flight(&self) -> usize {
         batch::IN_FLIGHT
+    }
+
+    fn read_error(&self, body: &[u8]) -> ErrorEnvelope {
+        errors::read(body)
+    }
+
+    fn malformed_id(&self, code: Option<&str>, message: &str) -> bool {
+        errors::malformed_id(code, message)
     }
 }
 

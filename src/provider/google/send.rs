@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::message;
-use super::{API, urlencode};
+use super::{API, Google, urlencode};
 
 /// Where the media upload URLs of the signed-in user's resources start (the
 /// `mediaUpload.protocols.simple.path` of `messages.send`, `drafts.create` and `drafts.update`:
@@ -246,7 +246,7 @@ fn original(
     let url = format!("{API}/messages/{}?format=raw", urlencode(id));
     let resource: RawMessage = session
         .get_json(&url, "Gmail message")
-        .map_err(|e| session::not_found(e, "original.message-id"))?;
+        .map_err(|e| session::not_found(&Google, e, "original.message-id"))?;
     let raw = resource
         .raw
         .as_deref()

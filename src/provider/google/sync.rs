@@ -6,7 +6,7 @@
 //! after the last page. Messages are fetched with `format=full`, several at once.
 
 use super::message::{self, GmailMessage};
-use super::{API, urlencode};
+use super::{API, Google, urlencode};
 use crate::Error;
 use crate::net;
 use crate::page::{self, Step};
@@ -245,7 +245,8 @@ fn history_page(
             Some("Gmail no longer holds the history since the cursor (it keeps about a week); a full sync began".to_owned()),
         );
     }
-    let list: HistoryList = net::parse_json(&session::check(response)?, "Gmail history.list")?;
+    let list: HistoryList =
+        net::parse_json(&session::check(&Google, response)?, "Gmail history.list")?;
     let mut changes = Changes::default();
     for record in &list.history {
         changes.apply(record, &state.folders);
@@ -415,7 +416,8 @@ fn fetch(session: &mut Session<'_>, ids: &[String]) -> Result<Vec<crate::types::
         if response.status() == http::StatusCode::NOT_FOUND {
             return Ok(());
         }
-        let resource: GmailMessage = net::parse_json(&session::check(response)?, "Gmail message")?;
+        let resource: GmailMessage =
+            net::parse_json(&session::check(&Google, response)?, "Gmail message")?;
         match resource.is_cut() {
             true => cut.push(i),
             false => messages[i] = Some(message::normalize(resource)),
@@ -427,7 +429,8 @@ fn fetch(session: &mut Session<'_>, ids: &[String]) -> Result<Vec<crate::types::
         if response.status() == http::StatusCode::NOT_FOUND {
             return Ok(());
         }
-        let resource: GmailMessage = net::parse_json(&session::check(response)?, "Gmail message")?;
+        let resource: GmailMessage =
+            net::parse_json(&session::check(&Google, response)?, "Gmail message")?;
         messages[cut[j]] = Some(message::normalize(resource));
         Ok(())
     })?;

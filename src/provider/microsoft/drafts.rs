@@ -4,7 +4,7 @@
 //! original, so that Graph's quote stays below the new text, and the old one is deleted.
 
 use super::send::{self, attach};
-use super::{API, immutable_ids, segment};
+use super::{API, Microsoft, immutable_ids, segment};
 use crate::Error;
 use crate::net;
 use crate::session::{self, Sending, Session};
@@ -83,7 +83,7 @@ fn update(
 ) -> Result<crate::types::Message, Error> {
     let url = format!("{API}/messages/{}", segment(id));
     let draft = send::draft(session, Method::PATCH, &url, &send::fields(message))
-        .map_err(|e| session::not_found(e, "draft-id"))?;
+        .map_err(|e| session::not_found(&Microsoft, e, "draft-id"))?;
     let listed: Attachments = session.get_json(
         &format!("{url}/attachments?$select={LISTED}"),
         "Graph attachments",
@@ -105,7 +105,7 @@ fn update(
     let contents = session
         .send_all(fetches)?
         .into_iter()
-        .map(|r| session::check(r).map(http::Response::into_body))
+        .map(|r| session::check(&Microsoft, r).map(http::Response::into_body))
         .collect::<Result<Vec<_>, _>>()?;
     let mut kept = vec![false; candidates.len()];
     let mut new: Vec<Attachment> = Vec::new();
@@ -134,7 +134,7 @@ fn update(
         })
         .collect::<Result<Vec<_>, _>>()?;
     for response in session.send_all(stale)? {
-        session::check(response)?;
+        session::check(&Microsoft, response)?;
     }
     attach(session, id, &new)?;
     Ok(draft)
@@ -145,7 +145,7 @@ pub fn delete(session: &mut Session<'_>, id: &str) -> Result<(), Error> {
     let url = format!("{API}/messages/{}", segment(id));
     session
         .send(net::bodyless(Method::DELETE, &url)?)
-        .map_err(|e| session::not_found(e, "draft-id"))?;
+        .map_err(|e| session::not_found(&Microsoft, e, "draft-id"))?;
     Ok(())
 }
 
@@ -158,7 +158,7 @@ pub fn send(session: &mut Session<'_>, id: &str) -> Result<Sent, Error> {
             "{url}?$select=id,conversationId,internetMessageId,isDraft"
         ))?))
         .and_then(|r| net::parse_json(&r, "Graph message"))
-        .map_err(|e| session::not_found(e, "draft-id"))?;
+        .map_err(|e| session::not_found(&Microsoft, e, "draft-id"))?;
     if !draft.is_draft.unwrap_or(true) {
         return Err(Error::invalid(
             "draft-id",

@@ -1,7 +1,7 @@
 //! The Outlook folder tree: walked level by level (several requests at once), read whole or as
 //! changes through the folder hierarchy's delta query, and well-known names resolved to ids.
 
-use super::{API, Collection, immutable_ids, segment, trusted};
+use super::{API, Collection, Microsoft, immutable_ids, segment, trusted};
 use crate::Error;
 use crate::net;
 use crate::session::{self, Session};
@@ -77,7 +77,7 @@ pub fn hierarchy(session: &mut Session<'_>, link: Option<&str>) -> Result<Hierar
             return Ok(Hierarchy::Expired);
         }
         let page: Collection<TreeRow> =
-            net::parse_json(&session::check(response)?, "Graph folder delta")?;
+            net::parse_json(&session::check(&Microsoft, response)?, "Graph folder delta")?;
         rows.extend(page.value);
         match (page.next_link, page.delta_link) {
             (Some(link), _) => next = trusted(link)?,
@@ -110,7 +110,7 @@ pub fn tree(
         level = Vec::new();
         for response in session.send_all(requests)? {
             let page: Collection<MailFolder> =
-                net::parse_json(&session::check(response)?, "Graph mail folders")?;
+                net::parse_json(&session::check(&Microsoft, response)?, "Graph mail folders")?;
             if let Some(next) = page.next_link {
                 level.push(trusted(next)?);
             }
@@ -180,12 +180,12 @@ pub fn resolve(
         .into_iter()
         .map(|response| {
             if response.status() == http::StatusCode::NOT_FOUND
-                && super::error_code(&response).as_deref() != Some("MailboxNotEnabledForRESTAPI")
+                && super::errors::code(&response).as_deref() != Some("MailboxNotEnabledForRESTAPI")
             {
                 return Ok(None);
             }
             let found: MailFolder =
-                net::parse_json(&session::check(response)?, "Graph mail folder")?;
+                net::parse_json(&session::check(&Microsoft, response)?, "Graph mail folder")?;
             Ok(Some(found))
         })
         .collect()

@@ -5,7 +5,7 @@
 use super::batch;
 use super::folders::{self, MailFolder};
 use super::message::{self, GraphAttachment, GraphMessage};
-use super::{API, Collection, immutable_ids, segment, trusted, with_attachments};
+use super::{API, Collection, Microsoft, immutable_ids, segment, trusted, with_attachments};
 use crate::Error;
 use crate::manage;
 use crate::net::{self, Response};
@@ -67,7 +67,7 @@ pub fn get_message(session: &mut Session<'_>, id: &str) -> Result<Message, Error
     );
     let response = session
         .send(immutable_ids(net::json_get(&url)?))
-        .map_err(|e| session::not_found(e, "id"))?;
+        .map_err(|e| session::not_found(&Microsoft, e, "id"))?;
     let found: GraphMessage = net::parse_json(&response, "Graph message")?;
     with_attachments(session, vec![found])?
         .pop()
@@ -123,7 +123,7 @@ pub fn get_attachment(
             &format!("{url}?$select={}", message::ATTACHMENT_SELECT),
             "Graph attachment",
         )
-        .map_err(|e| session::not_found(e, "attachment-id"))?;
+        .map_err(|e| session::not_found(&Microsoft, e, "attachment-id"))?;
     manage::check_attachment_size(meta.size.unwrap_or_default(), max_bytes)?;
     let response = session.send(net::bodyless(Method::GET, &format!("{url}/$value"))?)?;
     let content = response.into_body();
@@ -212,7 +212,7 @@ fn outcome(response: Option<Response>) -> Result<(), Error> {
             "the Graph batch answer lacks a response",
         )),
         Some(response) if response.status().is_success() => Ok(()),
-        Some(response) => Err(session::api_error(&response)),
+        Some(response) => Err(session::api_error(&Microsoft, &response)),
     }
 }
 

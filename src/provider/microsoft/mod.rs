@@ -3,6 +3,7 @@
 
 pub(crate) mod batch;
 mod drafts;
+mod errors;
 mod folders;
 mod manage;
 pub(crate) mod message;
@@ -13,7 +14,7 @@ use super::{Identity, MailProvider, SyncState};
 use crate::Error;
 use crate::net::{self, Response};
 use crate::page::Step;
-use crate::session::{self, MailApi, Session};
+use crate::session::{self, ErrorEnvelope, MailApi, Session};
 use crate::types::{
     AttachmentData, Folder, Message, ModifyAction, Outgoing, ProviderKind, SavedDraft, SendAs,
     Sent, SyncRequest,
@@ -93,7 +94,7 @@ fn with_attachments(
             continue; // deleted since; the next round says so
         }
         let page: Collection<GraphAttachment> =
-            net::parse_json(&session::check(response)?, "Graph attachments")?;
+            net::parse_json(&session::check(&Microsoft, response)?, "Graph attachments")?;
         lists[index] = page.value;
     }
     Ok(found
@@ -101,12 +102,6 @@ fn with_attachments(
         .zip(lists)
         .map(|(m, a)| message::normalize(m, a))
         .collect())
-}
-
-/// The `code` of a Graph error answer (`{"error":{"code":...}}`), when it has one.
-fn error_code(response: &Response) -> Option<String> {
-    let body: serde_json::Value = serde_json::from_slice(response.body()).ok()?;
-    body["error"]["code"].as_str().map(str::to_owned)
 }
 
 /// Whether Graph says a delta link's sync state is gone (410, `syncStateNotFound`,
@@ -119,7 +114,7 @@ fn sync_state_expired(response: &Response) -> bool {
     if response.status().is_success() {
         return false;
     }
-    let code = error_code(response)
+    let code = errors::code(response)
         .unwrap_or_default()
         .to_ascii_lowercase();
     matches!(
@@ -163,6 +158,14 @@ impl MailApi for Microsoft {
 
     fn unbatch(&self, response: &Response, count: usize) -> Result<Vec<Option<Response>>, Error> {
         batch::answers(response, count)
+    }
+
+    fn read_error(&self, body: &[u8]) -> ErrorEnvelope {
+        errors::read(body)
+    }
+
+    fn malformed_id(&self, code: Option<&str>, message: &str) -> bool {
+        errors::malformed_id(code, message)
     }
 }
 
@@ -301,7 +304,7 @@ mod tests {
         assert!(!sync_state_expired(&answer(400, "BadRequest")));
         assert!(!sync_state_expired(&answer(404, "ErrorItemNotFound")));
         assert_eq!(
-            error_code(&answer(404, "ErrorItemNotFound")).as_deref(),
+            errors::code(&answer(404, "ErrorItemNotFound")).as_deref(),
             Some("ErrorItemNotFound")
         );
     }

@@ -12,7 +12,7 @@
 //! draft's immutable id and conversation id name the sent message.
 
 use super::message::{self, GraphMessage};
-use super::{API, immutable_ids, segment};
+use super::{API, Microsoft, immutable_ids, segment};
 use crate::Error;
 use crate::compose::{reply, same_address};
 use crate::net;
@@ -174,7 +174,7 @@ fn original(session: &mut Session<'_>, id: &str) -> Result<Message, Error> {
     let found: GraphMessage = session
         .send(immutable_ids(net::json_get(&url)?))
         .and_then(|r| net::parse_json(&r, "Graph message"))
-        .map_err(|e| session::not_found(e, "original.message-id"))?;
+        .map_err(|e| session::not_found(&Microsoft, e, "original.message-id"))?;
     Ok(message::normalize(found, Vec::new()))
 }
 
@@ -187,7 +187,7 @@ fn start_answer(session: &mut Session<'_>, reference: &Reference) -> Result<Mess
     };
     let url = format!("{API}/messages/{}/{action}", segment(&reference.message_id));
     draft(session, Method::POST, &url, &json!({}))
-        .map_err(|e| session::not_found(e, "original.message-id"))
+        .map_err(|e| session::not_found(&Microsoft, e, "original.message-id"))
 }
 
 /// The update of Graph's answer draft `made`: the new text above Graph's quote; the subject
@@ -300,7 +300,7 @@ pub fn attach(session: &mut Session<'_>, id: &str, files: &[Attachment]) -> Resu
         })
         .collect::<Result<Vec<_>, _>>()?;
     for response in session.send_all(requests)? {
-        session::check(response)?;
+        session::check(&Microsoft, response)?;
     }
     for file in big {
         upload(session, &url, file)?;

@@ -13,7 +13,8 @@
 use super::folders::{self, Hierarchy, TreeRow};
 use super::message::{self, GraphMessage};
 use super::{
-    API, Collection, immutable_ids, segment, sync_state_expired, trusted, with_attachments,
+    API, Collection, Microsoft, immutable_ids, segment, sync_state_expired, trusted,
+    with_attachments,
 };
 use crate::Error;
 use crate::net::{self, Request, Response};
@@ -161,7 +162,8 @@ pub fn step(
             *folder = Folder::new(folder.id.clone(), state.since, None);
             continue;
         }
-        let page: Collection<Row> = net::parse_json(&session::check(response)?, "Graph delta")?;
+        let page: Collection<Row> =
+            net::parse_json(&session::check(&Microsoft, response)?, "Graph delta")?;
         for row in page.value {
             match row {
                 Row::Removed { id, .. } => removed.push(id),
@@ -518,7 +520,7 @@ fn delta_request(state: &State, folder: &Folder, page_size: u32) -> Result<Reque
 /// Whether Graph says the folder is gone (404 `ErrorItemNotFound` for its delta).
 fn folder_deleted(response: &Response) -> bool {
     response.status() == http::StatusCode::NOT_FOUND
-        && super::error_code(response).as_deref() == Some("ErrorItemNotFound")
+        && super::errors::code(response).as_deref() == Some("ErrorItemNotFound")
 }
 
 /// Sorts out rows removed from a folder: a message that still exists in a synced folder was
@@ -549,7 +551,7 @@ fn settle_removed(
             continue;
         }
         found.push(net::parse_json::<GraphMessage>(
-            &session::check(response)?,
+            &session::check(&Microsoft, response)?,
             "Graph message",
         )?);
     }

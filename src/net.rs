@@ -281,6 +281,13 @@ pub fn check_destination(
     })
 }
 
+/// `text` (an id the host passed, or one a provider gave) as one segment of a URL path,
+/// percent-encoded as `application/x-www-form-urlencoded` encodes (every byte but ASCII letters,
+/// digits and `*-._` escaped, a space as `+`), so that it cannot reach into another path.
+pub fn path_segment(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
 /// A request without a body (`DELETE`, or an action `POST` that takes none).
 pub fn bodyless(method: Method, url: &str) -> Result<Request, Error> {
     http::Request::builder()
@@ -378,6 +385,22 @@ pub fn is_transient(status: http::StatusCode) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_stay_one_path_segment() {
+        for (id, segment) in [
+            ("18c2a3f0e1d4b5a6", "18c2a3f0e1d4b5a6"),
+            ("r-4913387493093587297", "r-4913387493093587297"),
+            ("AAMkAGI2TG93AAA=", "AAMkAGI2TG93AAA%3D"),
+            ("a/b?c#d", "a%2Fb%3Fc%23d"),
+            ("a b+c", "a+b%2Bc"),
+            ("*-._~", "*-._%7E"),
+            ("é", "%C3%A9"),
+            ("", ""),
+        ] {
+            assert_eq!(path_segment(id), segment, "{id}");
+        }
+    }
 
     #[test]
     fn a_network_failure_is_one_short_line() {

@@ -5,7 +5,7 @@
 
 use super::message::{self, GmailMessage};
 use super::send::{self, JSON_MAX_RAW, Prepared, UPLOAD};
-use super::{API, Google, urlencode};
+use super::{API, Google};
 use crate::Error;
 use crate::net;
 use crate::session::{self, Sending, Session};
@@ -51,7 +51,7 @@ pub fn save(
     let Prepared { raw, thread_id, .. } = send::prepare(session, message, entropy)?;
     let (method, path) = match id {
         None => (Method::POST, "drafts".to_owned()),
-        Some(id) => (Method::PUT, format!("drafts/{}", urlencode(id))),
+        Some(id) => (Method::PUT, format!("drafts/{}", net::path_segment(id))),
     };
     let request = if raw.len() <= JSON_MAX_RAW {
         let mut body = json!({ "message": send::raw_message(&raw, thread_id.as_deref()) });
@@ -77,7 +77,10 @@ pub fn save(
 
 /// Deletes draft `id`.
 pub fn delete(session: &mut Session<'_>, id: &str) -> Result<(), Error> {
-    let request = net::bodyless(Method::DELETE, &format!("{API}/drafts/{}", urlencode(id)))?;
+    let request = net::bodyless(
+        Method::DELETE,
+        &format!("{API}/drafts/{}", net::path_segment(id)),
+    )?;
     session
         .send(request)
         .map_err(|e| session::not_found(&Google, e, "draft-id"))?;
@@ -89,7 +92,7 @@ pub fn delete(session: &mut Session<'_>, id: &str) -> Result<(), Error> {
 pub fn send(session: &mut Session<'_>, id: &str) -> Result<Sent, Error> {
     let url = format!(
         "{API}/drafts/{}?format=metadata&metadataHeaders=Message-ID",
-        urlencode(id)
+        net::path_segment(id)
     );
     let draft: DraftHeaders = session
         .get_json(&url, "Gmail draft")

@@ -2,7 +2,7 @@
 //! attachment bytes within a bound, and label changes, trash and deletion in batches.
 
 use super::message::{self, GmailMessage};
-use super::{API, Google, urlencode};
+use super::{API, Google};
 use crate::Error;
 use crate::manage;
 use crate::net::{self, Request};
@@ -59,7 +59,7 @@ pub fn list_folders(session: &mut Session<'_>) -> Result<Vec<Folder>, Error> {
         .labels
         .iter()
         .filter(|l| l.id != message::UNREAD)
-        .map(|l| net::json_get(&format!("{API}/labels/{}", urlencode(&l.id))))
+        .map(|l| net::json_get(&format!("{API}/labels/{}", net::path_segment(&l.id))))
         .collect::<Result<Vec<_>, _>>()?;
     let mut labels = Vec::with_capacity(requests.len());
     for response in session.send_all(requests)? {
@@ -126,7 +126,7 @@ fn resource(
 ) -> Result<GmailMessage, Error> {
     session
         .get_json(
-            &format!("{API}/messages/{}?format={format}", urlencode(id)),
+            &format!("{API}/messages/{}?format={format}", net::path_segment(id)),
             "Gmail message",
         )
         .map_err(|e| session::not_found(&Google, e, field))
@@ -150,7 +150,7 @@ pub fn get_message(session: &mut Session<'_>, id: &str) -> Result<Message, Error
 pub fn get_thread(session: &mut Session<'_>, id: &str) -> Result<Vec<Message>, Error> {
     let thread: Thread = session
         .get_json(
-            &format!("{API}/threads/{}?format=full", urlencode(id)),
+            &format!("{API}/threads/{}?format=full", net::path_segment(id)),
             "Gmail thread",
         )
         .map_err(|e| session::not_found(&Google, e, "thread-id"))?;
@@ -195,8 +195,8 @@ pub fn get_attachment(
         (None, Some(id)) => {
             let url = format!(
                 "{API}/messages/{}/attachments/{}",
-                urlencode(message_id),
-                urlencode(id)
+                net::path_segment(message_id),
+                net::path_segment(id)
             );
             let body: AttachmentBody = session.get_json(&url, "Gmail attachment")?;
             body.data
@@ -262,7 +262,7 @@ pub fn modify(
         |id| {
             net::json_request(
                 Method::POST,
-                &format!("{API}/messages/{}/modify", urlencode(id)),
+                &format!("{API}/messages/{}/modify", net::path_segment(id)),
                 &labels,
             )
         },
@@ -320,14 +320,17 @@ fn each(
 fn action_request(id: &str, action: &str) -> Result<Request, Error> {
     net::json_request(
         Method::POST,
-        &format!("{API}/messages/{}/{action}", urlencode(id)),
+        &format!("{API}/messages/{}/{action}", net::path_segment(id)),
         &json!({}),
     )
 }
 
 /// `DELETE messages/{id}`.
 fn delete_request(id: &str) -> Result<Request, Error> {
-    net::bodyless(Method::DELETE, &format!("{API}/messages/{}", urlencode(id)))
+    net::bodyless(
+        Method::DELETE,
+        &format!("{API}/messages/{}", net::path_segment(id)),
+    )
 }
 
 #[cfg(test)]

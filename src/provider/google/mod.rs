@@ -28,11 +28,6 @@ pub struct Google;
 /// Where the Gmail API's resources for the signed-in user start.
 const API: &str = "https://gmail.googleapis.com/gmail/v1/users/me";
 
-/// A path segment, percent-encoded.
-fn urlencode(segment: &str) -> String {
-    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect()
-}
-
 /// `users.getProfile`: the fields the component reads.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::message;
-use super::{API, Google, urlencode};
+use super::{API, Google};
 
 /// Where the media upload URLs of the signed-in user's resources start (the
 /// `mediaUpload.protocols.simple.path` of `messages.send`, `drafts.create` and `drafts.update`:
@@ -243,7 +243,7 @@ fn original(
     session: &mut Session<'_>,
     id: &str,
 ) -> Result<(Message, Vec<crate::types::Attachment>), Error> {
-    let url = format!("{API}/messages/{}?format=raw", urlencode(id));
+    let url = format!("{API}/messages/{}?format=raw", net::path_segment(id));
     let resource: RawMessage = session
         .get_json(&url, "Gmail message")
         .map_err(|e| session::not_found(&Google, e, "original.message-id"))?;

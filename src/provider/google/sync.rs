@@ -6,7 +6,7 @@
 //! after the last page. Messages are fetched with `format=full`, several at once.
 
 use super::message::{self, GmailMessage};
-use super::{API, Google, urlencode};
+use super::{API, Google};
 use crate::Error;
 use crate::net;
 use crate::page::{self, Step};
@@ -405,7 +405,12 @@ impl Changes {
 fn fetch(session: &mut Session<'_>, ids: &[String]) -> Result<Vec<crate::types::Message>, Error> {
     let requests = |ids: &[&String], format: &str| {
         ids.iter()
-            .map(|id| net::json_get(&format!("{API}/messages/{}?format={format}", urlencode(id))))
+            .map(|id| {
+                net::json_get(&format!(
+                    "{API}/messages/{}?format={format}",
+                    net::path_segment(id)
+                ))
+            })
             .collect::<Result<Vec<_>, _>>()
     };
     // Each message is decoded as soon as its batch is answered, while the next is in flight.

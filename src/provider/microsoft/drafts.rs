@@ -4,7 +4,7 @@
 //! original, so that Graph's quote stays below the new text, and the old one is deleted.
 
 use super::send::{self, attach};
-use super::{API, Microsoft, immutable_ids, segment};
+use super::{API, Microsoft, immutable_ids};
 use crate::Error;
 use crate::net;
 use crate::session::{self, Sending, Session};
@@ -81,7 +81,7 @@ fn update(
     id: &str,
     message: &Outgoing,
 ) -> Result<crate::types::Message, Error> {
-    let url = format!("{API}/messages/{}", segment(id));
+    let url = format!("{API}/messages/{}", net::path_segment(id));
     let draft = send::draft(session, Method::PATCH, &url, &send::fields(message))
         .map_err(|e| session::not_found(&Microsoft, e, "draft-id"))?;
     let listed: Attachments = session.get_json(
@@ -98,7 +98,7 @@ fn update(
         .map(|l| {
             net::bodyless(
                 Method::GET,
-                &format!("{url}/attachments/{}/$value", segment(&l.id)),
+                &format!("{url}/attachments/{}/$value", net::path_segment(&l.id)),
             )
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -129,7 +129,7 @@ fn update(
         .map(|l| {
             net::bodyless(
                 Method::DELETE,
-                &format!("{url}/attachments/{}", segment(&l.id)),
+                &format!("{url}/attachments/{}", net::path_segment(&l.id)),
             )
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -142,7 +142,7 @@ fn update(
 
 /// Deletes draft `id`.
 pub fn delete(session: &mut Session<'_>, id: &str) -> Result<(), Error> {
-    let url = format!("{API}/messages/{}", segment(id));
+    let url = format!("{API}/messages/{}", net::path_segment(id));
     session
         .send(net::bodyless(Method::DELETE, &url)?)
         .map_err(|e| session::not_found(&Microsoft, e, "draft-id"))?;
@@ -152,7 +152,7 @@ pub fn delete(session: &mut Session<'_>, id: &str) -> Result<(), Error> {
 /// Sends draft `id`; its conversation and Message-ID are read first, for the result and for
 /// an outcome unknown. The draft is the host's: it is kept whatever happens.
 pub fn send(session: &mut Session<'_>, id: &str) -> Result<Sent, Error> {
-    let url = format!("{API}/messages/{}", segment(id));
+    let url = format!("{API}/messages/{}", net::path_segment(id));
     let draft: Ids = session
         .send(immutable_ids(net::json_get(&format!(
             "{url}?$select=id,conversationId,internetMessageId,isDraft"

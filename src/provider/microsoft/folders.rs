@@ -1,7 +1,7 @@
 //! The Outlook folder tree: walked level by level (several requests at once), read whole or as
 //! changes through the folder hierarchy's delta query, and well-known names resolved to ids.
 
-use super::{API, Collection, Microsoft, immutable_ids, segment, trusted};
+use super::{API, Collection, Microsoft, immutable_ids, trusted};
 use crate::Error;
 use crate::net;
 use crate::session::{self, Session};
@@ -121,7 +121,7 @@ pub fn tree(
                 if folder.child_folder_count.unwrap_or(0) > 0 {
                     level.push(format!(
                         "{API}/mailFolders/{}/childFolders?$top=100&$select={select}",
-                        segment(&folder.id)
+                        net::path_segment(&folder.id)
                     ));
                 }
                 found.push(folder);
@@ -171,7 +171,7 @@ pub fn resolve(
         .map(|folder| {
             net::json_get(&format!(
                 "{API}/mailFolders/{}?$select=id,totalItemCount",
-                segment(folder)
+                net::path_segment(folder)
             ))
         })
         .collect::<Result<Vec<_>, _>>()?;

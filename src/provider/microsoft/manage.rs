@@ -5,7 +5,7 @@
 use super::batch;
 use super::folders::{self, MailFolder};
 use super::message::{self, GraphAttachment, GraphMessage};
-use super::{API, Collection, Microsoft, immutable_ids, segment, trusted, with_attachments};
+use super::{API, Collection, Microsoft, immutable_ids, trusted, with_attachments};
 use crate::Error;
 use crate::manage;
 use crate::net::{self, Response};
@@ -62,7 +62,7 @@ pub fn list_folders(session: &mut Session<'_>) -> Result<Vec<Folder>, Error> {
 pub fn get_message(session: &mut Session<'_>, id: &str) -> Result<Message, Error> {
     let url = format!(
         "{API}/messages/{}?$select={},internetMessageHeaders",
-        segment(id),
+        net::path_segment(id),
         message::SELECT
     );
     let response = session
@@ -115,8 +115,8 @@ pub fn get_attachment(
 ) -> Result<AttachmentData, Error> {
     let url = format!(
         "{API}/messages/{}/attachments/{}",
-        segment(message_id),
-        segment(attachment_id)
+        net::path_segment(message_id),
+        net::path_segment(attachment_id)
     );
     let meta: GraphAttachment = session
         .get_json(
@@ -189,7 +189,7 @@ pub fn modify(
         let calls = chunk
             .iter()
             .map(|id| {
-                let url = format!("{API}/messages/{}{suffix}", segment(id));
+                let url = format!("{API}/messages/{}{suffix}", net::path_segment(id));
                 let call = match &body {
                     Some(body) => net::json_request(method.clone(), &url, body),
                     None => net::bodyless(method.clone(), &url),

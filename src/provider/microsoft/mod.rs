@@ -29,11 +29,6 @@ pub struct Microsoft;
 /// Where the Graph resources of the signed-in user start.
 const API: &str = "https://graph.microsoft.com/v1.0/me";
 
-/// A path segment, percent-encoded.
-fn segment(id: &str) -> String {
-    url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
-}
-
 /// A page of a Graph collection (or of a delta query).
 #[derive(Deserialize)]
 pub(crate) struct Collection<T> {
@@ -82,7 +77,7 @@ fn with_attachments(
         .map(|&i| {
             net::json_get(&format!(
                 "{API}/messages/{}/attachments?$select={}",
-                segment(&found[i].id),
+                net::path_segment(&found[i].id),
                 message::ATTACHMENT_SELECT
             ))
             .map(immutable_ids)

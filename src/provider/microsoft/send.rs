@@ -12,7 +12,7 @@
 //! draft's immutable id and conversation id name the sent message.
 
 use super::message::{self, GraphMessage};
-use super::{API, Microsoft, immutable_ids, segment};
+use super::{API, Microsoft, immutable_ids};
 use crate::Error;
 use crate::compose::{reply, same_address};
 use crate::net;
@@ -81,7 +81,7 @@ pub fn send(session: &mut Session<'_>, message: &Outgoing) -> Result<Sent, Error
 
 /// `POST /me/messages/{id}/send`, through [`Session::send_mail`].
 pub fn send_draft(session: &mut Session<'_>, id: &str, sending: Sending) -> Result<(), Error> {
-    let url = format!("{API}/messages/{}/send", segment(id));
+    let url = format!("{API}/messages/{}/send", net::path_segment(id));
     session.send_mail(immutable_ids(net::bodyless(Method::POST, &url)?), sending)?;
     Ok(())
 }
@@ -113,8 +113,11 @@ pub fn compose(session: &mut Session<'_>, message: &Outgoing) -> Result<Message,
 /// Deletes draft `id`, made for a send or a save that then failed with `error`, and returns
 /// `error`; when the draft cannot be deleted either, the error names it.
 pub fn discard(session: &mut Session<'_>, id: &str, error: Error) -> Error {
-    let deleted = net::bodyless(Method::DELETE, &format!("{API}/messages/{}", segment(id)))
-        .and_then(|request| session.send(request));
+    let deleted = net::bodyless(
+        Method::DELETE,
+        &format!("{API}/messages/{}", net::path_segment(id)),
+    )
+    .and_then(|request| session.send(request));
     match deleted {
         Ok(_) => error,
         Err(_) => noted(
@@ -170,7 +173,10 @@ pub fn fields(message: &Outgoing) -> Value {
 
 /// The original of a reply or forward: its sender, recipients and subject.
 fn original(session: &mut Session<'_>, id: &str) -> Result<Message, Error> {
-    let url = format!("{API}/messages/{}?$select={ORIGINAL_SELECT}", segment(id));
+    let url = format!(
+        "{API}/messages/{}?$select={ORIGINAL_SELECT}",
+        net::path_segment(id)
+    );
     let found: GraphMessage = session
         .send(immutable_ids(net::json_get(&url)?))
         .and_then(|r| net::parse_json(&r, "Graph message"))
@@ -185,7 +191,10 @@ fn start_answer(session: &mut Session<'_>, reference: &Reference) -> Result<Mess
         ReplyMode::ReplyAll => "createReplyAll",
         ReplyMode::Forward => "createForward",
     };
-    let url = format!("{API}/messages/{}/{action}", segment(&reference.message_id));
+    let url = format!(
+        "{API}/messages/{}/{action}",
+        net::path_segment(&reference.message_id)
+    );
     draft(session, Method::POST, &url, &json!({}))
         .map_err(|e| session::not_found(&Microsoft, e, "original.message-id"))
 }
@@ -263,7 +272,7 @@ fn finish(
 ) -> Result<Message, Error> {
     let draft = match update {
         Some(update) => {
-            let url = format!("{API}/messages/{}", segment(&made.id));
+            let url = format!("{API}/messages/{}", net::path_segment(&made.id));
             draft(session, Method::PATCH, &url, &update)?
         }
         None => made,
@@ -288,7 +297,7 @@ pub fn draft(
 /// limit in one request each, all at once; the others through upload sessions, one after the
 /// other.
 pub fn attach(session: &mut Session<'_>, id: &str, files: &[Attachment]) -> Result<(), Error> {
-    let url = format!("{API}/messages/{}/attachments", segment(id));
+    let url = format!("{API}/messages/{}/attachments", net::path_segment(id));
     let (small, big): (Vec<&Attachment>, Vec<&Attachment>) =
         files.iter().partition(|f| posted_size(f) <= REQUEST_MAX);
     let requests = small

@@ -13,8 +13,7 @@
 use super::folders::{self, Hierarchy, TreeRow};
 use super::message::{self, GraphMessage};
 use super::{
-    API, Collection, Microsoft, immutable_ids, segment, sync_state_expired, trusted,
-    with_attachments,
+    API, Collection, Microsoft, immutable_ids, sync_state_expired, trusted, with_attachments,
 };
 use crate::Error;
 use crate::net::{self, Request, Response};
@@ -496,7 +495,7 @@ fn delta_request(state: &State, folder: &Folder, page_size: u32) -> Result<Reque
         None => {
             let mut url = url::Url::parse(&format!(
                 "{API}/mailFolders/{}/messages/delta",
-                segment(&folder.id)
+                net::path_segment(&folder.id)
             ))
             .map_err(|e| Error::invalid("folders", format!("holds an unusable folder id ({e})")))?;
             url.query_pairs_mut()
@@ -538,7 +537,7 @@ fn settle_removed(
         .map(|id| {
             net::json_get(&format!(
                 "{API}/messages/{}?$select={}",
-                segment(id),
+                net::path_segment(id),
                 message::SELECT
             ))
             .map(immutable_ids)

@@ -268,10 +268,13 @@ pub fn check_destination(
 ) -> Result<(), Error> {
     let uri = request.uri();
     let host = uri.host().unwrap_or_default().to_ascii_lowercase();
-    let trusted = uri.scheme_str() == Some("https")
-        && uri.port().is_none()
-        && trusted_hosts.iter().any(|trusted| *trusted == host);
-    if trusted {
+    let port = uri.port_u16();
+    if trusted_destination(
+        uri.scheme_str().unwrap_or_default(),
+        &host,
+        port,
+        trusted_hosts,
+    ) {
         return Ok(());
     }
     Err(Error::Provider {
@@ -286,6 +289,19 @@ pub fn check_destination(
 /// digits and `*-._` escaped, a space as `+`), so that it cannot reach into another path.
 pub fn path_segment(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// The one rule for where the component sends a token or follows a link: over HTTPS, on the
+/// default port (`port` is the port the URL names, if any), to one of `trusted_hosts` (the host
+/// compared in lower case).
+pub fn trusted_destination(
+    scheme: &str,
+    host: &str,
+    port: Option<u16>,
+    trusted_hosts: &[&str],
+) -> bool {
+    let host = host.to_ascii_lowercase();
+    scheme == "https" && port.is_none() && trusted_hosts.iter().any(|trusted| *trusted == host)
 }
 
 /// A request without a body (`DELETE`, or an action `POST` that takes none).
@@ -414,6 +430,26 @@ mod tests {
     }
 
     const HOSTS: &[&str] = &["graph.microsoft.com"];
+
+    #[test]
+    fn the_destination_rule() {
+        for (scheme, host, port, trusted) in [
+            ("https", "graph.microsoft.com", None, true),
+            ("https", "Graph.Microsoft.COM", None, true),
+            ("http", "graph.microsoft.com", None, false),
+            ("https", "graph.microsoft.com", Some(443), false),
+            ("https", "graph.microsoft.com", Some(8443), false),
+            ("https", "graph.microsoft.com.evil.example", None, false),
+            ("https", "evil.example", None, false),
+            ("https", "", None, false),
+        ] {
+            assert_eq!(
+                trusted_destination(scheme, host, port, HOSTS),
+                trusted,
+                "{scheme}://{host}:{port:?}"
+            );
+        }
+    }
 
     #[test]
     fn bearer_goes_only_to_trusted_https_hosts() {

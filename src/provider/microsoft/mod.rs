@@ -14,6 +14,7 @@ use super::{Identity, MailProvider, SyncState};
 use crate::Error;
 use crate::net::{self, Response};
 use crate::page::Step;
+use crate::profile;
 use crate::session::{self, ErrorEnvelope, MailApi, Session};
 use crate::types::{
     AttachmentData, Folder, Message, ModifyAction, Outgoing, ProviderKind, SavedDraft, SendAs,
@@ -43,14 +44,14 @@ pub(crate) struct Collection<T> {
     pub(crate) delta_link: Option<String>,
 }
 
-/// A link from Graph, refused unless it stays on Graph's host over HTTPS.
+/// A link from Graph, refused unless it stays on Graph's host over HTTPS: the rule the bearer
+/// token is sent by ([`net::trusted_destination`], with Graph's API hosts).
 pub(crate) fn trusted(link: String) -> Result<String, Error> {
     let url = url::Url::parse(&link)
         .map_err(|_| Error::malformed(Some(200), "Graph sent an unusable link"))?;
-    if url.scheme() == "https"
-        && url.host_str() == Some("graph.microsoft.com")
-        && url.port().is_none()
-    {
+    let hosts = profile::MICROSOFT.limits.api_hosts;
+    let host = url.host_str().unwrap_or_default();
+    if net::trusted_destination(url.scheme(), host, url.port(), hosts) {
         Ok(link)
     } else {
         Err(Error::Provider {

@@ -3,6 +3,7 @@
 pub(crate) mod batch;
 mod drafts;
 mod errors;
+mod get_profile;
 mod manage;
 pub(crate) mod message;
 mod parts;
@@ -19,7 +20,6 @@ use crate::types::{
     AttachmentData, Folder, Message, ModifyAction, Outgoing, ProviderKind, SavedDraft, SendAs,
     Sent, SyncRequest,
 };
-use serde::Deserialize;
 
 /// Google accounts and Gmail.
 #[derive(Debug, Clone, Copy, Default)]
@@ -27,13 +27,6 @@ pub struct Google;
 
 /// Where the Gmail API's resources for the signed-in user start.
 const API: &str = "https://gmail.googleapis.com/gmail/v1/users/me";
-
-/// `users.getProfile`: the fields the component reads.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Profile {
-    email_address: String,
-}
 
 impl MailApi for Google {
     fn cost(&self, request: &Request) -> u64 {
@@ -79,11 +72,11 @@ impl MailProvider for Google {
     }
 
     fn identity_url(&self) -> &'static str {
-        "https://gmail.googleapis.com/gmail/v1/users/me/profile"
+        get_profile::URL
     }
 
     fn parse_identity(&self, response: &Response) -> Result<Identity, Error> {
-        let profile: Profile = net::parse_json(response, "Gmail profile")?;
+        let profile: get_profile::Address = net::parse_json(response, "Gmail profile")?;
         Ok(Identity {
             email: profile.email_address,
             display_name: None,

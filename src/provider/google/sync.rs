@@ -5,6 +5,7 @@
 //! `startHistoryId` across all its pages; the cursor moves to the mailbox's `historyId` only
 //! after the last page. Messages are fetched with `format=full`, several at once.
 
+use super::get_profile::{self, HistoryId};
 use super::message::{self, GmailMessage};
 use super::{API, Google};
 use crate::Error;
@@ -44,12 +45,6 @@ struct Listing {
     /// Which of the synced labels is being listed.
     #[serde(default)]
     label: usize,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Profile {
-    history_id: String,
 }
 
 #[derive(Deserialize)]
@@ -125,7 +120,7 @@ fn first_sync(
     request: &SyncRequest,
     reason: Option<String>,
 ) -> Result<Step<State>, Error> {
-    let profile: Profile = session.get_json(&format!("{API}/profile"), "Gmail profile")?;
+    let profile: HistoryId = session.get_json(get_profile::URL, "Gmail profile")?;
     let state = State {
         folders: request.folders.clone(),
         history_id: profile.history_id,

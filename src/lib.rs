@@ -22,7 +22,8 @@
 //!    flow with PKCE, the token endpoint and its errors.
 //! 7. [`session`]: authorized access to a mail API for one call (token refresh, pacing, request
 //!    cap), keeping to the provider's [`session::MailApi`] conventions.
-//! 8. [`provider`]: each provider's mailbox operations, behind one trait.
+//! 8. [`provider`]: each provider's mailbox operations, behind one trait; its sync state
+//!    ([`provider::SyncState`]); how its error answers read.
 //! 9. [`sync`]: the sync cursor and page assembly.
 //! 10. [`ops`]: the exported operations, written against the client trait.
 //! 11. [`transport`] (only on `wasm32`; it uses only [`net`]), then [`bindings`].

@@ -7,8 +7,9 @@
 //!   faster clock (the component told so through its limits), against the lower bound those
 //!   limits, the concurrency and the latency allow together.
 
+use crate::runtime::CallError;
 use crate::sandbox::{MailboxSpec, Provider as SandboxProvider, Sandbox, SandboxConfig};
-use crate::types::{Account, AuthOptions, Limits, Provider, ProviderKind, SyncRequest};
+use crate::types::{Account, AuthOptions, Error, Limits, Provider, ProviderKind, SyncRequest};
 use crate::{Harness, HttpPolicy, Runtime, describe, sandboxed};
 use std::time::{Duration, Instant};
 
@@ -29,6 +30,9 @@ pub struct Run {
     pub throttled: usize,
     /// Time the component spent waiting for the quota.
     pub waited: Duration,
+    /// Time the host waited between calls, as `retry-later` asked (the quota's window was
+    /// spent and waiting for it would have passed a call's time budget).
+    pub host_waited: Duration,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -196,18 +200,36 @@ fn sync_run(
     let mut ids = Vec::new();
     let mut run = Run::default();
     loop {
-        let page = harness.sync(
+        let answer = harness.sync(
             setting,
             account,
             &SyncRequest {
-                cursor: cursor.take(),
+                cursor: cursor.clone(),
                 folders: vec![],
                 newer_than: None,
                 max_messages: Some(messages as u32),
                 page_size: Some(page_size),
                 time_budget_seconds: None,
             },
-        )?;
+        );
+        let page = match answer {
+            Ok(page) => page,
+            // As a host does: keep the refreshed account, wait as asked, call again with the
+            // same cursor.
+            Err(CallError::Component {
+                error: Error::RetryLater(later),
+                account: fresh,
+            }) => {
+                if let Some(fresh) = fresh {
+                    *account = *fresh;
+                }
+                let wait = Duration::from_secs(u64::from(later.retry_after_seconds.unwrap_or(1)));
+                run.host_waited += wait;
+                std::thread::sleep(wait);
+                continue;
+            }
+            Err(other) => return Err(other.into()),
+        };
         ids.extend(page.messages.iter().map(|m| m.id.clone()));
         run.requests += u64::from(page.stats.requests);
         run.calls += u64::from(page.stats.calls);

@@ -271,6 +271,9 @@ pub struct BenchSync {
     /// Run only one of the two: `speed` or `quota`.
     #[arg(long)]
     only: Option<String>,
+    /// Only this provider (default: both).
+    #[arg(long)]
+    provider: Option<Kind>,
 }
 
 /// One row of the speed table.
@@ -296,6 +299,7 @@ struct QuotaRow {
     quota_units: u64,
     throttled: usize,
     waited_seconds: f64,
+    host_waited_seconds: f64,
     seconds: f64,
     bound_seconds: f64,
     ratio: f64,
@@ -306,11 +310,14 @@ impl BenchSync {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
         let runtime = context.runtime()?;
         let latency = std::time::Duration::from_millis(self.latency_ms);
-        let kinds = [ProviderKind::Google, ProviderKind::Microsoft];
+        let kinds = match self.provider {
+            Some(kind) => vec![kind.wit()],
+            None => vec![ProviderKind::Google, ProviderKind::Microsoft],
+        };
         let (messages, latency_ms, page_size) = (self.messages, self.latency_ms, self.page_size);
         let mut speed = Vec::new();
         if self.only.as_deref() != Some("quota") {
-            for kind in kinds {
+            for &kind in &kinds {
                 let report =
                     email_harness::bench::speed(&runtime, kind, messages, latency, page_size)?;
                 let base = report.sequential.elapsed.as_secs_f64();
@@ -340,7 +347,7 @@ impl BenchSync {
         }
         let mut quota = Vec::new();
         if self.only.as_deref() != Some("speed") {
-            for kind in kinds {
+            for &kind in &kinds {
                 let report = email_harness::bench::quota(
                     &runtime,
                     kind,
@@ -358,6 +365,7 @@ impl BenchSync {
                     quota_units: run.units,
                     throttled: run.throttled,
                     waited_seconds: run.waited.as_secs_f64(),
+                    host_waited_seconds: run.host_waited.as_secs_f64(),
                     seconds: run.elapsed.as_secs_f64(),
                     bound_seconds: report.bound.as_secs_f64(),
                     ratio: run.elapsed.as_secs_f64() / report.bound.as_secs_f64(),
@@ -369,13 +377,14 @@ impl BenchSync {
                 let mut text = format!(
                     "\n## quota: first sync of {quota_messages} messages under the default limits, a minute of quota per {scale} s, {latency_ms} ms latency, {page_size} per page\n\n"
                 );
-                text += "| provider | messages | HTTP requests | calls | quota units | throttled | waited | wall time | lower bound | ratio |\n";
-                text += "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+                text += "| provider | messages | HTTP requests | calls | quota units | throttled | waited in calls | host waited (retry-later) | wall time | lower bound | ratio |\n";
+                text += "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
                 for r in rows {
                     text += &format!(
-                        "| {} | {} | {} | {} | {} | {} | {:.1} s | {:.1} s | {:.1} s | {:.2} |\n",
+                        "| {} | {} | {} | {} | {} | {} | {:.1} s | {:.1} s | {:.1} s | {:.1} s | {:.2} |\n",
                         r.provider, r.messages, r.requests, r.calls, r.quota_units,
-                        r.throttled, r.waited_seconds, r.seconds, r.bound_seconds, r.ratio
+                        r.throttled, r.waited_seconds, r.host_waited_seconds, r.seconds,
+                        r.bound_seconds, r.ratio
                     );
                 }
                 text

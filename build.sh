@@ -193,13 +193,18 @@ build_component() {
     log "component built in $((SECONDS - start)) s: $COMPONENT_OUT ($(stat -c %s "$COMPONENT_OUT") bytes)"
 }
 
+# The harness is built with the features of the whole workspace (`--workspace --bins` builds
+# only the email-harness binary), the same as `cargo test --workspace` resolves them: with
+# `-p email-harness` alone a few shared dependencies get other features, and the tests after the
+# demo would compile much of wasmtime a second time.
 build_harness() {
     log "building the harness (dev profile)"
-    cargo build -p email-harness --bins
+    cargo build --workspace --bins
 }
 
+# Runs the built harness (not `cargo run -p email-harness`, which would resolve features apart).
 harness() {
-    cargo run -q -p email-harness --bin email-harness -- "$@"
+    "$(native_target_dir)/debug/email-harness" "$@"
 }
 
 print_component() {
@@ -331,9 +336,11 @@ case $cmd in
     wit)
         if [[ ${1:-} == --reference ]]; then
             # the README's WIT reference, written from wit/ into README.md
+            build_harness
             harness wit --reference --write README.md
         else
             build_component
+            build_harness
             harness wit "$EMAIL_MANAGER_WASM"
         fi
         ;;

@@ -836,6 +836,49 @@ pub fn not_found(api: &dyn MailApi, error: Error, field: &str) -> Error {
     }
 }
 
+/// What the providers' tables of recorded error answers share: the answer, and the check that
+/// a provider's reading of each makes the error the table says.
+#[cfg(test)]
+pub(crate) mod recorded {
+    use super::{MailApi, api_error};
+    use crate::Error;
+    use crate::net::Response;
+
+    /// One recorded answer: `(status, body, retry later, code, message)`.
+    pub type Answer = (u16, &'static str, bool, Option<&'static str>, &'static str);
+
+    /// An answer of `status` with `body` and `Retry-After: 30`.
+    pub fn answer(status: u16, body: &str) -> Response {
+        http::Response::builder()
+            .status(status)
+            .header("retry-after", "30")
+            .body(body.as_bytes().to_vec())
+            .unwrap()
+    }
+
+    /// Checks that `api`'s reading of each of `answers` makes the error it names: `retry-later`
+    /// (after 30 s) or `provider`, with its status, code and message.
+    pub fn check(api: &dyn MailApi, answers: &[Answer]) {
+        for &(status, body, later, code, message) in answers {
+            let (code, message) = (code.map(str::to_owned), message.to_owned());
+            let expected = match later {
+                true => Error::RetryLater {
+                    retry_after_seconds: Some(30),
+                    status: Some(status),
+                    code,
+                    message,
+                },
+                false => Error::Provider {
+                    status: Some(status),
+                    code,
+                    message,
+                },
+            };
+            assert_eq!(api_error(api, &answer(status, body)), expected, "{body}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

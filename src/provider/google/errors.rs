@@ -38,19 +38,12 @@ pub(crate) fn malformed_id(_code: Option<&str>, message: &str) -> bool {
 mod tests {
     use crate::Error;
     use crate::provider::Google;
+    use crate::session::recorded::{self, Answer, answer};
     use crate::session::{self, MailApi};
-
-    fn answer(status: u16, body: &str) -> crate::net::Response {
-        http::Response::builder()
-            .status(status)
-            .header("retry-after", "30")
-            .body(body.as_bytes().to_vec())
-            .unwrap()
-    }
 
     /// Gmail's answers (shared/specs samples, Gmail's error guide, the sandbox's captures) and
     /// the error each becomes: `(status, body, retry later, code, message)`.
-    const ANSWERS: &[(u16, &str, bool, Option<&str>, &str)] = &[
+    const ANSWERS: &[Answer] = &[
         (
             400,
             r#"{"error":{"errors":[{"domain":"usageLimits","reason":"keyInvalid","message":"Bad Request"}],"code":400,"message":"Bad Request"}}"#,
@@ -121,23 +114,7 @@ mod tests {
 
     #[test]
     fn gmail_envelopes_become_errors() {
-        for &(status, body, later, code, message) in ANSWERS {
-            let (code, message) = (code.map(str::to_owned), message.to_owned());
-            let expected = match later {
-                true => Error::RetryLater {
-                    retry_after_seconds: Some(30),
-                    status: Some(status),
-                    code,
-                    message,
-                },
-                false => Error::Provider {
-                    status: Some(status),
-                    code,
-                    message,
-                },
-            };
-            assert_eq!(session::api_error(&Google, &answer(status, body)), expected);
-        }
+        recorded::check(&Google, ANSWERS);
     }
 
     #[test]

@@ -37,18 +37,11 @@ mod tests {
     use crate::Error;
     use crate::provider::Microsoft;
     use crate::session;
-
-    fn answer(status: u16, body: &str) -> Response {
-        http::Response::builder()
-            .status(status)
-            .header("retry-after", "30")
-            .body(body.as_bytes().to_vec())
-            .unwrap()
-    }
+    use crate::session::recorded::{self, Answer, answer};
 
     /// Graph's answers (shared/specs samples, Graph's documentation, the sandbox's captures)
     /// and the error each becomes: `(status, body, retry later, code, message)`.
-    const ANSWERS: &[(u16, &str, bool, Option<&str>, &str)] = &[
+    const ANSWERS: &[Answer] = &[
         (
             429,
             r#"{"error":{"code":"TooManyRequests","innerError":{"code":"429","date":"2020-08-18T12:51:51","message":"Please retry after","request-id":"94fb3b52-452a-4535-a601-69e0a90e3aa2","status":"429"},"message":"Please retry again later."}}"#,
@@ -103,26 +96,7 @@ mod tests {
 
     #[test]
     fn graph_envelopes_become_errors() {
-        for &(status, body, later, code, message) in ANSWERS {
-            let (code, message) = (code.map(str::to_owned), message.to_owned());
-            let expected = match later {
-                true => Error::RetryLater {
-                    retry_after_seconds: Some(30),
-                    status: Some(status),
-                    code,
-                    message,
-                },
-                false => Error::Provider {
-                    status: Some(status),
-                    code,
-                    message,
-                },
-            };
-            assert_eq!(
-                session::api_error(&Microsoft, &answer(status, body)),
-                expected
-            );
-        }
+        recorded::check(&Microsoft, ANSWERS);
     }
 
     #[test]

@@ -4,6 +4,7 @@
  * queue.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import {
   EmailManager,
@@ -31,6 +32,15 @@ describe("policy", () => {
       pathWithQuery: "/graph.microsoft.com/v1.0/me?$select=mail",
       routed: true,
     });
+  });
+
+  test("allows the same provider hosts as the wasmtime harness", () => {
+    // host-harness/src/policy.rs, from dist/test/ of this package
+    const rust = readFileSync(new URL("../../../src/policy.rs", import.meta.url), "utf8");
+    const list = /pub const PROVIDER_HOSTS: &\[&str\] = &\[([^\]]*)\]/.exec(rust);
+    assert.ok(list, "PROVIDER_HOSTS in host-harness/src/policy.rs");
+    const hosts = [...list[1]!.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+    assert.deepEqual([...PROVIDER_HOSTS], hosts);
   });
 
   test("denies other hosts, look-alikes and other ports", () => {

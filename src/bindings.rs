@@ -1,6 +1,6 @@
 //! The wit-bindgen glue: the generated types of the `email:manager` package and, on wasm32, the
-//! export of the `api` interface, which hands each call to [`crate::ops`] with the real clock,
-//! random source and `wasi:http` transport.
+//! exports of its `auth`, `sync`, `send` and `mailbox` interfaces, which hand each call to
+//! [`crate::ops`] with the real clock, random source and `wasi:http` transport.
 
 wit_bindgen::generate!({
     world: "email-manager",
@@ -21,16 +21,16 @@ wit_bindgen::generate!({
 
 #[cfg(target_arch = "wasm32")]
 mod component {
-    use super::exports::email::manager::api::Guest;
+    use super::exports::email::manager::{auth, mailbox, send, sync};
     use crate::ops::Env;
     use crate::transport::WasiHttp;
     use crate::types::{
-        Account, AttachmentData, AuthOptions, Done, Error, Failure, FetchedMessage, FolderList,
-        ModifyRequest, ModifyResult, Outgoing, PendingAuth, Provider, ProviderConfig, SavedDraft,
-        SendAsList, Sent, SyncPage, SyncRequest, Thread,
+        Account, App, AppConfig, AttachmentData, AttachmentRequest, AuthOptions, Done, Error,
+        Failure, FetchedMessage, FolderList, ModifyRequest, ModifyResult, Outgoing, PendingAuth,
+        SavedDraft, SendAsList, Sent, SyncPage, SyncRequest, Thread,
     };
 
-    /// The component's export of `email:manager/api`.
+    /// The component: one type exports every interface.
     struct Component;
 
     /// The real environment: wall clock, `wasi:random` and `wasi:http`.
@@ -46,96 +46,48 @@ mod component {
         wasi::random::random::get_random_bytes(16)
     }
 
-    impl Guest for Component {
-        fn configure_provider(config: ProviderConfig) -> Result<Provider, Error> {
+    impl auth::Guest for Component {
+        fn configure_app(config: AppConfig) -> Result<App, Error> {
             crate::config::configure(config).map_err(Into::into)
         }
 
-        fn begin_auth(provider: Provider, options: AuthOptions) -> Result<PendingAuth, Error> {
+        fn begin_auth(app: App, options: AuthOptions) -> Result<PendingAuth, Error> {
             let entropy =
                 wasi::random::random::get_random_bytes(crate::oauth::ENTROPY_BYTES as u64);
-            crate::ops::begin_auth(&provider, &options, env().now, &entropy).map_err(Into::into)
+            crate::ops::begin_auth(&app, &options, env().now, &entropy).map_err(Into::into)
         }
 
         fn complete_auth(
-            provider: Provider,
+            app: App,
             pending: PendingAuth,
             callback_url: String,
         ) -> Result<Account, Error> {
-            crate::ops::complete_auth(&mut env(), &provider, &pending, &callback_url)
-                .map_err(Into::into)
+            crate::ops::complete_auth(&mut env(), &app, &pending, &callback_url).map_err(Into::into)
         }
 
-        fn refresh(provider: Provider, account: Account) -> Result<Account, Error> {
-            crate::ops::refresh(&mut env(), &provider, &account).map_err(Into::into)
+        fn refresh(app: App, account: Account) -> Result<Account, Error> {
+            crate::ops::refresh(&mut env(), &app, &account).map_err(Into::into)
         }
+    }
 
-        fn sync(
-            provider: Provider,
-            account: Account,
-            request: SyncRequest,
-        ) -> Result<SyncPage, Failure> {
-            crate::ops::sync(&mut env(), &provider, &account, &request).map_err(Into::into)
+    impl sync::Guest for Component {
+        fn sync(app: App, account: Account, request: SyncRequest) -> Result<SyncPage, Failure> {
+            crate::ops::sync(&mut env(), &app, &account, &request).map_err(Into::into)
         }
+    }
 
-        fn send(provider: Provider, account: Account, message: Outgoing) -> Result<Sent, Failure> {
+    impl send::Guest for Component {
+        fn send(app: App, account: Account, message: Outgoing) -> Result<Sent, Failure> {
             let entropy = message_id_entropy();
-            crate::ops::send(&mut env(), &provider, &account, &message, &entropy)
-                .map_err(Into::into)
+            crate::ops::send(&mut env(), &app, &account, &message, &entropy).map_err(Into::into)
         }
 
-        fn list_send_as(provider: Provider, account: Account) -> Result<SendAsList, Failure> {
-            crate::ops::list_send_as(&mut env(), &provider, &account).map_err(Into::into)
-        }
-
-        fn list_folders(provider: Provider, account: Account) -> Result<FolderList, Failure> {
-            crate::ops::list_folders(&mut env(), &provider, &account).map_err(Into::into)
-        }
-
-        fn get_message(
-            provider: Provider,
-            account: Account,
-            id: String,
-        ) -> Result<FetchedMessage, Failure> {
-            crate::ops::get_message(&mut env(), &provider, &account, &id).map_err(Into::into)
-        }
-
-        fn get_thread(
-            provider: Provider,
-            account: Account,
-            thread_id: String,
-        ) -> Result<Thread, Failure> {
-            crate::ops::get_thread(&mut env(), &provider, &account, &thread_id).map_err(Into::into)
-        }
-
-        fn get_attachment(
-            provider: Provider,
-            account: Account,
-            message_id: String,
-            attachment_id: String,
-            max_bytes: u64,
-        ) -> Result<AttachmentData, Failure> {
-            crate::ops::get_attachment(
-                &mut env(),
-                &provider,
-                &account,
-                &message_id,
-                &attachment_id,
-                max_bytes,
-            )
-            .map_err(Into::into)
-        }
-
-        fn modify(
-            provider: Provider,
-            account: Account,
-            request: ModifyRequest,
-        ) -> Result<ModifyResult, Failure> {
-            crate::ops::modify(&mut env(), &provider, &account, &request).map_err(Into::into)
+        fn list_send_as(app: App, account: Account) -> Result<SendAsList, Failure> {
+            crate::ops::list_send_as(&mut env(), &app, &account).map_err(Into::into)
         }
 
         fn save_draft(
-            provider: Provider,
+            app: App,
             account: Account,
             draft_id: Option<String>,
             message: Outgoing,
@@ -143,7 +95,7 @@ mod component {
             let entropy = message_id_entropy();
             crate::ops::save_draft(
                 &mut env(),
-                &provider,
+                &app,
                 &account,
                 draft_id.as_deref(),
                 &message,
@@ -152,20 +104,42 @@ mod component {
             .map_err(Into::into)
         }
 
-        fn delete_draft(
-            provider: Provider,
-            account: Account,
-            draft_id: String,
-        ) -> Result<Done, Failure> {
-            crate::ops::delete_draft(&mut env(), &provider, &account, &draft_id).map_err(Into::into)
+        fn delete_draft(app: App, account: Account, draft_id: String) -> Result<Done, Failure> {
+            crate::ops::delete_draft(&mut env(), &app, &account, &draft_id).map_err(Into::into)
         }
 
-        fn send_draft(
-            provider: Provider,
+        fn send_draft(app: App, account: Account, draft_id: String) -> Result<Sent, Failure> {
+            crate::ops::send_draft(&mut env(), &app, &account, &draft_id).map_err(Into::into)
+        }
+    }
+
+    impl mailbox::Guest for Component {
+        fn list_folders(app: App, account: Account) -> Result<FolderList, Failure> {
+            crate::ops::list_folders(&mut env(), &app, &account).map_err(Into::into)
+        }
+
+        fn get_message(app: App, account: Account, id: String) -> Result<FetchedMessage, Failure> {
+            crate::ops::get_message(&mut env(), &app, &account, &id).map_err(Into::into)
+        }
+
+        fn get_thread(app: App, account: Account, thread_id: String) -> Result<Thread, Failure> {
+            crate::ops::get_thread(&mut env(), &app, &account, &thread_id).map_err(Into::into)
+        }
+
+        fn get_attachment(
+            app: App,
             account: Account,
-            draft_id: String,
-        ) -> Result<Sent, Failure> {
-            crate::ops::send_draft(&mut env(), &provider, &account, &draft_id).map_err(Into::into)
+            request: AttachmentRequest,
+        ) -> Result<AttachmentData, Failure> {
+            crate::ops::get_attachment(&mut env(), &app, &account, &request).map_err(Into::into)
+        }
+
+        fn modify(
+            app: App,
+            account: Account,
+            request: ModifyRequest,
+        ) -> Result<ModifyResult, Failure> {
+            crate::ops::modify(&mut env(), &app, &account, &request).map_err(Into::into)
         }
     }
 

@@ -1,15 +1,15 @@
 //! `configure-provider`: validation and normalization of an admin's OAuth app registration, and
-//! the checks of a stored setting and account before use.
+//! the checks of a stored app and account before use.
 
 use crate::Error;
 use crate::profile;
-use crate::types::{Account, Limits, Provider, ProviderConfig};
+use crate::types::{Account, App, AppConfig, Limits};
 use url::{Host, Url};
 
-/// Validates `config` and returns the provider setting the host stores. Every problem names its
+/// Validates `config` and returns the app the host stores. Every problem names its
 /// field; the client secret is never echoed.
-pub fn configure(config: ProviderConfig) -> Result<Provider, Error> {
-    let oauth = &profile::for_kind(config.kind).oauth;
+pub fn configure(config: AppConfig) -> Result<App, Error> {
+    let oauth = &profile::for_kind(config.provider).oauth;
     let client_id = config.client_id.trim();
     check_token_like("client-id", client_id)?;
     let client_secret = config.client_secret.trim();
@@ -25,8 +25,8 @@ pub fn configure(config: ProviderConfig) -> Result<Provider, Error> {
             .collect(),
     };
     let limits = config.limits.map(check_limits).transpose()?;
-    Ok(Provider {
-        kind: config.kind,
+    Ok(App {
+        provider: config.provider,
         client_id: client_id.to_owned(),
         client_secret: client_secret.to_owned(),
         redirect_uri,
@@ -58,9 +58,9 @@ fn check_limits(limits: Limits) -> Result<Limits, Error> {
     Ok(limits)
 }
 
-/// Checks a stored provider setting again before it is used, so that a host that edited its
+/// Checks a stored app again before it is used, so that a host that edited its
 /// store by hand gets a clear error instead of a confusing provider response.
-pub fn check(provider: &Provider) -> Result<(), Error> {
+pub fn check(provider: &App) -> Result<(), Error> {
     check_token_like("client-id", &provider.client_id)?;
     check_token_like("client-secret", &provider.client_secret)?;
     validate_redirect_uri(&provider.redirect_uri)?;
@@ -73,13 +73,10 @@ pub fn check(provider: &Provider) -> Result<(), Error> {
     Ok(())
 }
 
-/// The account must belong to the provider setting it is used with.
-pub fn check_account(setting: &Provider, account: &Account) -> Result<(), Error> {
-    if account.provider != setting.kind {
-        return Err(Error::invalid(
-            "account.provider",
-            "is not the provider setting's kind",
-        ));
+/// The account must belong to the app it is used with.
+pub fn check_account(app: &App, account: &Account) -> Result<(), Error> {
+    if account.provider != app.provider {
+        return Err(Error::invalid("account.provider", "is not the app's kind"));
     }
     Ok(())
 }
@@ -168,11 +165,11 @@ fn normalize_scopes(scopes: &[String]) -> Result<Vec<String>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::ProviderKind;
+    use crate::types::Provider;
 
-    fn config(kind: ProviderKind) -> ProviderConfig {
-        ProviderConfig {
-            kind,
+    fn config(kind: Provider) -> AppConfig {
+        AppConfig {
+            provider: kind,
             client_id: " client-123.apps.googleusercontent.com ".into(),
             client_secret: "GOCSPX-very-secret".into(),
             redirect_uri: "https://app.example.com/oauth/callback".into(),
@@ -191,7 +188,7 @@ mod tests {
 
     #[test]
     fn google_defaults() {
-        let p = configure(config(ProviderKind::Google)).unwrap();
+        let p = configure(config(Provider::Google)).unwrap();
         assert_eq!(p.client_id, "client-123.apps.googleusercontent.com");
         assert_eq!(p.tenant, None);
         assert_eq!(
@@ -207,7 +204,7 @@ mod tests {
 
     #[test]
     fn microsoft_defaults_to_common_and_graph_scopes() {
-        let p = configure(config(ProviderKind::Microsoft)).unwrap();
+        let p = configure(config(Provider::Microsoft)).unwrap();
         assert_eq!(p.tenant.as_deref(), Some("common"));
         assert_eq!(
             p.scopes,
@@ -254,36 +251,36 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_named_and_the_secret_never_echoed() {
-        let mut c = config(ProviderKind::Google);
+        let mut c = config(Provider::Google);
         c.client_id = "  ".into();
         assert_eq!(field_of(configure(c).unwrap_err()), "client-id");
 
-        let mut c = config(ProviderKind::Google);
+        let mut c = config(Provider::Google);
         c.client_secret = "sec\nret-value".into();
         let err = configure(c).unwrap_err();
         assert!(!format!("{err} {err:?}").contains("ret-value"));
         assert_eq!(field_of(err), "client-secret");
 
-        let mut c = config(ProviderKind::Google);
+        let mut c = config(Provider::Google);
         c.tenant = Some("common".into());
         assert_eq!(field_of(configure(c).unwrap_err()), "tenant");
 
-        let mut c = config(ProviderKind::Microsoft);
+        let mut c = config(Provider::Microsoft);
         c.tenant = Some("not a tenant".into());
         assert_eq!(field_of(configure(c).unwrap_err()), "tenant");
 
-        let mut c = config(ProviderKind::Microsoft);
+        let mut c = config(Provider::Microsoft);
         c.scopes = Some(vec![" ".into()]);
         assert_eq!(field_of(configure(c).unwrap_err()), "scopes");
 
-        let mut c = config(ProviderKind::Microsoft);
+        let mut c = config(Provider::Microsoft);
         c.scopes = Some(vec![]);
         assert_eq!(field_of(configure(c).unwrap_err()), "scopes");
     }
 
     #[test]
     fn scopes_are_trimmed_and_deduplicated() {
-        let mut c = config(ProviderKind::Microsoft);
+        let mut c = config(Provider::Microsoft);
         c.scopes = Some(vec![
             " Mail.Read ".into(),
             "offline_access".into(),

@@ -77,11 +77,21 @@ pub enum Error {
         message: String,
     },
     /// The host denied the outgoing request, or it could not be delivered.
-    #[error("transport: {0}")]
-    Transport(String),
+    #[error("transport: {message}")]
+    Transport {
+        /// The host's policy denied the request.
+        denied: bool,
+        /// What happened.
+        message: String,
+    },
     /// Not supported, yet or by this provider.
-    #[error("not supported: {0}")]
-    Unsupported(String),
+    #[error("not supported: {message}")]
+    Unsupported {
+        /// The WIT name of what is not supported (a function, a field, an action).
+        feature: String,
+        /// Why.
+        message: String,
+    },
 }
 
 impl Error {
@@ -89,6 +99,22 @@ impl Error {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::InvalidInput {
             field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// An [`Error::Transport`] for a request that could not be made or answered (not denied).
+    pub fn transport(message: impl Into<String>) -> Self {
+        Self::Transport {
+            denied: false,
+            message: message.into(),
+        }
+    }
+
+    /// An [`Error::Unsupported`] for `feature`, named as in the WIT.
+    pub fn unsupported(feature: &str, message: impl Into<String>) -> Self {
+        Self::Unsupported {
+            feature: feature.to_owned(),
             message: message.into(),
         }
     }
@@ -136,8 +162,8 @@ impl Error {
             }
             Self::InvalidInput { message, .. }
             | Self::OutcomeUnknown { message, .. }
-            | Self::Transport(message)
-            | Self::Unsupported(message) => clean(message),
+            | Self::Transport { message, .. }
+            | Self::Unsupported { message, .. } => clean(message),
         }
         self
     }
@@ -216,8 +242,12 @@ impl From<Error> for types::Error {
                 code,
                 message,
             }),
-            Error::Transport(_) => Self::Transport(message),
-            Error::Unsupported(_) => Self::Unsupported(message),
+            Error::Transport { denied, .. } => {
+                Self::Transport(types::TransportFailure { denied, message })
+            }
+            Error::Unsupported { feature, .. } => {
+                Self::Unsupported(types::UnsupportedFeature { feature, message })
+            }
         }
     }
 }

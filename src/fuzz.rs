@@ -21,7 +21,7 @@ use crate::provider::microsoft::sync::{Row, received_since};
 use crate::provider::microsoft::{Collection, trusted};
 use crate::sync::cursor;
 use crate::types::{
-    Attachment, MailboxAddress, Outgoing, PendingAuth, Provider, ProviderKind, Reference, ReplyMode,
+    App, Attachment, MailboxAddress, Outgoing, PendingAuth, Provider, Reference, ReplyMode,
 };
 use http::header::{CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderValue, StatusCode};
@@ -35,7 +35,7 @@ pub const SUBSEPARATOR: u8 = 0xFE;
 /// The time every entry point runs at (Unix seconds).
 pub const NOW: u64 = 1_700_000_000;
 
-/// The redirect URI of the provider setting a callback is read against.
+/// The redirect URI of the app a callback is read against.
 pub const REDIRECT_URI: &str = "http://127.0.0.1:8765/oauth/callback";
 
 /// The state of the pending record a callback is read against.
@@ -68,7 +68,7 @@ fn response(status: StatusCode, headers: &[(http::HeaderName, &[u8])], body: &[u
     response
 }
 
-/// `oauth::read_callback`. Values: the callback URL; the setting's redirect URI (else
+/// `oauth::read_callback`. Values: the callback URL; the app's redirect URI (else
 /// [`REDIRECT_URI`]); the pending state (else [`STATE`]); how many seconds ago the flow began
 /// (signed, else 30).
 pub fn oauth_callback(data: &[u8]) -> bool {
@@ -76,8 +76,8 @@ pub fn oauth_callback(data: &[u8]) -> bool {
     let redirect = text(value(&values, 1));
     let state = text(value(&values, 2));
     let age: i64 = text(value(&values, 3)).trim().parse().unwrap_or(30);
-    let setting = Provider {
-        kind: ProviderKind::Google,
+    let app = App {
+        provider: Provider::Google,
         client_id: "client".to_owned(),
         client_secret: "secret".to_owned(),
         redirect_uri: if redirect.is_empty() {
@@ -99,7 +99,7 @@ pub fn oauth_callback(data: &[u8]) -> bool {
         code_verifier: "verifier".to_owned(),
         created_at: NOW.saturating_add_signed(age.saturating_neg()),
     };
-    let code = oauth::read_callback(&setting, &pending, &text(value(&values, 0)), NOW);
+    let code = oauth::read_callback(&app, &pending, &text(value(&values, 0)), NOW);
     if let Ok(code) = &code {
         assert!(!code.is_empty(), "an accepted callback gives a code");
     }
@@ -145,7 +145,7 @@ pub fn token_response(data: &[u8]) -> bool {
 pub fn cursor(data: &[u8]) -> bool {
     let cursor = text(data);
     let mut accepted = false;
-    for kind in [ProviderKind::Google, ProviderKind::Microsoft] {
+    for kind in [Provider::Google, Provider::Microsoft] {
         let Ok((state, ledger)) = cursor::decode(&cursor, kind) else {
             continue;
         };
@@ -345,9 +345,9 @@ pub fn outgoing(data: &[u8]) -> bool {
         }
     }
     let kind = if bit(5) {
-        ProviderKind::Microsoft
+        Provider::Microsoft
     } else {
-        ProviderKind::Google
+        Provider::Google
     };
     let mut limits = profile::for_kind(kind).limits.send;
     if bit(6) {

@@ -18,7 +18,7 @@
 //! 4. [`net`]: the request and response types, the client trait, and the bearer-token guard.
 //!    [`manage`]: what the mailbox-management calls share (thread order, size bound, batches).
 //! 5. [`profile`]: each provider's OAuth profile and published limits, as data.
-//! 6. [`config`]: validation of an admin's provider setting. [`oauth`]: the authorization-code
+//! 6. [`config`]: validation of an admin's app. [`oauth`]: the authorization-code
 //!    flow with PKCE, the token endpoint and its errors.
 //! 7. [`session`]: authorized access to a mail API for one call (token refresh, pacing, request
 //!    cap), keeping to the provider's [`session::MailApi`] conventions.

@@ -37,8 +37,8 @@ pub struct Envelope {
     pub reply_to: Vec<MailboxAddress>,
     /// Subject, decoded.
     pub subject: Option<String>,
-    /// Date, RFC 3339.
-    pub date: Option<String>,
+    /// Date, in seconds since the Unix epoch.
+    pub date: Option<i64>,
 }
 
 impl Envelope {
@@ -182,7 +182,7 @@ fn envelope_of(message: &mail_parser::Message<'_>) -> Envelope {
         bcc: message.bcc().map(addresses).unwrap_or_default(),
         reply_to: message.reply_to().map(addresses).unwrap_or_default(),
         subject: message.subject().map(str::to_owned),
-        date: message.date().map(|d| d.to_rfc3339()),
+        date: message.date().map(mail_parser::DateTime::to_timestamp),
     }
 }
 
@@ -251,9 +251,14 @@ pub fn eml_name(subject: &str) -> String {
     }
 }
 
-/// Milliseconds since the Unix epoch as RFC 3339.
-pub fn rfc3339_from_millis(millis: i64) -> String {
-    mail_parser::DateTime::from_timestamp(millis.div_euclid(1000)).to_rfc3339()
+/// Seconds since the Unix epoch as RFC 3339 (UTC).
+pub fn rfc3339(seconds: i64) -> String {
+    mail_parser::DateTime::from_timestamp(seconds).to_rfc3339()
+}
+
+/// An RFC 3339 date-time (as Graph writes them) in seconds since the Unix epoch.
+pub fn timestamp(rfc3339: &str) -> Option<i64> {
+    mail_parser::DateTime::parse_rfc3339(rfc3339).map(|d| d.to_timestamp())
 }
 
 /// The message ids of an In-Reply-To or References header.
@@ -319,7 +324,9 @@ mod tests {
             e.subject.as_deref(),
             Some("\u{30c6}\u{30b9}\u{30c8}caf\u{e9}")
         );
-        assert_eq!(e.date.as_deref(), Some("1969-02-13T23:32:54-03:30"));
+        // 1969-02-13T23:32:54-03:30 is 1969-02-14T03:02:54Z: 321 days before the epoch, plus
+        // 3 h 2 min 54 s.
+        assert_eq!(e.date, Some(-321 * 86_400 + 3 * 3_600 + 2 * 60 + 54));
         assert_eq!(e.message_id.as_deref(), Some("abc@example.com"));
         assert_eq!(e.in_reply_to.as_deref(), Some("parent@example.com"));
         assert_eq!(e.references, ["root@example.com", "parent@example.com"]);
@@ -369,9 +376,10 @@ mod tests {
             "\u{30c6}\u{30b9}\u{30c8}"
         );
         assert_eq!(decode_text("\u{e9}".as_bytes(), None), "\u{e9}");
-        assert_eq!(
-            rfc3339_from_millis(1_698_649_746_000),
-            "2023-10-30T07:09:06Z"
-        );
+        assert_eq!(rfc3339(1_698_649_746), "2023-10-30T07:09:06Z");
+        assert_eq!(timestamp("2023-10-30T07:09:06Z"), Some(1_698_649_746));
+        assert_eq!(timestamp("2023-10-30T09:09:06+02:00"), Some(1_698_649_746));
+        assert_eq!(timestamp("2023-10-30T07:09:06.5Z"), Some(1_698_649_746));
+        assert_eq!(timestamp("yesterday"), None);
     }
 }

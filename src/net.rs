@@ -93,9 +93,10 @@ impl From<String> for TransportFailure {
 impl From<TransportError> for Error {
     fn from(error: TransportError) -> Self {
         match error {
-            TransportError::Denied(why) => {
-                Error::Transport(format!("the host denied the request: {why}"))
-            }
+            TransportError::Denied(why) => Error::Transport {
+                denied: true,
+                message: format!("the host denied the request: {why}"),
+            },
             TransportError::Failed(TransportFailure {
                 kind: FailureKind::Network,
                 detail,
@@ -226,7 +227,7 @@ pub fn form_post(url: &str, fields: &[(&str, &str)]) -> Result<Request, Error> {
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(ACCEPT, "application/json")
         .body(body)
-        .map_err(|e| Error::Transport(format!("cannot build a request to the token endpoint: {e}")))
+        .map_err(|e| Error::transport(format!("cannot build a request to the token endpoint: {e}")))
 }
 
 /// A `GET` of `url`, expecting JSON back; not yet authorized (see [`authorize`]).
@@ -236,7 +237,7 @@ pub fn json_get(url: &str) -> Result<Request, Error> {
         .uri(url)
         .header(ACCEPT, "application/json")
         .body(Vec::new())
-        .map_err(|e| Error::Transport(format!("cannot build a request: {e}")))
+        .map_err(|e| Error::transport(format!("cannot build a request: {e}")))
 }
 
 /// Attaches `Authorization: Bearer <token>` to `request`, but only when the request goes over
@@ -311,7 +312,7 @@ pub fn bodyless(method: Method, url: &str) -> Result<Request, Error> {
         .uri(url)
         .header(http::header::CONTENT_LENGTH, "0")
         .body(Vec::new())
-        .map_err(|e| Error::Transport(format!("cannot build a request: {e}")))
+        .map_err(|e| Error::transport(format!("cannot build a request: {e}")))
 }
 
 /// A request with a JSON body.
@@ -322,7 +323,7 @@ pub fn json_request(method: Method, url: &str, body: &serde_json::Value) -> Resu
         .header(ACCEPT, "application/json")
         .header(CONTENT_TYPE, "application/json")
         .body(serde_json::to_vec(body).unwrap_or_default())
-        .map_err(|e| Error::Transport(format!("cannot build a request: {e}")))
+        .map_err(|e| Error::transport(format!("cannot build a request: {e}")))
 }
 
 /// Parses a JSON body into `T`, naming `what` in the error when it does not fit.

@@ -6,7 +6,7 @@
 use crate::Error;
 use crate::net::{self, Request, Response};
 use crate::profile::OAuthProfile;
-use crate::types::{AuthOptions, AuthRejection, PendingAuth, Provider};
+use crate::types::{App, AuthOptions, AuthRejection, PendingAuth};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
@@ -26,24 +26,25 @@ const CLOCK_SKEW_SECONDS: u64 = 60;
 /// Starts a flow: fresh state and PKCE verifier from `entropy`, and the authorization URL.
 pub fn begin(
     profile: &OAuthProfile,
-    setting: &Provider,
+    app: &App,
     options: &AuthOptions,
     now: u64,
     entropy: &[u8],
 ) -> Result<PendingAuth, Error> {
     if entropy.len() < ENTROPY_BYTES {
-        return Err(Error::Unsupported(
-            "the host's random source returned too few bytes".to_owned(),
+        return Err(Error::unsupported(
+            "wasi:random/random",
+            "the host's random source returned too few bytes",
         ));
     }
     let state = URL_SAFE_NO_PAD.encode(&entropy[..32]);
     let code_verifier = URL_SAFE_NO_PAD.encode(&entropy[32..64]);
-    let scope = setting.scopes.join(" ");
+    let scope = app.scopes.join(" ");
     let challenge = code_challenge(&code_verifier);
     let mut params: Vec<(&str, &str)> = vec![
         ("response_type", "code"),
-        ("client_id", &setting.client_id),
-        ("redirect_uri", &setting.redirect_uri),
+        ("client_id", &app.client_id),
+        ("redirect_uri", &app.redirect_uri),
         ("scope", &scope),
         ("state", &state),
         ("code_challenge", &challenge),
@@ -64,13 +65,12 @@ pub fn begin(
         }
         params.push(("login_hint", hint));
     }
-    let url =
-        Url::parse_with_params(&profile.endpoints(setting).authorize, &params).map_err(|e| {
-            Error::invalid(
-                "tenant",
-                format!("gives an invalid authorization URL ({e})"),
-            )
-        })?;
+    let url = Url::parse_with_params(&profile.endpoints(app).authorize, &params).map_err(|e| {
+        Error::invalid(
+            "tenant",
+            format!("gives an invalid authorization URL ({e})"),
+        )
+    })?;
     Ok(PendingAuth {
         authorization_url: url.into(),
         state,
@@ -90,7 +90,7 @@ pub fn code_challenge(verifier: &str) -> String {
 /// not the pending one, a pending record older than [`PENDING_TTL_SECONDS`], and an error
 /// redirect (`access_denied` gets its own reason).
 pub fn read_callback(
-    setting: &Provider,
+    app: &App,
     pending: &PendingAuth,
     callback_url: &str,
     now: u64,
@@ -98,17 +98,14 @@ pub fn read_callback(
     const FIELD: &str = "callback-url";
     let url = Url::parse(callback_url.trim())
         .map_err(|e| Error::invalid(FIELD, format!("must be an absolute URL ({e})")))?;
-    let redirect = Url::parse(&setting.redirect_uri)
+    let redirect = Url::parse(&app.redirect_uri)
         .map_err(|e| Error::invalid("redirect-uri", format!("must be an absolute URL ({e})")))?;
     let same_endpoint = url.scheme() == redirect.scheme()
         && url.host() == redirect.host()
         && url.port_or_known_default() == redirect.port_or_known_default()
         && url.path() == redirect.path();
     if !same_endpoint {
-        return Err(Error::invalid(
-            FIELD,
-            "is not at the provider setting's redirect URI",
-        ));
+        return Err(Error::invalid(FIELD, "is not at the app's redirect URI"));
     }
 
     // A map, not a list searched for each parameter: a callback URL of many parameters must not
@@ -169,17 +166,17 @@ pub fn read_callback(
 /// The token request that redeems an authorization code.
 pub fn code_request(
     profile: &OAuthProfile,
-    setting: &Provider,
+    app: &App,
     pending: &PendingAuth,
     code: &str,
 ) -> Result<Request, Error> {
     token_request(
         profile,
-        setting,
+        app,
         &[
             ("grant_type", "authorization_code"),
             ("code", code),
-            ("redirect_uri", &setting.redirect_uri),
+            ("redirect_uri", &app.redirect_uri),
             ("code_verifier", &pending.code_verifier),
         ],
     )
@@ -188,12 +185,12 @@ pub fn code_request(
 /// The token request of the refresh grant.
 pub fn refresh_request(
     profile: &OAuthProfile,
-    setting: &Provider,
+    app: &App,
     refresh_token: &str,
 ) -> Result<Request, Error> {
     token_request(
         profile,
-        setting,
+        app,
         &[
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
@@ -204,17 +201,17 @@ pub fn refresh_request(
 /// A form POST to the token endpoint with the client credentials (`client_secret_post`).
 fn token_request(
     profile: &OAuthProfile,
-    setting: &Provider,
+    app: &App,
     grant: &[(&str, &str)],
 ) -> Result<Request, Error> {
-    let scope = setting.scopes.join(" ");
+    let scope = app.scopes.join(" ");
     let mut fields = grant.to_vec();
-    fields.push(("client_id", &setting.client_id));
-    fields.push(("client_secret", &setting.client_secret));
+    fields.push(("client_id", &app.client_id));
+    fields.push(("client_secret", &app.client_secret));
     if profile.token_request_sends_scope {
         fields.push(("scope", &scope));
     }
-    net::form_post(&profile.endpoints(setting).token, &fields)
+    net::form_post(&profile.endpoints(app).token, &fields)
 }
 
 /// Which grant a token response answers; it decides what `invalid_grant` means.
@@ -429,11 +426,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 mod tests {
     use super::*;
     use crate::profile::{GOOGLE, MICROSOFT};
-    use crate::types::ProviderKind;
+    use crate::types::Provider;
 
-    fn setting(kind: ProviderKind) -> Provider {
-        crate::config::configure(crate::types::ProviderConfig {
-            kind,
+    fn app(kind: Provider) -> App {
+        crate::config::configure(crate::types::AppConfig {
+            provider: kind,
             client_id: "client-1".into(),
             client_secret: "secret-1".into(),
             redirect_uri: "https://app.example.com/cb".into(),
@@ -475,7 +472,7 @@ mod tests {
         };
         let pending = begin(
             &GOOGLE.oauth,
-            &setting(ProviderKind::Google),
+            &app(Provider::Google),
             &options,
             1000,
             &entropy(),
@@ -512,7 +509,7 @@ mod tests {
 
     #[test]
     fn microsoft_uses_the_tenant_authority() {
-        let mut s = setting(ProviderKind::Microsoft);
+        let mut s = app(Provider::Microsoft);
         s.tenant = Some("contoso.onmicrosoft.com".into());
         let pending = begin(
             &MICROSOFT.oauth,
@@ -549,7 +546,7 @@ mod tests {
 
     #[test]
     fn callback_gives_the_code() {
-        let s = setting(ProviderKind::Google);
+        let s = app(Provider::Google);
         let code = read_callback(
             &s,
             &pending(),
@@ -562,7 +559,7 @@ mod tests {
 
     #[test]
     fn callback_refusals() {
-        let s = setting(ProviderKind::Google);
+        let s = app(Provider::Google);
         let p = pending();
         assert_eq!(
             reason(
@@ -643,7 +640,7 @@ mod tests {
         let many: String = (0..60_000).map(|i| format!("&p{i}=1")).collect();
         let url = format!("https://app.example.com/cb?state=the-state&code=c{many}");
         let start = std::time::Instant::now();
-        let code = read_callback(&setting(ProviderKind::Google), &pending(), &url, 1010);
+        let code = read_callback(&app(Provider::Google), &pending(), &url, 1010);
         assert_eq!(code.unwrap(), "c");
         let took = start.elapsed();
         assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
@@ -651,7 +648,7 @@ mod tests {
 
     #[test]
     fn token_requests_carry_the_client_and_verifier() {
-        let s = setting(ProviderKind::Microsoft);
+        let s = app(Provider::Microsoft);
         let request = code_request(&MICROSOFT.oauth, &s, &pending(), "the-code").unwrap();
         assert_eq!(
             request.uri(),
@@ -672,7 +669,7 @@ mod tests {
         assert_eq!(get(&form, "code_verifier").unwrap().len(), 43);
         assert!(get(&form, "scope").unwrap().contains("Mail.Send"));
 
-        let google = refresh_request(&GOOGLE.oauth, &setting(ProviderKind::Google), "rt").unwrap();
+        let google = refresh_request(&GOOGLE.oauth, &app(Provider::Google), "rt").unwrap();
         let form: Vec<(String, String)> =
             form_urlencoded::parse(google.body()).into_owned().collect();
         assert_eq!(get(&form, "grant_type"), Some("refresh_token"));

@@ -7,9 +7,9 @@ use crate::profile;
 use crate::provider::{self, MailProvider};
 use crate::session::{self, Session};
 use crate::types::{
-    Account, AttachmentData, AuthOptions, Done, FetchedMessage, FolderList, ModifyOutcome,
-    ModifyRequest, ModifyResult, Outgoing, PendingAuth, Provider, SavedDraft, SendAsList, Sent,
-    SyncPage, SyncRequest, Thread,
+    Account, App, AttachmentData, AttachmentRequest, AuthOptions, Done, FetchedMessage, FolderList,
+    ModifyOutcome, ModifyRequest, ModifyResult, Outgoing, PendingAuth, SavedDraft, SendAsList,
+    Sent, SyncPage, SyncRequest, Thread,
 };
 use crate::{Error, Failure, compose, config, manage};
 
@@ -23,15 +23,15 @@ pub struct Env<C: HttpClient> {
 
 /// `begin-auth`: the authorization URL and the pending record.
 pub fn begin_auth(
-    setting: &Provider,
+    app: &App,
     options: &AuthOptions,
     now: u64,
     entropy: &[u8],
 ) -> Result<PendingAuth, Error> {
-    config::check(setting)?;
+    config::check(app)?;
     oauth::begin(
-        &profile::for_kind(setting.kind).oauth,
-        setting,
+        &profile::for_kind(app.provider).oauth,
+        app,
         options,
         now,
         entropy,
@@ -41,42 +41,34 @@ pub fn begin_auth(
 /// `complete-auth`: checks the callback, redeems the code, reads the mailbox identity.
 pub fn complete_auth<C: HttpClient>(
     env: &mut Env<C>,
-    setting: &Provider,
+    app: &App,
     pending: &PendingAuth,
     callback_url: &str,
 ) -> Result<Account, Error> {
-    let mut secrets = vec![
-        setting.client_secret.as_str(),
-        pending.code_verifier.as_str(),
-    ];
+    let mut secrets = vec![app.client_secret.as_str(), pending.code_verifier.as_str()];
     let result = (|| -> Result<Account, Error> {
-        config::check(setting)?;
-        let code = oauth::read_callback(setting, pending, callback_url, env.now)?;
-        let request = oauth::code_request(
-            &profile::for_kind(setting.kind).oauth,
-            setting,
-            pending,
-            &code,
-        );
+        config::check(app)?;
+        let code = oauth::read_callback(app, pending, callback_url, env.now)?;
+        let request =
+            oauth::code_request(&profile::for_kind(app.provider).oauth, app, pending, &code);
         let tokens = request
             .and_then(|r| Ok(env.http.send(r)?))
             .and_then(|response| {
                 oauth::parse_token_response(&response, Grant::AuthorizationCode, env.now)
             })
             .map_err(|e| e.scrub(&[&code]))?;
-        let identity =
-            identify(env, setting, &tokens).map_err(|e| e.scrub(&[&tokens.access_token]))?;
+        let identity = identify(env, app, &tokens).map_err(|e| e.scrub(&[&tokens.access_token]))?;
         let mut account = Account {
-            provider: setting.kind,
+            provider: app.provider,
             email: identity.email,
             display_name: identity.display_name.or(tokens.name),
             access_token: tokens.access_token,
             refresh_token: tokens.refresh_token,
             expires_at: tokens.expires_at,
-            scopes: tokens.scopes.unwrap_or_else(|| setting.scopes.clone()),
+            scopes: tokens.scopes.unwrap_or_else(|| app.scopes.clone()),
         };
         if account.display_name.is_none() {
-            account.display_name = primary_name(&mut env.http, setting, &account, env.now);
+            account.display_name = primary_name(&mut env.http, app, &account, env.now);
         }
         Ok(account)
     })();
@@ -105,14 +97,14 @@ fn callback_secrets(callback_url: &str) -> Vec<String> {
 /// Reads who the mailbox is, with the fresh access token.
 fn identify<C: HttpClient>(
     env: &mut Env<C>,
-    setting: &Provider,
+    app: &App,
     tokens: &Tokens,
 ) -> Result<provider::Identity, Error> {
-    let provider = provider::for_kind(setting.kind);
+    let provider = provider::for_kind(app.provider);
     let request = net::authorize(
         net::json_get(provider.identity_url())?,
         &tokens.access_token,
-        profile::for_kind(setting.kind).limits.api_hosts,
+        profile::for_kind(app.provider).limits.api_hosts,
     )?;
     let response = env.http.send(request)?;
     if !response.status().is_success() {
@@ -127,12 +119,12 @@ fn identify<C: HttpClient>(
 /// list (Outlook) or the list cannot be read: the name is a nicety, the connection stands.
 fn primary_name(
     http: &mut dyn HttpClient,
-    setting: &Provider,
+    app: &App,
     account: &Account,
     now: u64,
 ) -> Option<String> {
-    let provider = provider::for_kind(setting.kind);
-    let mut session = Session::new(http, provider, setting, account.clone(), now);
+    let provider = provider::for_kind(app.provider);
+    let mut session = Session::new(http, provider, app, account.clone(), now);
     let addresses = provider.send_as(&mut session).ok()?;
     addresses.into_iter().find(|a| a.primary)?.display_name
 }
@@ -141,80 +133,80 @@ fn primary_name(
 /// stores a rotated one (Microsoft).
 pub fn refresh<C: HttpClient>(
     env: &mut Env<C>,
-    setting: &Provider,
+    app: &App,
     account: &Account,
 ) -> Result<Account, Error> {
-    session::refresh_account(&mut env.http, setting, account, env.now)
+    session::refresh_account(&mut env.http, app, account, env.now)
 }
 
 /// `sync`: one page of mailbox changes (see [`crate::sync`]).
 pub fn sync<C: HttpClient>(
     env: &mut Env<C>,
-    setting: &Provider,
+    app: &App,
     account: &Account,
     request: &SyncRequest,
 ) -> Result<SyncPage, Failure> {
-    config::check(setting)?;
-    config::check_account(setting, account)?;
-    crate::sync::run(&mut env.http, setting, account, request, env.now)
+    config::check(app)?;
+    config::check_account(app, account)?;
+    crate::sync::run(&mut env.http, app, account, request, env.now)
 }
 
 /// `send`: checks every input before any request, then sends through the provider. `entropy`
 /// makes the Message-ID unique.
 pub fn send<C: HttpClient>(
     env: &mut Env<C>,
-    setting: &Provider,
+    app: &App,
     account: &Account,
     message: &Outgoing,
     entropy: &[u8],
 ) -> Result<Sent, Failure> {
-    let limits = &profile::for_kind(setting.kind).limits.send;
+    let limits = &profile::for_kind(app.provider).limits.send;
     compose::check::outgoing(message, limits)?;
-    call(env, setting, account, |p, s| p.send(s, message, entropy))
+    call(env, app, account, |p, s| p.send(s, message, entropy))
         .map(|(sent, account)| Sent { account, ..sent })
 }
 
 /// `list-send-as`: the addresses the account may send as.
 pub fn list_send_as<C: HttpClient>(
     env: &mut Env<C>,
-    setting: &Provider,
+    app: &App,
     account: &Account,
 ) -> Result<SendAsList, Failure> {
-    call(env, setting, account, |p, s| p.send_as(s))
+    call(env, app, account, |p, s| p.send_as(s))
         .map(|(addresses, account)| SendAsList { addresses, account })
 }
 
 /// `list-folders`: every label or folder.
 pub fn list_folders<C: HttpClient>(
     env: &mut Env<C>,
-    setting: &Provider,
+    app: &App,
     account: &Account,
 ) -> Result<FolderList, Failure> {
-    call(env, setting, account, |p, s| p.list_folders(s))
+    call(env, app, account, |p, s| p.list_folders(s))
         .map(|(folders, account)| FolderList { folders, account })
 }
 
 /// `get-message`: one message in full.
 pub fn get_message<C: HttpClient>(
     env: &mut Env<C>,
-    setting: &Provider,
+    app: &App,
     account: &Account,
     id: &str,
 ) -> Result<FetchedMessage, Failure> {
     non_empty("id", id)?;
-    call(env, setting, account, |p, s| p.get_message(s, id))
+    call(env, app, account, |p, s| p.get_message(s, id))
         .map(|(message, account)| FetchedMessage { message, account })
 }
 
 /// `get-thread`: a thread's messages, oldest first.
 pub fn get_thread<C: HttpClient>(
     env: &mut Env<C>,
-    setting: &Provider,
+    app: &App,
     account: &Account,
     id: &str,
 ) -> Result<Thread, Failure> {
     non_empty("thread-id", id)?;
-    call(env, setting, account, |p, s| p.get_thread(s, id)).map(|(mut messages, account)| {
+    call(env, app, account, |p, s| p.get_thread(s, id)).map(|(mut messages, account)| {
         manage::oldest_first(&mut messages);
         Thread {
             id: id.to_owned(),
@@ -224,19 +216,22 @@ pub fn get_thread<C: HttpClient>(
     })
 }
 
-/// `get-attachment`: one attachment's bytes, within `max_bytes`.
+/// `get-attachment`: one attachment's bytes, within `request.max_bytes`.
 pub fn get_attachment<C: HttpClient>(
     env: &mut Env<C>,
-    setting: &Provider,
+    app: &App,
     account: &Account,
-    message_id: &str,
-    attachment_id: &str,
-    max_bytes: u64,
+    request: &AttachmentRequest,
 ) -> Result<AttachmentData, Failure> {
-    non_empty("message-id", message_id)?;
-    non_empty("attachment-id", attachment_id)?;
-    call(env, setting, account, |p, s| {
-        p.get_attachment(s, message_id, attachment_id, max_bytes)
+    non_empty("message-id", &request.message_id)?;
+    non_empty("attachment-id", &request.attachment_id)?;
+    call(env, app, account, |p, s| {
+        p.get_attachment(
+            s,
+            &request.message_id,
+            &request.attachment_id,
+            request.max_bytes,
+        )
     })
     .map(|(data, account)| AttachmentData { account, ..data })
 }
@@ -244,14 +239,14 @@ pub fn get_attachment<C: HttpClient>(
 /// `modify`: one outcome per id, in the order asked.
 pub fn modify<C: HttpClient>(
     env: &mut Env<C>,
-    setting: &Provider,
+    app: &App,
     account: &Account,
     request: &ModifyRequest,
 ) -> Result<ModifyResult, Failure> {
     for (i, id) in request.ids.iter().enumerate() {
         non_empty(&format!("ids[{i}]"), id)?;
     }
-    call(env, setting, account, |p, s| {
+    call(env, app, account, |p, s| {
         p.modify(s, &request.ids, &request.action)
     })
     .map(|(results, account)| ModifyResult {
@@ -261,7 +256,7 @@ pub fn modify<C: HttpClient>(
             .zip(results)
             .map(|(id, result)| ModifyOutcome {
                 id: id.clone(),
-                failure: result.err().map(Into::into),
+                outcome: result.map_err(Into::into),
             })
             .collect(),
         account,
@@ -271,7 +266,7 @@ pub fn modify<C: HttpClient>(
 /// `save-draft`: a new draft, or draft `id` replaced.
 pub fn save_draft<C: HttpClient>(
     env: &mut Env<C>,
-    setting: &Provider,
+    app: &App,
     account: &Account,
     id: Option<&str>,
     message: &Outgoing,
@@ -280,9 +275,9 @@ pub fn save_draft<C: HttpClient>(
     if let Some(id) = id {
         non_empty("draft-id", id)?;
     }
-    let limits = &profile::for_kind(setting.kind).limits.send;
+    let limits = &profile::for_kind(app.provider).limits.send;
     compose::check::draft(message, limits)?;
-    call(env, setting, account, |p, s| {
+    call(env, app, account, |p, s| {
         p.save_draft(s, id, message, entropy)
     })
     .map(|(draft, account)| SavedDraft { account, ..draft })
@@ -291,41 +286,41 @@ pub fn save_draft<C: HttpClient>(
 /// `delete-draft`.
 pub fn delete_draft<C: HttpClient>(
     env: &mut Env<C>,
-    setting: &Provider,
+    app: &App,
     account: &Account,
     id: &str,
 ) -> Result<Done, Failure> {
     non_empty("draft-id", id)?;
-    call(env, setting, account, |p, s| p.delete_draft(s, id)).map(|((), account)| Done { account })
+    call(env, app, account, |p, s| p.delete_draft(s, id)).map(|((), account)| Done { account })
 }
 
 /// `send-draft`.
 pub fn send_draft<C: HttpClient>(
     env: &mut Env<C>,
-    setting: &Provider,
+    app: &App,
     account: &Account,
     id: &str,
 ) -> Result<Sent, Failure> {
     non_empty("draft-id", id)?;
-    call(env, setting, account, |p, s| p.send_draft(s, id))
+    call(env, app, account, |p, s| p.send_draft(s, id))
         .map(|(sent, account)| Sent { account, ..sent })
 }
 
-/// Runs `operation` with the provider of `setting` in a session for `account`, after checking
+/// Runs `operation` with the provider of `app` in a session for `account`, after checking
 /// both; returns its result and the account when its tokens were refreshed.
 fn call<C: HttpClient, T>(
     env: &mut Env<C>,
-    setting: &Provider,
+    app: &App,
     account: &Account,
     operation: impl FnOnce(&dyn MailProvider, &mut Session<'_>) -> Result<T, Error>,
 ) -> Result<(T, Option<Account>), Failure> {
-    config::check(setting)?;
-    config::check_account(setting, account)?;
-    let provider = provider::for_kind(setting.kind);
+    config::check(app)?;
+    config::check_account(app, account)?;
+    let provider = provider::for_kind(app.provider);
     session::run(
         &mut env.http,
         provider,
-        setting,
+        app,
         account,
         env.now,
         session::Pacing::default(),
@@ -349,7 +344,7 @@ fn non_empty(field: &str, id: &str) -> Result<(), Error> {
 mod tests {
     use super::*;
     use crate::net::{Request, Response, TransportError};
-    use crate::types::{AuthRejection, ProviderConfig, ProviderKind};
+    use crate::types::{AppConfig, AuthRejection, Provider};
     use std::collections::VecDeque;
 
     /// Answers requests from a script, and keeps what it was sent.
@@ -394,9 +389,9 @@ mod tests {
         }
     }
 
-    fn setting(kind: ProviderKind) -> Provider {
-        config::configure(ProviderConfig {
-            kind,
+    fn app(kind: Provider) -> App {
+        config::configure(AppConfig {
+            provider: kind,
             client_id: "client-1".into(),
             client_secret: "secret-value-1".into(),
             redirect_uri: "http://127.0.0.1:8765/cb".into(),
@@ -407,8 +402,8 @@ mod tests {
         .unwrap()
     }
 
-    fn start(kind: ProviderKind) -> (Provider, PendingAuth) {
-        let s = setting(kind);
+    fn start(kind: Provider) -> (App, PendingAuth) {
+        let s = app(kind);
         let pending = begin_auth(&s, &AuthOptions { login_hint: None }, 1000, &[7u8; 64]).unwrap();
         (s, pending)
     }
@@ -422,7 +417,7 @@ mod tests {
 
     #[test]
     fn google_connect() {
-        let (s, pending) = start(ProviderKind::Google);
+        let (s, pending) = start(Provider::Google);
         let mut env = Env {
             now: 1010,
             http: Script::new(vec![
@@ -469,7 +464,7 @@ mod tests {
 
     #[test]
     fn a_name_missing_everywhere_leaves_the_account_connected() {
-        let (s, pending) = start(ProviderKind::Google);
+        let (s, pending) = start(Provider::Google);
         let mut env = Env {
             now: 1010,
             http: Script::new(vec![
@@ -491,9 +486,9 @@ mod tests {
 
     #[test]
     fn microsoft_refresh_rotates_and_google_keeps() {
-        let s = setting(ProviderKind::Microsoft);
+        let s = app(Provider::Microsoft);
         let account = Account {
-            provider: ProviderKind::Microsoft,
+            provider: Provider::Microsoft,
             email: "adele@contoso.com".into(),
             display_name: Some("Adele".into()),
             access_token: "old-access".into(),
@@ -517,9 +512,9 @@ mod tests {
         assert_eq!(fresh.scopes, account.scopes);
         assert_eq!(fresh.email, account.email);
 
-        let g = setting(ProviderKind::Google);
+        let g = app(Provider::Google);
         let account = Account {
-            provider: ProviderKind::Google,
+            provider: Provider::Google,
             ..account
         };
         let mut env = Env {
@@ -540,7 +535,7 @@ mod tests {
 
     #[test]
     fn errors_never_carry_secrets() {
-        let (s, pending) = start(ProviderKind::Google);
+        let (s, pending) = start(Provider::Google);
         // A provider that echoes everything it was sent.
         let echo = format!(
             r#"{{"error":"invalid_client","error_description":"client_secret={} code=code-value-123 verifier={}"}}"#,
@@ -563,7 +558,7 @@ mod tests {
 
     #[test]
     fn refused_callbacks_send_nothing() {
-        let (s, pending) = start(ProviderKind::Microsoft);
+        let (s, pending) = start(Provider::Microsoft);
         let mut env = Env {
             now: 1010,
             http: Script::default(),
@@ -587,9 +582,9 @@ mod tests {
 
     #[test]
     fn refresh_without_a_refresh_token_needs_reauthorization() {
-        let s = setting(ProviderKind::Google);
+        let s = app(Provider::Google);
         let account = Account {
-            provider: ProviderKind::Google,
+            provider: Provider::Google,
             email: "a@b.c".into(),
             display_name: None,
             access_token: "x".into(),
@@ -606,7 +601,7 @@ mod tests {
             Err(Error::ReauthorizationRequired { .. })
         ));
         let wrong_kind = Account {
-            provider: ProviderKind::Microsoft,
+            provider: Provider::Microsoft,
             ..account
         };
         assert!(

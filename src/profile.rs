@@ -1,13 +1,13 @@
 //! What the component knows of each provider as data, looked up by kind: its OAuth profile (the
 //! endpoints and conventions of its authorization server) and its published limits (the mail
 //! API's hosts, the cap on requests in flight, the quota, the sizes a message may reach). The
-//! OAuth flow, the validation of a provider setting and the session read these records and
+//! OAuth flow, the validation of an app and the session read these records and
 //! never the provider's mailbox code.
 
 use crate::Error;
 use crate::compose::SendLimits;
 use crate::pace::Budget;
-use crate::types::{Provider, ProviderKind};
+use crate::types::{App, Provider};
 
 /// What the component knows of one provider as data.
 #[derive(Debug)]
@@ -21,9 +21,9 @@ pub struct Profile {
 /// The endpoints and conventions of a provider's OAuth 2.0 authorization server.
 #[derive(Debug)]
 pub struct OAuthProfile {
-    /// The authorization endpoint; `{tenant}` stands for the setting's tenant.
+    /// The authorization endpoint; `{tenant}` stands for the app's tenant.
     pub authorize_url: &'static str,
-    /// The token endpoint; `{tenant}` stands for the setting's tenant.
+    /// The token endpoint; `{tenant}` stands for the app's tenant.
     pub token_url: &'static str,
     /// Query parameters the authorization URL carries besides the standard ones.
     pub extra_authorize_params: &'static [(&'static str, &'static str)],
@@ -31,11 +31,11 @@ pub struct OAuthProfile {
     pub token_request_sends_scope: bool,
     /// The scopes asked for when the admin gives none.
     pub default_scopes: &'static [&'static str],
-    /// What the tenant field of a provider setting may hold.
+    /// What the tenant field of an app may hold.
     pub tenancy: Tenancy,
 }
 
-/// What the tenant field of a provider setting may hold.
+/// What the tenant field of an app may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tenancy {
     /// Nothing: the provider has one authority.
@@ -48,7 +48,7 @@ pub enum Tenancy {
     },
 }
 
-/// The OAuth endpoints of one provider setting.
+/// The OAuth endpoints of one app.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {
     /// Where the user's browser is sent to consent.
@@ -71,10 +71,10 @@ pub struct Limits {
 }
 
 /// The profile of `kind`.
-pub fn for_kind(kind: ProviderKind) -> &'static Profile {
+pub fn for_kind(kind: Provider) -> &'static Profile {
     match kind {
-        ProviderKind::Google => &GOOGLE,
-        ProviderKind::Microsoft => &MICROSOFT,
+        Provider::Google => &GOOGLE,
+        Provider::Microsoft => &MICROSOFT,
     }
 }
 
@@ -160,11 +160,11 @@ pub static MICROSOFT: Profile = Profile {
 };
 
 impl OAuthProfile {
-    /// The authorize and token endpoints for `setting`.
-    pub fn endpoints(&self, setting: &Provider) -> Endpoints {
+    /// The authorize and token endpoints for `app`.
+    pub fn endpoints(&self, app: &App) -> Endpoints {
         let tenant = match self.tenancy {
             Tenancy::None => "",
-            Tenancy::Directory { default } => setting.tenant.as_deref().unwrap_or(default),
+            Tenancy::Directory { default } => app.tenant.as_deref().unwrap_or(default),
         };
         Endpoints {
             authorize: self.authorize_url.replace("{tenant}", tenant),
@@ -172,7 +172,7 @@ impl OAuthProfile {
         }
     }
 
-    /// Checks and normalizes the tenant field of a provider setting.
+    /// Checks and normalizes the tenant field of an app.
     pub fn normalize_tenant(&self, tenant: Option<&str>) -> Result<Option<String>, Error> {
         match self.tenancy {
             Tenancy::None => match tenant.map(str::trim) {

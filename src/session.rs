@@ -10,7 +10,7 @@ use crate::net::{
 use crate::oauth::{self, Grant};
 use crate::pace::{Budget, Ledger};
 use crate::profile::{self, Limits};
-use crate::types::{Account, Provider, SyncStats};
+use crate::types::{Account, App, SyncStats};
 use crate::{Error, Failure, config};
 use serde::de::DeserializeOwned;
 
@@ -81,7 +81,7 @@ pub struct Session<'a> {
     http: &'a mut dyn HttpClient,
     api: &'static dyn MailApi,
     limits: &'static Limits,
-    setting: &'a Provider,
+    app: &'a App,
     account: Account,
     refreshed: bool,
     now: u64,
@@ -103,17 +103,17 @@ struct Pace {
 }
 
 impl<'a> Session<'a> {
-    /// A session for `account` at `now` with the mail API `api` of the setting's provider,
+    /// A session for `account` at `now` with the mail API `api` of the app's provider,
     /// with the default time budget and an empty ledger.
     pub fn new(
         http: &'a mut dyn HttpClient,
         api: &'static dyn MailApi,
-        setting: &'a Provider,
+        app: &'a App,
         account: Account,
         now: u64,
     ) -> Self {
-        let published = &profile::for_kind(setting.kind).limits;
-        let limits = setting.limits.unwrap_or(crate::types::Limits {
+        let published = &profile::for_kind(app.provider).limits;
+        let limits = app.limits.unwrap_or(crate::types::Limits {
             units: None,
             window_seconds: None,
             in_flight: None,
@@ -133,7 +133,7 @@ impl<'a> Session<'a> {
             http,
             api,
             limits: published,
-            setting,
+            app,
             account,
             refreshed: false,
             now,
@@ -186,7 +186,7 @@ impl<'a> Session<'a> {
     /// The secrets this session holds, for scrubbing errors.
     pub fn secrets(&self) -> Vec<String> {
         let mut secrets = vec![
-            self.setting.client_secret.clone(),
+            self.app.client_secret.clone(),
             self.account.access_token.clone(),
         ];
         secrets.extend(self.account.refresh_token.clone());
@@ -253,9 +253,8 @@ impl<'a> Session<'a> {
                         .iter()
                         .map(|&i| net::clone_request(&calls[i]))
                         .collect();
-                    api.batch(&group).unwrap_or_else(|| {
-                        Err(Error::Transport("this provider has no batches".to_owned()))
-                    })
+                    api.batch(&group)
+                        .unwrap_or_else(|| Err(Error::transport("this provider has no batches")))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             self.pace.stats.calls += pending.len() as u32;
@@ -554,7 +553,7 @@ impl<'a> Session<'a> {
         let outcome = self
             .exchange(vec![request], Retry::Never)?
             .pop()
-            .ok_or_else(|| Error::Transport("no response".to_owned()))?;
+            .ok_or_else(|| Error::transport("no response"))?;
         let unknown = |why: String| Error::OutcomeUnknown {
             message_id: sent.message_id.clone(),
             draft_id: sent.draft_id.clone(),
@@ -580,7 +579,7 @@ impl<'a> Session<'a> {
         let response = self
             .send_all(vec![request])?
             .pop()
-            .ok_or_else(|| Error::Transport("no response".to_owned()))?;
+            .ok_or_else(|| Error::transport("no response"))?;
         check(self.api, response)
     }
 
@@ -633,7 +632,7 @@ impl<'a> Session<'a> {
 
     fn refresh(&mut self) -> Result<(), Error> {
         self.bound_timeouts();
-        self.account = refresh_account(self.http, self.setting, &self.account, self.now)?;
+        self.account = refresh_account(self.http, self.app, &self.account, self.now)?;
         self.refreshed = true;
         Ok(())
     }
@@ -706,13 +705,13 @@ pub struct Spent {
 pub fn run<T>(
     http: &mut dyn HttpClient,
     api: &'static dyn MailApi,
-    setting: &Provider,
+    app: &App,
     account: &Account,
     now: u64,
     pacing: Pacing,
     call: impl FnOnce(&mut Session<'_>) -> Result<T, Error>,
 ) -> Result<(T, Option<Account>, Spent), Failure> {
-    let mut session = Session::new(http, api, setting, account.clone(), now)
+    let mut session = Session::new(http, api, app, account.clone(), now)
         .with_pacing(pacing.ledger, pacing.budget_ms);
     let result = call(&mut session);
     let (ledger, stats) = session.spending();
@@ -744,18 +743,18 @@ pub fn check(api: &dyn MailApi, response: Response) -> Result<Response, Error> {
 /// the old refresh token when none comes back (Google) and stores a rotated one (Microsoft).
 pub fn refresh_account(
     http: &mut dyn HttpClient,
-    setting: &Provider,
+    app: &App,
     account: &Account,
     now: u64,
 ) -> Result<Account, Error> {
     let secrets = [
-        setting.client_secret.as_str(),
+        app.client_secret.as_str(),
         account.access_token.as_str(),
         account.refresh_token.as_deref().unwrap_or_default(),
     ];
     let result = (|| -> Result<Account, Error> {
-        config::check(setting)?;
-        config::check_account(setting, account)?;
+        config::check(app)?;
+        config::check_account(app, account)?;
         let Some(refresh_token) = account.refresh_token.as_deref().filter(|t| !t.is_empty()) else {
             return Err(Error::ReauthorizationRequired {
                 status: None,
@@ -763,8 +762,8 @@ pub fn refresh_account(
                 message: "the account holds no refresh token; connect it again".to_owned(),
             });
         };
-        let oauth = &profile::for_kind(setting.kind).oauth;
-        let response = http.send(oauth::refresh_request(oauth, setting, refresh_token)?)?;
+        let oauth = &profile::for_kind(app.provider).oauth;
+        let response = http.send(oauth::refresh_request(oauth, app, refresh_token)?)?;
         let tokens = oauth::parse_token_response(&response, Grant::RefreshToken, now)?;
         Ok(Account {
             access_token: tokens.access_token,

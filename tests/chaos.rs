@@ -8,7 +8,7 @@
 mod common;
 
 use email_harness::chaos::{self, Broken, Plan, Report};
-use email_harness::types::ProviderKind;
+use email_harness::types::Provider;
 
 /// Schedules per provider.
 const SCHEDULES: usize = 100;
@@ -16,7 +16,7 @@ const SCHEDULES: usize = 100;
 /// Schedules run at once: most of a schedule's time is spent waiting for timeouts.
 const JOBS: usize = 3;
 
-fn run(kind: ProviderKind) {
+fn run(kind: Provider) {
     let print = |report: &Report| {
         for violation in &report.violations {
             eprintln!(
@@ -48,10 +48,10 @@ fn run(kind: ProviderKind) {
 
 #[test]
 fn gmail_converges_under_chaos() {
-    run(ProviderKind::Google);
+    run(Provider::Google);
 }
 
 #[test]
 fn outlook_converges_under_chaos() {
-    run(ProviderKind::Microsoft);
+    run(Provider::Microsoft);
 }

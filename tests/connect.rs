@@ -6,7 +6,7 @@ mod common;
 use common::{KINDS, World, code_of};
 use email_harness::CallError;
 use email_harness::sandbox::Provider as SandboxProvider;
-use email_harness::types::{AuthRejection, Error, ProviderKind};
+use email_harness::types::{AuthRejection, Error, Provider};
 
 fn component_error(result: Result<impl Sized, CallError>) -> Error {
     match result {
@@ -24,10 +24,10 @@ fn rejection(error: Error) -> AuthRejection {
     }
 }
 
-fn sandbox_kind(kind: ProviderKind) -> SandboxProvider {
+fn sandbox_kind(kind: Provider) -> SandboxProvider {
     match kind {
-        ProviderKind::Google => SandboxProvider::Google,
-        ProviderKind::Microsoft => SandboxProvider::Microsoft,
+        Provider::Google => SandboxProvider::Google,
+        Provider::Microsoft => SandboxProvider::Microsoft,
     }
 }
 
@@ -37,8 +37,8 @@ fn full_connect_flow_for_both_providers() {
     for kind in KINDS {
         let (provider, account) = world.connect(kind);
         let user = match kind {
-            ProviderKind::Google => &world.config.google_user,
-            ProviderKind::Microsoft => &world.config.microsoft_user,
+            Provider::Google => &world.config.google_user,
+            Provider::Microsoft => &world.config.microsoft_user,
         };
         assert_eq!(account.provider, kind);
         assert_eq!(account.email, user.email);
@@ -53,7 +53,7 @@ fn full_connect_flow_for_both_providers() {
             .as_secs();
         assert!(account.expires_at > now + 3000 && account.expires_at <= now + 3700);
         assert!(!account.scopes.is_empty());
-        if kind == ProviderKind::Microsoft {
+        if kind == Provider::Microsoft {
             assert_eq!(
                 account.display_name.as_deref(),
                 Some(user.display_name.as_str())
@@ -105,14 +105,14 @@ fn the_authorization_url_carries_pkce_state_and_provider_extras() {
         assert!(pending.state.len() >= 22, "at least 128 bits of state");
         assert!(!pending.authorization_url.contains(&provider.client_secret));
         match kind {
-            ProviderKind::Google => {
+            Provider::Google => {
                 assert_eq!(url.host_str(), Some("accounts.google.com"));
                 assert_eq!(
                     (q["access_type"].as_str(), q["prompt"].as_str()),
                     ("offline", "consent")
                 );
             }
-            ProviderKind::Microsoft => {
+            Provider::Microsoft => {
                 assert_eq!(url.path(), "/common/oauth2/v2.0/authorize");
                 assert!(q["scope"].split(' ').any(|s| s == "offline_access"));
             }
@@ -200,15 +200,15 @@ fn refused_consent_is_access_denied() {
 fn a_wrong_client_secret_is_a_provider_error() {
     let world = World::new();
     for kind in KINDS {
-        let mut config = world.provider_config(kind);
+        let mut config = world.app_config(kind);
         config.client_secret = "not-the-registered-secret".into();
-        let provider = world.harness.configure_provider(&config).unwrap();
+        let provider = world.harness.configure_app(&config).unwrap();
         let (pending, callback) = world.authorize(&provider);
         match component_error(world.harness.complete_auth(&provider, &pending, &callback)) {
             Error::Provider(failure) => {
                 assert_eq!(failure.status, Some(401));
                 assert_eq!(failure.code.as_deref(), Some("invalid_client"));
-                if kind == ProviderKind::Microsoft {
+                if kind == Provider::Microsoft {
                     assert!(
                         failure.message.contains("AADSTS7000215"),
                         "{}",
@@ -257,46 +257,43 @@ fn bad_redirect_uris_and_tenants_are_named() {
         "ftp://x.example/cb",
         "",
     ] {
-        let mut config = world.provider_config(ProviderKind::Google);
+        let mut config = world.app_config(Provider::Google);
         config.redirect_uri = bad.into();
         assert_eq!(
-            field(world.harness.configure_provider(&config)),
+            field(world.harness.configure_app(&config)),
             "redirect-uri",
             "{bad}"
         );
     }
     for bad in ["contoso", "a b", "../common", "x.y/z"] {
-        let mut config = world.provider_config(ProviderKind::Microsoft);
+        let mut config = world.app_config(Provider::Microsoft);
         config.tenant = Some(bad.into());
         assert_eq!(
-            field(world.harness.configure_provider(&config)),
+            field(world.harness.configure_app(&config)),
             "tenant",
             "{bad}"
         );
     }
-    let mut config = world.provider_config(ProviderKind::Microsoft);
+    let mut config = world.app_config(Provider::Microsoft);
     config.tenant = Some("Contoso.OnMicrosoft.com".into());
     assert_eq!(
         world
             .harness
-            .configure_provider(&config)
+            .configure_app(&config)
             .unwrap()
             .tenant
             .as_deref(),
         Some("contoso.onmicrosoft.com")
     );
-    let mut config = world.provider_config(ProviderKind::Google);
+    let mut config = world.app_config(Provider::Google);
     config.client_secret = "".into();
-    assert_eq!(
-        field(world.harness.configure_provider(&config)),
-        "client-secret"
-    );
+    assert_eq!(field(world.harness.configure_app(&config)), "client-secret");
 }
 
 #[test]
 fn google_refresh_keeps_the_refresh_token() {
     let world = World::new();
-    let (provider, account) = world.connect(ProviderKind::Google);
+    let (provider, account) = world.connect(Provider::Google);
     let fresh = world.harness.refresh(&provider, &account).unwrap();
     assert_ne!(fresh.access_token, account.access_token);
     assert_eq!(
@@ -310,7 +307,7 @@ fn google_refresh_keeps_the_refresh_token() {
 #[test]
 fn microsoft_refresh_rotates_the_refresh_token() {
     let world = World::new();
-    let (provider, account) = world.connect(ProviderKind::Microsoft);
+    let (provider, account) = world.connect(Provider::Microsoft);
     let fresh = world.harness.refresh(&provider, &account).unwrap();
     assert_ne!(fresh.access_token, account.access_token);
     assert_ne!(
@@ -358,12 +355,13 @@ fn a_host_off_the_allowlist_is_denied() {
         .route("oauth2.googleapis.com", base);
     let harness = common::runtime().harness(policy);
     for kind in KINDS {
-        let provider = harness
-            .configure_provider(&world.provider_config(kind))
-            .unwrap();
+        let provider = harness.configure_app(&world.app_config(kind)).unwrap();
         let (pending, callback) = world.authorize(&provider);
         match component_error(harness.complete_auth(&provider, &pending, &callback)) {
-            Error::Transport(message) => assert!(message.contains("denied"), "{message}"),
+            Error::Transport(failure) => {
+                assert!(failure.denied, "{failure:?}");
+                assert!(failure.message.contains("denied"), "{failure:?}");
+            }
             other => panic!("{other:?}"),
         }
     }

@@ -8,8 +8,8 @@ mod common;
 use common::{World, sandbox_kind};
 use email_harness::sandbox::MailboxSpec;
 use email_harness::types::{
-    Account, Attachment, MailboxAddress, Outgoing, Provider, ProviderKind, Reference, ReplyMode,
-    SavedDraft,
+    Account, App, Attachment, AttachmentRequest, MailboxAddress, Outgoing, Provider, Reference,
+    ReplyMode, SavedDraft,
 };
 
 fn file(name: &str, mime: &str, len: usize, seed: u8) -> Attachment {
@@ -44,7 +44,7 @@ fn draft(subject: &str, attachments: Vec<Attachment>) -> Outgoing {
 /// Saves `message` (over `id`, when given).
 fn save(
     world: &World,
-    provider: &Provider,
+    provider: &App,
     account: &Account,
     id: Option<&str>,
     message: &Outgoing,
@@ -56,12 +56,7 @@ fn save(
 }
 
 /// Each file of message `id` by name, with its bytes (through `get-attachment`).
-fn files_of(
-    world: &World,
-    provider: &Provider,
-    account: &Account,
-    id: &str,
-) -> Vec<(String, Vec<u8>)> {
+fn files_of(world: &World, provider: &App, account: &Account, id: &str) -> Vec<(String, Vec<u8>)> {
     let fetched = world.harness.get_message(provider, account, id).unwrap();
     let mut files: Vec<(String, Vec<u8>)> = fetched
         .message
@@ -70,7 +65,15 @@ fn files_of(
         .map(|a| {
             let data = world
                 .harness
-                .get_attachment(provider, account, id, &a.id, 100_000_000)
+                .get_attachment(
+                    provider,
+                    account,
+                    &AttachmentRequest {
+                        message_id: id.to_owned(),
+                        attachment_id: a.id.clone(),
+                        max_bytes: 100_000_000,
+                    },
+                )
                 .unwrap();
             (a.filename.clone().unwrap_or_default(), data.content)
         })
@@ -98,7 +101,7 @@ fn two_files() -> (Attachment, Attachment) {
 #[test]
 fn outlook_drafts_keep_the_files_that_did_not_change() {
     let world = World::new();
-    let (provider, account) = world.connect(ProviderKind::Microsoft);
+    let (provider, account) = world.connect(Provider::Microsoft);
     let (small, big) = two_files();
     let first = save(
         &world,
@@ -138,7 +141,7 @@ fn outlook_drafts_keep_the_files_that_did_not_change() {
 #[test]
 fn outlook_drafts_replace_only_the_file_that_changed() {
     let world = World::new();
-    let (provider, account) = world.connect(ProviderKind::Microsoft);
+    let (provider, account) = world.connect(Provider::Microsoft);
     let (small, big) = two_files();
     let first = save(
         &world,
@@ -181,7 +184,7 @@ fn outlook_drafts_replace_only_the_file_that_changed() {
 #[test]
 fn gmail_drafts_too_big_for_json_go_through_the_drafts_upload() {
     let world = World::new();
-    let kind = ProviderKind::Google;
+    let kind = Provider::Google;
     world
         .sandbox
         .seed_mailbox(sandbox_kind(kind), &MailboxSpec::default());

@@ -10,7 +10,7 @@ use common::{KINDS, World, outcome_unknown, sandbox_kind};
 use email_harness::CallError;
 use email_harness::sandbox::{Fault, Provider as SandboxProvider};
 use email_harness::types::{
-    Attachment, Error, MailboxAddress, Outgoing, Provider, ProviderKind, SavedDraft,
+    App, Attachment, AttachmentRequest, Error, MailboxAddress, Outgoing, Provider, SavedDraft,
 };
 
 fn note(subject: &str, attachments: Vec<Attachment>) -> Outgoing {
@@ -41,10 +41,10 @@ fn file(name: &str, len: usize) -> Attachment {
 }
 
 /// The path of the request that sends mail, as a fault matches it.
-fn send_path(kind: ProviderKind) -> &'static str {
+fn send_path(kind: Provider) -> &'static str {
     match kind {
-        ProviderKind::Google => "/messages/send",
-        ProviderKind::Microsoft => "/send",
+        Provider::Google => "/messages/send",
+        Provider::Microsoft => "/send",
     }
 }
 
@@ -79,9 +79,9 @@ fn a_send_whose_answer_is_lost_is_an_outcome_unknown_and_goes_out_once() {
         assert!(unknown.message_id.is_some(), "{kind:?}: {unknown:?}");
         assert_eq!(unknown.message_id, sent[0].message_id, "{kind:?}");
         match kind {
-            ProviderKind::Google => assert_eq!(unknown.draft_id, None),
+            Provider::Google => assert_eq!(unknown.draft_id, None),
             // The draft's immutable id is the sent message's id: it now names a sent message.
-            ProviderKind::Microsoft => {
+            Provider::Microsoft => {
                 assert_eq!(unknown.draft_id.as_deref(), Some(sent[0].id.as_str()));
                 assert!(world.drafts(kind).is_empty());
             }
@@ -96,7 +96,7 @@ fn a_send_whose_answer_is_lost_is_an_outcome_unknown_and_goes_out_once() {
 #[test]
 fn a_big_gmail_send_whose_upload_answer_is_lost_goes_out_once() {
     let world = World::new();
-    let (provider, account) = world.connect(ProviderKind::Google);
+    let (provider, account) = world.connect(Provider::Google);
     world
         .sandbox
         .fail_next(Fault::lost(SandboxProvider::Google, "/upload/"));
@@ -125,7 +125,7 @@ fn a_send_answered_with_a_server_error_is_an_outcome_unknown_and_keeps_the_draft
             world.sandbox.sent(sandbox_kind(kind)).is_empty(),
             "{kind:?}"
         );
-        if kind == ProviderKind::Microsoft {
+        if kind == Provider::Microsoft {
             // The draft it names is still a draft: nothing went out, and it can be sent.
             let draft = unknown.draft_id.expect("the draft is named");
             assert_eq!(world.drafts(kind), std::slice::from_ref(&draft));
@@ -148,8 +148,8 @@ fn a_draft_send_whose_answer_is_lost_names_the_draft_and_goes_out_once() {
             .save_draft(&provider, &account, None, &note("Draft, lost", vec![]))
             .unwrap();
         let path = match kind {
-            ProviderKind::Google => "/drafts/send",
-            ProviderKind::Microsoft => "/send",
+            Provider::Google => "/drafts/send",
+            Provider::Microsoft => "/send",
         };
         world
             .sandbox
@@ -173,7 +173,7 @@ fn a_draft_send_whose_answer_is_lost_names_the_draft_and_goes_out_once() {
 
 /// Sends `message` from a fresh Outlook account with `faults` queued, and returns the failure.
 fn failed_outlook_send(world: &World, message: &Outgoing, faults: Vec<Fault>) -> CallError {
-    let (provider, account): (Provider, _) = world.connect(ProviderKind::Microsoft);
+    let (provider, account): (App, _) = world.connect(Provider::Microsoft);
     for fault in faults {
         world.sandbox.fail_next(fault);
     }
@@ -193,7 +193,7 @@ fn an_outlook_send_refused_at_send_leaves_no_draft() {
     );
     assert_eq!(provider_error(Err::<(), _>(error)).status, Some(400));
     assert!(world.sandbox.sent(SandboxProvider::Microsoft).is_empty());
-    assert!(world.drafts(ProviderKind::Microsoft).is_empty());
+    assert!(world.drafts(Provider::Microsoft).is_empty());
 }
 
 #[test]
@@ -210,7 +210,7 @@ fn an_outlook_send_failing_at_an_attachment_leaves_no_draft() {
         )],
     );
     assert_eq!(provider_error(Err::<(), _>(error)).status, Some(400));
-    assert!(world.drafts(ProviderKind::Microsoft).is_empty());
+    assert!(world.drafts(Provider::Microsoft).is_empty());
 
     // A big file's upload session failing: a retry-later error, and no draft either.
     let big = note("Refused upload", vec![file("big.bin", 5 * 1024 * 1024)]);
@@ -233,7 +233,7 @@ fn an_outlook_send_failing_at_an_attachment_leaves_no_draft() {
         ),
         "{error:?}"
     );
-    assert!(world.drafts(ProviderKind::Microsoft).is_empty());
+    assert!(world.drafts(Provider::Microsoft).is_empty());
     assert!(world.sandbox.sent(SandboxProvider::Microsoft).is_empty());
 }
 
@@ -253,7 +253,7 @@ fn a_draft_that_cannot_be_deleted_after_a_failed_send_is_named() {
     );
     let failure = provider_error(Err::<(), _>(error));
     assert_eq!(failure.status, Some(400));
-    let drafts = world.drafts(ProviderKind::Microsoft);
+    let drafts = world.drafts(Provider::Microsoft);
     let [left] = &drafts[..] else {
         panic!("one draft is left: {drafts:?}")
     };
@@ -267,7 +267,7 @@ fn a_draft_that_cannot_be_deleted_after_a_failed_send_is_named() {
 #[test]
 fn an_answer_longer_than_the_component_reads_is_not_retried() {
     let world = World::new();
-    let (provider, account) = world.connect(ProviderKind::Microsoft);
+    let (provider, account) = world.connect(Provider::Microsoft);
     // A draft with a file of 64 MiB and one byte, attached by a client other than the
     // component (which keeps to Outlook's 35 MB), through an upload session.
     let graph = "graph.microsoft.com";
@@ -318,10 +318,15 @@ fn an_answer_longer_than_the_component_reads_is_not_retried() {
     );
     let attachment = listed.json()["value"][0]["id"].as_str().unwrap().to_owned();
 
-    let result =
-        world
-            .harness
-            .get_attachment(&provider, &account, &draft_id, &attachment, 100_000_000);
+    let result = world.harness.get_attachment(
+        &provider,
+        &account,
+        &AttachmentRequest {
+            message_id: draft_id.clone(),
+            attachment_id: attachment.clone(),
+            max_bytes: 100_000_000,
+        },
+    );
     let failure = provider_error(result);
     assert_eq!(failure.code.as_deref(), Some("response_too_large"));
     assert!(failure.message.contains("64.0 MB"), "{failure:?}");

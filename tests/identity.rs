@@ -5,14 +5,14 @@
 mod common;
 
 use common::World;
-use email_harness::types::{ProviderConfig, ProviderKind};
+use email_harness::types::{AppConfig, Provider};
 
 #[test]
 fn google_accounts_get_a_display_name() {
     let world = World::new();
     let expected = Some(world.config.google_user.display_name.clone());
     assert_eq!(expected.as_deref(), Some("Ann Example"));
-    let (provider, account) = world.connect(ProviderKind::Google);
+    let (provider, account) = world.connect(Provider::Google);
     assert!(
         provider.scopes.iter().any(|s| s == "profile"),
         "{:?}",
@@ -21,15 +21,15 @@ fn google_accounts_get_a_display_name() {
     assert_eq!(account.display_name, expected);
 
     // Without `profile` the ID token carries no name: the primary send-as address's is used.
-    let config = ProviderConfig {
+    let config = AppConfig {
         scopes: Some(vec![
             "openid".to_owned(),
             "email".to_owned(),
             "https://www.googleapis.com/auth/gmail.modify".to_owned(),
         ]),
-        ..world.provider_config(ProviderKind::Google)
+        ..world.app_config(Provider::Google)
     };
-    let provider = world.harness.configure_provider(&config).unwrap();
+    let provider = world.harness.configure_app(&config).unwrap();
     let (pending, callback) = world.authorize(&provider);
     let account = world
         .harness

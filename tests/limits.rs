@@ -7,7 +7,7 @@ mod common;
 use common::{KINDS, World, outcome_unknown, runtime, sandbox_kind};
 use email_harness::sandbox::{Fault, FaultKind, RandomFaults};
 use email_harness::types::{
-    Attachment, Error, MailboxAddress, Outgoing, ProviderKind, SyncRequest,
+    Attachment, AttachmentRequest, Error, MailboxAddress, Outgoing, Provider, SyncRequest,
 };
 use email_harness::{CallError, CallLimits, HttpPolicy, RequestTimeouts};
 use std::time::{Duration, Instant};
@@ -39,7 +39,7 @@ fn with_file(to: &str, bytes: usize) -> Outgoing {
 #[test]
 fn a_call_over_the_memory_limit_ends_with_an_error_naming_it_and_the_next_call_succeeds() {
     let world = World::new();
-    let (provider, account) = world.connect(ProviderKind::Google);
+    let (provider, account) = world.connect(Provider::Google);
     let sent = world
         .harness
         .send(&provider, &account, &with_file(&account.email, 20_000_000))
@@ -60,7 +60,15 @@ fn a_call_over_the_memory_limit_ends_with_an_error_naming_it_and_the_next_call_s
         ..CallLimits::default()
     });
     let refused = small
-        .get_attachment(&provider, &account, &message.id, &file.id, 50_000_000)
+        .get_attachment(
+            &provider,
+            &account,
+            &AttachmentRequest {
+                message_id: message.id.clone(),
+                attachment_id: file.id.clone(),
+                max_bytes: 50_000_000,
+            },
+        )
         .expect_err("20 MB, base64 in JSON, does not fit in 32 MiB");
     match &refused {
         CallError::Limit(why) => assert!(why.contains("memory limit of 33554432 bytes"), "{why}"),
@@ -71,7 +79,15 @@ fn a_call_over_the_memory_limit_ends_with_an_error_naming_it_and_the_next_call_s
     assert!(!folders.folders.is_empty());
     let data = world
         .harness
-        .get_attachment(&provider, &account, &message.id, &file.id, 50_000_000)
+        .get_attachment(
+            &provider,
+            &account,
+            &AttachmentRequest {
+                message_id: message.id.clone(),
+                attachment_id: file.id.clone(),
+                max_bytes: 50_000_000,
+            },
+        )
         .unwrap();
     assert_eq!(data.content.len(), 20_000_000);
 }
@@ -79,7 +95,7 @@ fn a_call_over_the_memory_limit_ends_with_an_error_naming_it_and_the_next_call_s
 #[test]
 fn a_call_over_the_run_time_limit_ends_with_an_error_naming_it() {
     let world = World::new();
-    let (provider, account) = world.connect(ProviderKind::Google);
+    let (provider, account) = world.connect(Provider::Google);
     let quick = world.harness.clone().with_limits(CallLimits {
         run_time: Duration::from_millis(1),
         ..CallLimits::default()
@@ -97,7 +113,7 @@ fn a_call_over_the_run_time_limit_ends_with_an_error_naming_it() {
     assert!(
         world
             .sandbox
-            .sent(common::sandbox_kind(ProviderKind::Google))
+            .sent(common::sandbox_kind(Provider::Google))
             .is_empty(),
         "nothing went out"
     );
@@ -180,8 +196,8 @@ fn a_send_never_answered_is_an_outcome_unknown_within_the_hosts_request_timeout(
             email_harness::sandboxed::connect(&harness, &world.sandbox, &world.config, kind)
                 .expect("connect");
         let path = match kind {
-            ProviderKind::Google => "/messages/send",
-            ProviderKind::Microsoft => "/send",
+            Provider::Google => "/messages/send",
+            Provider::Microsoft => "/send",
         };
         world
             .sandbox

@@ -2,35 +2,33 @@
 //! enforces them: Gmail's per-user quota units over a sliding minute and its concurrent
 //! requests, Graph's concurrent requests per mailbox and JSON batches throttled one request at a
 //! time. The quota windows run on a faster clock (a minute of quota per 6 seconds), and the
-//! component is told so through the provider setting's limits.
+//! component is told so through the app's limits.
 
 mod common;
 
 use common::{World, sandbox_kind};
 use email_harness::sandbox::{Fault, MailboxSpec};
-use email_harness::types::{
-    Account, AuthOptions, Limits, Provider, ProviderKind, SyncPage, SyncRequest,
-};
+use email_harness::types::{Account, App, AuthOptions, Limits, Provider, SyncPage, SyncRequest};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Seconds of the sandbox's clock per minute of quota.
 const SCALE: f64 = 6.0;
 
 /// Connects `kind` with limits whose windows run on the sandbox's faster clock.
-fn connect_scaled(world: &World, kind: ProviderKind) -> (Provider, Account) {
+fn connect_scaled(world: &World, kind: Provider) -> (App, Account) {
     let window = match kind {
-        ProviderKind::Google => 60.0,
-        ProviderKind::Microsoft => 600.0,
+        Provider::Google => 60.0,
+        Provider::Microsoft => 600.0,
     };
-    let config = email_harness::types::ProviderConfig {
+    let config = email_harness::types::AppConfig {
         limits: Some(Limits {
             units: None,
             window_seconds: Some((window * SCALE / 60.0) as u32),
             in_flight: None,
         }),
-        ..world.provider_config(kind)
+        ..world.app_config(kind)
     };
-    let provider = world.harness.configure_provider(&config).unwrap();
+    let provider = world.harness.configure_app(&config).unwrap();
     let pending = world
         .harness
         .begin_auth(&provider, &AuthOptions { login_hint: None })
@@ -44,7 +42,7 @@ fn connect_scaled(world: &World, kind: ProviderKind) -> (Provider, Account) {
 }
 
 /// Syncs to the end as a host loop does, failing on any error; the pages.
-fn sync_to_end(world: &World, provider: &Provider, account: &mut Account) -> Vec<SyncPage> {
+fn sync_to_end(world: &World, provider: &App, account: &mut Account) -> Vec<SyncPage> {
     let mut request = SyncRequest {
         cursor: None,
         folders: vec![],
@@ -78,28 +76,28 @@ fn a_gmail_first_sync_larger_than_a_minute_of_quota_is_never_throttled() {
     sandbox.set_quota_time_scale(SCALE);
     // 15,000 units a minute allow 3,000 messages.get: more than that in scope.
     sandbox.seed_mailbox(
-        sandbox_kind(ProviderKind::Google),
+        sandbox_kind(Provider::Google),
         &MailboxSpec {
             messages: 4_400,
             seed: 11,
             ..MailboxSpec::default()
         },
     );
-    let (provider, mut account) = connect_scaled(&world, ProviderKind::Google);
+    let (provider, mut account) = connect_scaled(&world, Provider::Google);
     let pages = sync_to_end(&world, &provider, &mut account);
     let ids: BTreeSet<String> = pages
         .iter()
         .flat_map(|p| p.messages.iter().map(|m| m.id.clone()))
         .collect();
     let want: BTreeSet<String> = sandbox
-        .message_ids(sandbox_kind(ProviderKind::Google))
+        .message_ids(sandbox_kind(Provider::Google))
         .into_iter()
         .collect();
     assert!(want.len() > 3_000, "{} in scope", want.len());
     assert_eq!(ids, want, "every message");
     let units: u64 = pages.iter().map(|p| u64::from(p.stats.quota_units)).sum();
     assert!(units > 15_000, "more than a minute of quota: {units} units");
-    assert_eq!(sandbox.throttled(sandbox_kind(ProviderKind::Google)), 0);
+    assert_eq!(sandbox.throttled(sandbox_kind(Provider::Google)), 0);
     assert!(
         pages.iter().all(|p| p.stats.throttled == 0),
         "no throttled answer seen"
@@ -122,17 +120,17 @@ fn a_throttled_request_inside_a_graph_batch_is_asked_again_and_nothing_is_lost()
     let world = World::new();
     let sandbox = &world.sandbox;
     sandbox.seed_mailbox(
-        sandbox_kind(ProviderKind::Microsoft),
+        sandbox_kind(Provider::Microsoft),
         &MailboxSpec {
             messages: 200,
             seed: 5,
             ..MailboxSpec::default()
         },
     );
-    let (provider, mut account) = world.connect(ProviderKind::Microsoft);
+    let (provider, mut account) = world.connect(Provider::Microsoft);
     // The attachment lists go in JSON batches: two of them answered 429 inside their batch.
     sandbox.fail_next(
-        Fault::status(sandbox_kind(ProviderKind::Microsoft), "/attachments", 429)
+        Fault::status(sandbox_kind(Provider::Microsoft), "/attachments", 429)
             .retry_after(1)
             .times(2),
     );
@@ -153,7 +151,7 @@ fn a_throttled_request_inside_a_graph_batch_is_asked_again_and_nothing_is_lost()
         }
     }
     let want: BTreeSet<String> = sandbox
-        .message_ids(sandbox_kind(ProviderKind::Microsoft))
+        .message_ids(sandbox_kind(Provider::Microsoft))
         .into_iter()
         .collect();
     assert_eq!(seen.keys().cloned().collect::<BTreeSet<_>>(), want);

@@ -14,7 +14,7 @@ mod common;
 
 use common::{KINDS, World};
 use email_harness::sandbox::Provider as SandboxProvider;
-use email_harness::types::{Account, Message, Provider, ProviderKind};
+use email_harness::types::{Account, App, AttachmentRequest, Message, Provider};
 use mailparse::{DispositionType, MailAddr, MailHeaderMap as _, ParsedMail};
 use std::path::Path;
 
@@ -317,39 +317,15 @@ fn words(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Seconds since the Unix epoch of an RFC 3339 instant (`2024-05-14T09:30:00+02:00`).
-fn instant(text: &str) -> i64 {
-    let number = |range: std::ops::Range<usize>| -> i64 { text[range].parse().unwrap() };
-    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
-    let (hour, minute, second) = (number(11..13), number(14..16), number(17..19));
-    let zone = text[19..].trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
-    let offset = match zone {
-        "Z" | "" => 0,
-        zone => {
-            let sign = if zone.starts_with('-') { -1 } else { 1 };
-            sign * (zone[1..3].parse::<i64>().unwrap() * 3600
-                + zone[4..6].parse::<i64>().unwrap() * 60)
-        }
-    };
-    // Days from 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    days * 86_400 + hour * 3600 + minute * 60 + second - offset
-}
-
 /// A connected account of `kind` and the sandbox provider it is on.
 struct Reader {
-    kind: ProviderKind,
-    provider: Provider,
+    kind: Provider,
+    provider: App,
     account: Account,
 }
 
 impl Reader {
-    fn new(world: &World, kind: ProviderKind) -> Reader {
+    fn new(world: &World, kind: Provider) -> Reader {
         let (provider, account) = world.connect(kind);
         Reader {
             kind,
@@ -360,16 +336,16 @@ impl Reader {
 
     fn sandbox(&self) -> SandboxProvider {
         match self.kind {
-            ProviderKind::Google => SandboxProvider::Google,
-            ProviderKind::Microsoft => SandboxProvider::Microsoft,
+            Provider::Google => SandboxProvider::Google,
+            Provider::Microsoft => SandboxProvider::Microsoft,
         }
     }
 
     /// Puts `raw` in the inbox as delivered mail; its id.
     fn deliver(&self, world: &World, raw: &[u8]) -> String {
         let place = match self.kind {
-            ProviderKind::Google => "INBOX",
-            ProviderKind::Microsoft => "inbox",
+            Provider::Google => "INBOX",
+            Provider::Microsoft => "inbox",
         };
         world.sandbox.insert_raw(self.sandbox(), raw, &[place])
     }
@@ -389,7 +365,15 @@ impl Reader {
     fn download(&self, world: &World, id: &str, attachment: &str, max: u64) -> Vec<u8> {
         world
             .harness
-            .get_attachment(&self.provider, &self.account, id, attachment, max)
+            .get_attachment(
+                &self.provider,
+                &self.account,
+                &AttachmentRequest {
+                    message_id: id.to_owned(),
+                    attachment_id: attachment.to_owned(),
+                    max_bytes: max,
+                },
+            )
             .map(|data| data.content)
             .unwrap_or_default()
     }
@@ -407,18 +391,18 @@ fn readable(message: &Message) -> String {
 /// The readable text the reference expects from `kind`: Gmail's text body (unwrapped when
 /// flowed), else its HTML's text; Graph's HTML body (its text's, when it has no HTML), flowed
 /// text as it was sent.
-fn expected_text(expected: &Expected, kind: ProviderKind) -> String {
+fn expected_text(expected: &Expected, kind: Provider) -> String {
     let text = expected
         .text
         .as_ref()
         .map(|(text, flowed)| match (kind, flowed) {
-            (ProviderKind::Google, Some(delsp)) => unflowed(text, *delsp),
+            (Provider::Google, Some(delsp)) => unflowed(text, *delsp),
             _ => text.clone(),
         });
     let html = expected.html.as_deref().map(html_text);
     let chosen = match kind {
-        ProviderKind::Google => text.or(html),
-        ProviderKind::Microsoft => html.or(text),
+        Provider::Google => text.or(html),
+        Provider::Microsoft => html.or(text),
     };
     words(&chosen.unwrap_or_default())
 }
@@ -463,9 +447,9 @@ fn check(world: &World, reader: &Reader, case: &Case, message: &Message, found: 
         .as_ref()
         .map(|(name, address)| (name.clone(), address.to_ascii_lowercase()));
     match kind {
-        ProviderKind::Google => found.same(&from, &want_from, &format!("{what}: from")),
+        Provider::Google => found.same(&from, &want_from, &format!("{what}: from")),
         // Graph shows the address as the name when there is none.
-        ProviderKind::Microsoft => found.same(
+        Provider::Microsoft => found.same(
             from.map(|(_, a)| a),
             want_from.map(|(_, a)| a),
             &format!("{what}: from"),
@@ -483,16 +467,12 @@ fn check(world: &World, reader: &Reader, case: &Case, message: &Message, found: 
         .collect();
     found.same(to.len(), want_to.len(), &format!("{what}: recipients"));
     found.same(&to, &want_to, &format!("{what}: to"));
-    if kind == ProviderKind::Google {
+    if kind == Provider::Google {
         let names: Vec<Option<String>> = message.to.iter().map(|a| a.name.clone()).collect();
         let want: Vec<Option<String>> = expected.to.iter().map(|(n, _)| n.clone()).collect();
         found.same(&names, &want, &format!("{what}: to names"));
     }
-    found.same(
-        message.date.as_deref().map(instant),
-        expected.date,
-        &format!("{what}: date"),
-    );
+    found.same(message.date, expected.date, &format!("{what}: date"));
     found.same(
         readable(message),
         expected_text(&expected, kind),
@@ -526,12 +506,12 @@ fn check_files(
     for (ordinal, (attachment, file)) in message.attachments.iter().zip(files).enumerate() {
         let name = match (reader.kind, file.is_message(), &file.name) {
             // Graph names a forwarded message after its subject, whatever the part's name.
-            (ProviderKind::Microsoft, true, _) | (ProviderKind::Google, true, None) => {
+            (Provider::Microsoft, true, _) | (Provider::Google, true, None) => {
                 Some(eml_name(&file.inner_subject()))
             }
             (_, _, Some(name)) => Some(name.clone()),
-            (ProviderKind::Google, false, None) => None,
-            (ProviderKind::Microsoft, false, None) => {
+            (Provider::Google, false, None) => None,
+            (Provider::Microsoft, false, None) => {
                 let subtype = file.mime_type.rsplit('/').next().unwrap();
                 Some(format!("attachment{}.{subtype}", ordinal + 1))
             }
@@ -545,11 +525,11 @@ fn check_files(
         );
         let size = file.bytes.len() as u64;
         let sized = match (reader.kind, file.is_message()) {
-            (ProviderKind::Google, false) => attachment.size == size,
+            (Provider::Google, false) => attachment.size == size,
             // Gmail gives no size for a forwarded message: what its parts add up to.
-            (ProviderKind::Google, true) => attachment.size > 0,
+            (Provider::Google, true) => attachment.size > 0,
             // Exchange counts the attachment item, properties and all.
-            (ProviderKind::Microsoft, _) => attachment.size > size,
+            (Provider::Microsoft, _) => attachment.size > size,
         };
         found.holds(
             sized,
@@ -557,7 +537,7 @@ fn check_files(
         );
         // The component lists Graph attachments with `$select` on the base type, which cannot
         // name `contentId` (a `fileAttachment` property): Graph gives no content ids.
-        if file.content_id.is_some() && reader.kind == ProviderKind::Google {
+        if file.content_id.is_some() && reader.kind == Provider::Google {
             found.same(
                 &attachment.content_id,
                 &file.content_id,
@@ -651,8 +631,8 @@ fn forwards_digests_flowed_text_and_raw_bytes_read_as_they_should() {
             "{kind:?}"
         );
         let forwarded_named = match kind {
-            ProviderKind::Google => "original.eml",
-            ProviderKind::Microsoft => "Q3_ numbers_plan.eml",
+            Provider::Google => "original.eml",
+            Provider::Microsoft => "Q3_ numbers_plan.eml",
         };
         assert_eq!(
             names("forwarded-named.eml"),
@@ -687,7 +667,7 @@ fn forwards_digests_flowed_text_and_raw_bytes_read_as_they_should() {
             "Relatório de vendas — março",
             "{kind:?}"
         );
-        if kind == ProviderKind::Google {
+        if kind == Provider::Google {
             let text = |name: &str| message(name).text_body.clone().unwrap_or_default();
             assert!(
                 text("flowed.eml")
@@ -747,9 +727,11 @@ fn a_thirty_megabyte_attachment_is_listed_refused_within_a_limit_and_downloaded(
         let refused = world.harness.get_attachment(
             &reader.provider,
             &reader.account,
-            &id,
-            &attachment.id,
-            1024 * 1024,
+            &AttachmentRequest {
+                message_id: id.clone(),
+                attachment_id: attachment.id.clone(),
+                max_bytes: 1024 * 1024,
+            },
         );
         assert!(refused.is_err(), "{kind:?}: a 30 MB file within 1 MB");
         let bytes = reader.download(&world, &id, &attachment.id, 64 * 1024 * 1024);

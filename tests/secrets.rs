@@ -24,10 +24,10 @@ fn failures_never_reveal_secrets() {
         secrets.push(app.client_secret.clone());
 
         // Wrong client secret.
-        let mut config = world.provider_config(kind);
+        let mut config = world.app_config(kind);
         config.client_secret = "wrong-secret-value-42".into();
         secrets.push(config.client_secret.clone());
-        let wrong = world.harness.configure_provider(&config).unwrap();
+        let wrong = world.harness.configure_app(&config).unwrap();
         let (pending, callback) = world.authorize(&wrong);
         secrets.extend([pending.code_verifier.clone(), code_of(&callback)]);
         logged.push(texts(
@@ -35,10 +35,10 @@ fn failures_never_reveal_secrets() {
         ));
 
         // A secret with a control character is refused without being echoed.
-        let mut config = world.provider_config(kind);
+        let mut config = world.app_config(kind);
         config.client_secret = "bad\u{7}secret-value-43".into();
         secrets.push("secret-value-43".into());
-        logged.push(texts(world.harness.configure_provider(&config)));
+        logged.push(texts(world.harness.configure_app(&config)));
 
         // PKCE mismatch, then the same code again after a good redemption.
         let provider = world.provider(kind);

@@ -7,21 +7,19 @@ mod common;
 use common::{KINDS, World};
 use email_harness::CallError;
 use email_harness::sandbox::{Fault, MailboxSpec, Provider as SandboxProvider, RefreshRefusal};
-use email_harness::types::{
-    Account, Error, Message, Provider, ProviderKind, SyncPage, SyncRequest,
-};
+use email_harness::types::{Account, App, Error, Message, Provider, SyncPage, SyncRequest};
 use std::collections::{BTreeMap, BTreeSet};
 
-fn sandbox_kind(kind: ProviderKind) -> SandboxProvider {
+fn sandbox_kind(kind: Provider) -> SandboxProvider {
     match kind {
-        ProviderKind::Google => SandboxProvider::Google,
-        ProviderKind::Microsoft => SandboxProvider::Microsoft,
+        Provider::Google => SandboxProvider::Google,
+        Provider::Microsoft => SandboxProvider::Microsoft,
     }
 }
 
 /// What a host keeps: the messages by id, the cursor and the account, committed page by page.
 struct Host {
-    provider: Provider,
+    provider: App,
     account: Account,
     cursor: Option<String>,
     messages: BTreeMap<String, Message>,
@@ -33,7 +31,7 @@ struct Host {
 }
 
 impl Host {
-    fn new(provider: Provider, account: Account) -> Self {
+    fn new(provider: App, account: Account) -> Self {
         Self {
             provider,
             account,
@@ -106,7 +104,7 @@ impl Host {
     }
 }
 
-fn seeded(kind: ProviderKind, messages: usize) -> (World, Host) {
+fn seeded(kind: Provider, messages: usize) -> (World, Host) {
     let world = World::new();
     world.sandbox.seed_mailbox(
         sandbox_kind(kind),
@@ -120,7 +118,7 @@ fn seeded(kind: ProviderKind, messages: usize) -> (World, Host) {
     (world, Host::new(provider, account))
 }
 
-fn expected(world: &World, kind: ProviderKind) -> BTreeSet<String> {
+fn expected(world: &World, kind: Provider) -> BTreeSet<String> {
     world
         .sandbox
         .message_ids(sandbox_kind(kind))
@@ -190,8 +188,8 @@ fn incremental_sync_sees_adds_deletes_and_flag_changes() {
         sandbox.set_unread(who, &ids[3], false);
         sandbox.set_starred(who, &ids[4], true);
         match kind {
-            ProviderKind::Google => sandbox.add_label(&ids[5], "Label_1"),
-            ProviderKind::Microsoft => sandbox.move_to(&ids[5], "archive"),
+            Provider::Google => sandbox.add_label(&ids[5], "Label_1"),
+            Provider::Microsoft => sandbox.move_to(&ids[5], "archive"),
         }
         host.sync_all(&world, 50);
         assert_eq!(host.ids(), expected(&world, kind), "{kind:?}");
@@ -202,7 +200,7 @@ fn incremental_sync_sees_adds_deletes_and_flag_changes() {
         assert!(host.messages[&ids[2]].unread, "{kind:?}");
         assert!(!host.messages[&ids[3]].unread, "{kind:?}");
         assert!(host.messages[&ids[4]].starred, "{kind:?}");
-        if kind == ProviderKind::Google {
+        if kind == Provider::Google {
             assert!(host.messages[&ids[5]].labels.iter().any(|l| l == "Label_1"));
         }
     }
@@ -219,8 +217,8 @@ fn an_expired_cursor_recovers_with_a_full_resync() {
         let gone = host.ids().into_iter().next().unwrap();
         world.sandbox.delete(sandbox_kind(kind), &gone);
         match kind {
-            ProviderKind::Google => world.sandbox.expire_history(),
-            ProviderKind::Microsoft => world.sandbox.expire_delta(),
+            Provider::Google => world.sandbox.expire_history(),
+            Provider::Microsoft => world.sandbox.expire_delta(),
         }
         let resyncs = host.sync_all(&world, 25);
         assert!(
@@ -309,7 +307,7 @@ fn a_401_mid_sync_refreshes_once_and_hands_back_the_account() {
 fn requests_in_flight_stay_under_the_provider_caps() {
     // Gmail: the calls of a batch are the user's concurrent requests (25 at a time, one batch
     // in flight); Graph: 4 requests at a mailbox.
-    for (kind, cap) in [(ProviderKind::Google, 25), (ProviderKind::Microsoft, 4)] {
+    for (kind, cap) in [(Provider::Google, 25), (Provider::Microsoft, 4)] {
         let (world, mut host) = seeded(kind, 200);
         world
             .sandbox
@@ -340,7 +338,7 @@ fn a_next_link_to_a_foreign_host_is_refused_and_gets_no_token() {
             .unwrap()
             .route("evil.example", base),
     );
-    let (provider, account) = world.connect(ProviderKind::Microsoft);
+    let (provider, account) = world.connect(Provider::Microsoft);
     world.sandbox.foreign_next_link("evil.example");
     let request = SyncRequest {
         cursor: None,
@@ -394,8 +392,8 @@ fn a_next_link_to_a_foreign_host_is_refused_and_gets_no_token() {
 #[test]
 fn a_cursor_of_the_other_provider_is_refused() {
     let world = World::new();
-    let (google, google_account) = world.connect(ProviderKind::Google);
-    let (microsoft, microsoft_account) = world.connect(ProviderKind::Microsoft);
+    let (google, google_account) = world.connect(Provider::Google);
+    let (microsoft, microsoft_account) = world.connect(Provider::Microsoft);
     let page = world
         .harness
         .sync(
@@ -434,8 +432,8 @@ fn a_cursor_of_the_other_provider_is_refused() {
 #[test]
 fn a_rate_limit_mid_page_is_waited_out_within_the_call() {
     for (kind, path) in [
-        (ProviderKind::Google, "/batch/gmail/v1"),
-        (ProviderKind::Microsoft, "/delta"),
+        (Provider::Google, "/batch/gmail/v1"),
+        (Provider::Microsoft, "/delta"),
     ] {
         let (world, mut host) = seeded(kind, 60);
         let page = host.call(&world, 20).unwrap();
@@ -458,8 +456,8 @@ fn a_rate_limit_mid_page_is_waited_out_within_the_call() {
 #[test]
 fn a_rate_limit_past_the_time_budget_is_retry_later_and_the_cursor_holds() {
     for (kind, path) in [
-        (ProviderKind::Google, "/batch/gmail/v1"),
-        (ProviderKind::Microsoft, "/delta"),
+        (Provider::Google, "/batch/gmail/v1"),
+        (Provider::Microsoft, "/delta"),
     ] {
         let (world, mut host) = seeded(kind, 60);
         let page = host.call(&world, 20).unwrap();
@@ -516,7 +514,7 @@ fn sync_request(host: &mut Host, world: &World, request: &SyncRequest) -> Vec<Sy
 
 #[test]
 fn an_outlook_message_moved_between_synced_folders_arrives_once_under_its_id() {
-    let (world, mut host) = seeded(ProviderKind::Microsoft, 80);
+    let (world, mut host) = seeded(Provider::Microsoft, 80);
     host.sync_all(&world, 50);
     let inbox = world.sandbox.folder_id("inbox");
     let id = host
@@ -529,7 +527,7 @@ fn an_outlook_message_moved_between_synced_folders_arrives_once_under_its_id() {
     world.sandbox.move_to(&id, "archive");
     host.deliveries.clear();
     host.sync_all(&world, 50);
-    assert_eq!(host.ids(), expected(&world, ProviderKind::Microsoft));
+    assert_eq!(host.ids(), expected(&world, Provider::Microsoft));
     assert_eq!(
         host.messages[&id].labels,
         [world.sandbox.folder_id("archive")],
@@ -544,7 +542,7 @@ fn an_outlook_message_moved_between_synced_folders_arrives_once_under_its_id() {
 
 #[test]
 fn a_deleted_synced_folder_leaves_sync_running_with_a_warning() {
-    let (world, mut host) = seeded(ProviderKind::Microsoft, 60);
+    let (world, mut host) = seeded(Provider::Microsoft, 60);
     let sandbox = &world.sandbox;
     let folder = sandbox.create_folder("Clients", None);
     let moved: Vec<String> = sandbox
@@ -573,7 +571,7 @@ fn a_deleted_synced_folder_leaves_sync_running_with_a_warning() {
     );
     host.commit(page);
     host.sync_all(&world, 25);
-    assert_eq!(host.ids(), expected(&world, ProviderKind::Microsoft));
+    assert_eq!(host.ids(), expected(&world, Provider::Microsoft));
     assert!(moved.iter().all(|id| !host.messages.contains_key(id)));
 
     // A folder deleted the way Outlook deletes it: moved under Deleted Items, out of scope.
@@ -591,13 +589,13 @@ fn a_deleted_synced_folder_leaves_sync_running_with_a_warning() {
     sandbox.delete_folder(&receipts);
     let resyncs = host.sync_all(&world, 25);
     assert!(resyncs.is_empty(), "no resync: {resyncs:?}");
-    assert_eq!(host.ids(), expected(&world, ProviderKind::Microsoft));
+    assert_eq!(host.ids(), expected(&world, Provider::Microsoft));
     assert!(inside.iter().all(|id| !host.messages.contains_key(id)));
 }
 
 #[test]
 fn folders_made_after_the_first_sync_are_synced_and_a_move_into_one_is_no_deletion() {
-    let (world, mut host) = seeded(ProviderKind::Microsoft, 60);
+    let (world, mut host) = seeded(Provider::Microsoft, 60);
     host.sync_all(&world, 25);
     let sandbox = &world.sandbox;
     let folder = sandbox.create_folder("Later", Some("inbox"));
@@ -622,12 +620,12 @@ fn folders_made_after_the_first_sync_are_synced_and_a_move_into_one_is_no_deleti
     );
     assert_eq!(host.messages[&id].labels, std::slice::from_ref(&folder));
     assert_eq!(host.messages[&fresh[0]].labels, [folder]);
-    assert_eq!(host.ids(), expected(&world, ProviderKind::Microsoft));
+    assert_eq!(host.ids(), expected(&world, Provider::Microsoft));
 }
 
 #[test]
 fn outlook_max_messages_returns_the_newest() {
-    let (world, mut host) = seeded(ProviderKind::Microsoft, 300);
+    let (world, mut host) = seeded(Provider::Microsoft, 300);
     let request = SyncRequest {
         cursor: None,
         folders: vec![],
@@ -664,7 +662,7 @@ fn outlook_newer_than_loses_nothing_beyond_the_filtered_delta_cap() {
             ..MailboxSpec::default()
         },
     );
-    let (provider, account) = world.connect(ProviderKind::Microsoft);
+    let (provider, account) = world.connect(Provider::Microsoft);
     let mut host = Host::new(provider, account);
     let inbox = world.sandbox.folder_id("inbox");
     let in_inbox: BTreeSet<String> = world
@@ -693,18 +691,18 @@ fn outlook_newer_than_loses_nothing_beyond_the_filtered_delta_cap() {
 
 #[test]
 fn an_outlook_page_never_holds_more_than_its_page_size() {
-    let (world, mut host) = seeded(ProviderKind::Microsoft, 200);
+    let (world, mut host) = seeded(Provider::Microsoft, 200);
     let pages = host.sync_all_pages(&world, 7);
     assert!(pages.len() > 5);
     for page in &pages {
         assert!(page.messages.len() <= 7, "{} messages", page.messages.len());
     }
-    assert_eq!(host.ids(), expected(&world, ProviderKind::Microsoft));
+    assert_eq!(host.ids(), expected(&world, Provider::Microsoft));
 }
 
 #[test]
 fn gmail_syncs_spam_when_asked_and_several_labels_without_listing_all_mail() {
-    let (world, mut host) = seeded(ProviderKind::Google, 300);
+    let (world, mut host) = seeded(Provider::Google, 300);
     let request = |folders: &[&str]| SyncRequest {
         cursor: None,
         folders: folders.iter().map(|f| f.to_string()).collect(),
@@ -725,7 +723,7 @@ fn gmail_syncs_spam_when_asked_and_several_labels_without_listing_all_mail() {
     let mut host = Host::new(provider, account);
     let before = world.harness.policy().requests().len();
     sync_request(&mut host, &world, &request(&["INBOX", "Label_1"]));
-    let wanted: BTreeSet<String> = expected(&world, ProviderKind::Google)
+    let wanted: BTreeSet<String> = expected(&world, Provider::Google)
         .into_iter()
         .filter(|id| {
             world
@@ -754,16 +752,16 @@ fn two_401s_in_a_row_are_retry_later_and_the_next_call_succeeds() {
     // (the first request of a round). The first 401 refreshes the tokens; the same request
     // refused again is a passing fault, not a refused grant.
     for (kind, path) in [
-        (ProviderKind::Google, "/messages?"),
-        (ProviderKind::Microsoft, "/mailFolders/delta"),
+        (Provider::Google, "/messages?"),
+        (Provider::Microsoft, "/mailFolders/delta"),
     ] {
         let (world, mut host) = seeded(kind, 40);
         match kind {
-            ProviderKind::Google => {
+            Provider::Google => {
                 let page = host.call(&world, 10).unwrap();
                 host.commit(page);
             }
-            ProviderKind::Microsoft => {
+            Provider::Microsoft => {
                 host.sync_all(&world, 10);
             }
         }
@@ -789,8 +787,8 @@ fn tokens_refreshed_before_a_failure_reach_the_host() {
     // The 429 answers a request the call makes after its first ones were refused with 401 and
     // the tokens refreshed: a message fetch, an attachment list.
     for (kind, path) in [
-        (ProviderKind::Google, "format=full"),
-        (ProviderKind::Microsoft, "/attachments"),
+        (Provider::Google, "format=full"),
+        (Provider::Microsoft, "/attachments"),
     ] {
         let (world, mut host) = seeded(kind, 40);
         let sandbox = &world.sandbox;
@@ -826,7 +824,7 @@ fn a_refresh_refused_for_sign_in_or_consent_requires_reauthorization() {
         RefreshRefusal::InteractionRequired,
         RefreshRefusal::ConsentRequired,
     ] {
-        let (world, mut host) = seeded(ProviderKind::Microsoft, 10);
+        let (world, mut host) = seeded(Provider::Microsoft, 10);
         world
             .sandbox
             .refuse_refresh(SandboxProvider::Microsoft, Some(refusal));
@@ -846,7 +844,7 @@ fn a_refresh_refused_for_sign_in_or_consent_requires_reauthorization() {
 
 #[test]
 fn a_mailbox_without_rest_access_is_a_provider_error_not_a_dropped_folder() {
-    let (world, mut host) = seeded(ProviderKind::Microsoft, 20);
+    let (world, mut host) = seeded(Provider::Microsoft, 20);
     host.sync_all(&world, 10);
     world.sandbox.set_rest_enabled(false);
     let Err(error) = host.call(&world, 10) else {
@@ -862,7 +860,7 @@ fn a_mailbox_without_rest_access_is_a_provider_error_not_a_dropped_folder() {
 fn a_message_that_leaves_a_new_folder_before_its_first_round_lists_it_is_not_kept() {
     // More folders than one call reads, so that a folder made later is read a call after the
     // move into it is seen in the folder the message left.
-    let (world, mut host) = seeded(ProviderKind::Microsoft, 40);
+    let (world, mut host) = seeded(Provider::Microsoft, 40);
     let sandbox = &world.sandbox;
     for name in ["One", "Two", "Three", "Four"] {
         sandbox.create_folder(name, None);
@@ -900,5 +898,5 @@ fn a_message_that_leaves_a_new_folder_before_its_first_round_lists_it_is_not_kep
         !host.messages.contains_key(&id),
         "the message left the scope"
     );
-    assert_eq!(host.ids(), expected(&world, ProviderKind::Microsoft));
+    assert_eq!(host.ids(), expected(&world, Provider::Microsoft));
 }

@@ -1,10 +1,10 @@
-//! The built artifact is a component whose WIT lists the exported functions and the
-//! `wasi:http` import.
+//! The built artifact is a component whose WIT lists the exported interfaces, their functions
+//! and the `wasi:http` import.
 
 use email_harness::Runtime;
 
 #[test]
-fn the_component_exports_the_api_and_imports_wasi_http() {
+fn the_component_exports_four_interfaces_and_imports_wasi_http() {
     let path = Runtime::locate().expect("the component is built");
     let bytes = std::fs::read(&path).unwrap();
     let wit = email_harness::inspect::wit(&bytes).unwrap();
@@ -12,23 +12,32 @@ fn the_component_exports_the_api_and_imports_wasi_http() {
         wit.contains("import wasi:http/outgoing-handler@0.2"),
         "{wit}"
     );
-    assert!(wit.contains("export email:manager/api@0.1.3"), "{wit}");
+    for interface in ["auth", "sync", "send", "mailbox"] {
+        let export = format!("export email:manager/{interface}@0.2.0");
+        assert!(wit.contains(&export), "missing {export} in\n{wit}");
+    }
+    assert!(!wit.contains("email:manager/api"), "{wit}");
     for function in [
-        "configure-provider: func(config: provider-config) -> result<provider, error>",
-        "begin-auth: func(provider: provider, options: auth-options) -> result<pending-auth, error>",
-        "complete-auth: func(provider: provider, pending: pending-auth, callback-url: string) -> result<account, error>",
-        "refresh: func(provider: provider, account: account) -> result<account, error>",
-        "sync: func(provider: provider, account: account, request: sync-request) -> result<sync-page, failure>",
-        "send: func(provider: provider, account: account, message: outgoing) -> result<sent, failure>",
-        "list-send-as: func(provider: provider, account: account) -> result<send-as-list, failure>",
-        "list-folders: func(provider: provider, account: account) -> result<folder-list, failure>",
-        "get-message: func(provider: provider, account: account, id: string) -> result<fetched-message, failure>",
-        "get-thread: func(provider: provider, account: account, thread-id: string) -> result<thread, failure>",
-        "get-attachment: func(provider: provider, account: account, message-id: string, attachment-id: string, max-bytes: u64) -> result<attachment-data, failure>",
-        "modify: func(provider: provider, account: account, request: modify-request) -> result<modify-result, failure>",
-        "save-draft: func(provider: provider, account: account, draft-id: option<string>, message: outgoing) -> result<saved-draft, failure>",
-        "delete-draft: func(provider: provider, account: account, draft-id: string) -> result<done, failure>",
-        "send-draft: func(provider: provider, account: account, draft-id: string) -> result<sent, failure>",
+        "configure-app: func(config: app-config) -> result<app, error>",
+        "begin-auth: func(app: app, options: auth-options) -> result<pending-auth, error>",
+        "complete-auth: func(app: app, pending: pending-auth, callback-url: string) -> result<account, error>",
+        "refresh: func(app: app, account: account) -> result<account, error>",
+        "sync: func(app: app, account: account, request: sync-request) -> result<sync-page, failure>",
+        "send: func(app: app, account: account, message: outgoing) -> result<sent, failure>",
+        "list-send-as: func(app: app, account: account) -> result<send-as-list, failure>",
+        "list-folders: func(app: app, account: account) -> result<folder-list, failure>",
+        "get-message: func(app: app, account: account, id: string) -> result<fetched-message, failure>",
+        "get-thread: func(app: app, account: account, thread-id: string) -> result<thread, failure>",
+        "get-attachment: func(app: app, account: account, request: attachment-request) -> result<attachment-data, failure>",
+        "modify: func(app: app, account: account, request: modify-request) -> result<modify-result, failure>",
+        "save-draft: func(app: app, account: account, draft-id: option<string>, message: outgoing) -> result<saved-draft, failure>",
+        "delete-draft: func(app: app, account: account, draft-id: string) -> result<done, failure>",
+        "send-draft: func(app: app, account: account, draft-id: string) -> result<sent, failure>",
+        // Times are Unix seconds; per-id outcomes are results; every error case has a record.
+        "date: option<s64>",
+        "outcome: result<_, error>",
+        "transport(transport-failure)",
+        "unsupported(unsupported-feature)",
     ] {
         assert!(wit.contains(function), "missing {function} in\n{wit}");
     }

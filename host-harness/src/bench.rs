@@ -9,7 +9,7 @@
 
 use crate::runtime::CallError;
 use crate::sandbox::{MailboxSpec, Provider as SandboxProvider, Sandbox, SandboxConfig};
-use crate::types::{Account, AuthOptions, Error, Limits, Provider, ProviderKind, SyncRequest};
+use crate::types::{Account, App, AuthOptions, Error, Limits, Provider, SyncRequest};
 use crate::{Harness, HttpPolicy, Runtime, describe, sandboxed};
 use std::time::{Duration, Instant};
 
@@ -41,7 +41,7 @@ pub struct Run {
 #[derive(Debug, Clone)]
 pub struct Speed {
     /// The provider.
-    pub provider: ProviderKind,
+    pub provider: Provider,
     /// The component's first sync.
     pub component: Run,
     /// The same messages fetched one request per message, one request at a time.
@@ -52,7 +52,7 @@ pub struct Speed {
 #[derive(Debug, Clone)]
 pub struct Quota {
     /// The provider.
-    pub provider: ProviderKind,
+    pub provider: Provider,
     /// The component's first sync.
     pub run: Run,
     /// The least time the limits allow for that work (see [`lower_bound`]).
@@ -72,14 +72,14 @@ pub struct Limit {
 
 /// The defaults the sandbox enforces: Gmail 15,000 units a minute and 25 concurrent calls;
 /// Graph 10,000 requests per ten minutes and 4 concurrent requests.
-pub fn default_limit(kind: ProviderKind) -> Limit {
+pub fn default_limit(kind: Provider) -> Limit {
     match kind {
-        ProviderKind::Google => Limit {
+        Provider::Google => Limit {
             units: 15_000,
             window: Duration::from_secs(60),
             in_flight: 25,
         },
-        ProviderKind::Microsoft => Limit {
+        Provider::Microsoft => Limit {
             units: 10_000,
             window: Duration::from_secs(600),
             in_flight: 4,
@@ -94,7 +94,7 @@ pub fn default_limit(kind: ProviderKind) -> Limit {
 /// requests run four at a time, the mailbox's whole concurrency, so batches go one after the
 /// other) plus `ceil(other requests / 4)`.
 pub fn lower_bound(
-    kind: ProviderKind,
+    kind: Provider,
     run: &Run,
     limit: &Limit,
     scale: f64,
@@ -104,8 +104,8 @@ pub fn lower_bound(
     let windows = run.units.div_ceil(limit.units.max(1)).saturating_sub(1);
     let quota = window * u32::try_from(windows).unwrap_or(u32::MAX);
     let trips = match kind {
-        ProviderKind::Google => run.calls.div_ceil(limit.in_flight),
-        ProviderKind::Microsoft => {
+        Provider::Google => run.calls.div_ceil(limit.in_flight),
+        Provider::Microsoft => {
             run.batches
                 + run
                     .requests
@@ -123,10 +123,10 @@ pub fn lower_bound(
 }
 
 /// The sandbox provider of `kind`.
-fn sandbox_kind(kind: ProviderKind) -> SandboxProvider {
+fn sandbox_kind(kind: Provider) -> SandboxProvider {
     match kind {
-        ProviderKind::Google => SandboxProvider::Google,
-        ProviderKind::Microsoft => SandboxProvider::Microsoft,
+        Provider::Google => SandboxProvider::Google,
+        Provider::Microsoft => SandboxProvider::Microsoft,
     }
 }
 
@@ -135,11 +135,11 @@ fn sandbox_kind(kind: ProviderKind) -> SandboxProvider {
 /// every mail API request.
 fn prepare(
     runtime: &Runtime,
-    kind: ProviderKind,
+    kind: Provider,
     messages: usize,
     latency: Duration,
     scale: Option<f64>,
-) -> anyhow::Result<(Sandbox, HttpPolicy, Harness, Provider, Account)> {
+) -> anyhow::Result<(Sandbox, HttpPolicy, Harness, App, Account)> {
     let config = SandboxConfig::default();
     let sandbox = Sandbox::start(config.clone())?;
     // Some seeded mail sits in spam, trash or drafts: seed more so that enough is in scope.
@@ -171,16 +171,16 @@ fn prepare(
             sandbox.set_graph_request_limit(None);
         }
     }
-    let setting = harness.configure_provider(&crate::types::ProviderConfig {
+    let app = harness.configure_app(&crate::types::AppConfig {
         limits,
-        ..sandboxed::provider_config(&config, kind)
+        ..sandboxed::app_config(&config, kind)
     })?;
-    let pending = harness.begin_auth(&setting, &AuthOptions { login_hint: None })?;
+    let pending = harness.begin_auth(&app, &AuthOptions { login_hint: None })?;
     let callback = sandbox.consent(&pending.authorization_url)?;
-    let account = harness.complete_auth(&setting, &pending, &callback)?;
+    let account = harness.complete_auth(&app, &pending, &callback)?;
     sandbox.set_latency(latency);
     policy.clear();
-    Ok((sandbox, policy, harness, setting, account))
+    Ok((sandbox, policy, harness, app, account))
 }
 
 /// The component's first sync of `messages` at most, page after page; the run and the ids.
@@ -189,8 +189,8 @@ fn sync_run(
     harness: &Harness,
     policy: &HttpPolicy,
     sandbox: &Sandbox,
-    kind: ProviderKind,
-    setting: &Provider,
+    kind: Provider,
+    app: &App,
     account: &mut Account,
     messages: usize,
     page_size: u32,
@@ -201,7 +201,7 @@ fn sync_run(
     let mut run = Run::default();
     loop {
         let answer = harness.sync(
-            setting,
+            app,
             account,
             &SyncRequest {
                 cursor: cursor.clone(),
@@ -258,19 +258,19 @@ fn sync_run(
 /// API request, a generous quota; then the same messages one request each, one at a time.
 pub fn speed(
     runtime: &Runtime,
-    kind: ProviderKind,
+    kind: Provider,
     messages: usize,
     latency: Duration,
     page_size: u32,
 ) -> anyhow::Result<Speed> {
-    let (sandbox, policy, harness, setting, mut account) =
+    let (sandbox, policy, harness, app, mut account) =
         prepare(runtime, kind, messages, latency, None)?;
     let (component, ids) = sync_run(
         &harness,
         &policy,
         &sandbox,
         kind,
-        &setting,
+        &app,
         &mut account,
         messages,
         page_size,
@@ -279,17 +279,17 @@ pub fn speed(
     let start = Instant::now();
     for id in &ids {
         let (host, path) = match kind {
-            ProviderKind::Google => (
+            Provider::Google => (
                 "gmail.googleapis.com",
                 format!("/gmail/v1/users/me/messages/{id}?format=full"),
             ),
-            ProviderKind::Microsoft => ("graph.microsoft.com", format!("/v1.0/me/messages/{id}")),
+            Provider::Microsoft => ("graph.microsoft.com", format!("/v1.0/me/messages/{id}")),
         };
         let (status, _) = sandbox.get(host, &path, &account.access_token)?;
         anyhow::ensure!(
             status == 200,
             "{} answered {status} for a message",
-            describe::kind(kind)
+            describe::provider(kind)
         );
     }
     let sequential = Run {
@@ -310,20 +310,20 @@ pub fn speed(
 /// clock of `scale` seconds per minute, with `latency` on every request.
 pub fn quota(
     runtime: &Runtime,
-    kind: ProviderKind,
+    kind: Provider,
     messages: usize,
     latency: Duration,
     page_size: u32,
     scale: f64,
 ) -> anyhow::Result<Quota> {
-    let (sandbox, policy, harness, setting, mut account) =
+    let (sandbox, policy, harness, app, mut account) =
         prepare(runtime, kind, messages, latency, Some(scale))?;
     let (run, _) = sync_run(
         &harness,
         &policy,
         &sandbox,
         kind,
-        &setting,
+        &app,
         &mut account,
         messages,
         page_size,
@@ -342,7 +342,7 @@ mod tests {
 
     #[test]
     fn the_bound_counts_full_windows_then_the_last_round_trips() {
-        let gmail = default_limit(ProviderKind::Google);
+        let gmail = default_limit(Provider::Google);
         let run = Run {
             units: 100_000,
             calls: 20_000,
@@ -351,7 +351,7 @@ mod tests {
         // 7 windows of 15,000: 6 full ones of 15 s, then 10,000 units (2,000 calls) in
         // 80 round trips of 25 calls.
         let bound = lower_bound(
-            ProviderKind::Google,
+            Provider::Google,
             &run,
             &gmail,
             15.0,
@@ -369,7 +369,7 @@ mod tests {
         };
         assert_eq!(
             lower_bound(
-                ProviderKind::Google,
+                Provider::Google,
                 &small,
                 &gmail,
                 15.0,

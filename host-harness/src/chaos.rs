@@ -20,7 +20,7 @@
 use crate::sandbox::{
     FaultKind, MailboxSpec, Provider as SandboxProvider, RandomFaults, Sandbox, SandboxConfig,
 };
-use crate::types::{Account, Message, Provider, ProviderKind, SyncPage, SyncRequest};
+use crate::types::{Account, App, Message, Provider, SyncPage, SyncRequest};
 use crate::{CallError, CallLimits, Harness, HttpPolicy, Runtime, sandboxed};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -173,7 +173,7 @@ fn fault_kinds() -> Vec<FaultKind> {
 
 /// What the host keeps: messages by id, the cursor and the account, page by committed page.
 struct Host {
-    provider: Provider,
+    provider: App,
     account: Account,
     cursor: Option<String>,
     messages: BTreeMap<String, Message>,
@@ -212,10 +212,10 @@ impl Host {
 }
 
 /// The sandbox provider of `kind`.
-fn sandbox_kind(kind: ProviderKind) -> SandboxProvider {
+fn sandbox_kind(kind: Provider) -> SandboxProvider {
     match kind {
-        ProviderKind::Google => SandboxProvider::Google,
-        ProviderKind::Microsoft => SandboxProvider::Microsoft,
+        Provider::Google => SandboxProvider::Google,
+        Provider::Microsoft => SandboxProvider::Microsoft,
     }
 }
 
@@ -223,7 +223,7 @@ fn sandbox_kind(kind: ProviderKind) -> SandboxProvider {
 /// every crash to standard error.
 pub fn schedule(
     runtime: &Runtime,
-    kind: ProviderKind,
+    kind: Provider,
     seed: u64,
     trace: bool,
 ) -> anyhow::Result<Report> {
@@ -425,7 +425,7 @@ fn broken(error: &CallError) -> Option<Violation> {
 }
 
 /// One random mailbox change.
-fn change(sandbox: &Sandbox, kind: ProviderKind, rng: &mut Rng) -> String {
+fn change(sandbox: &Sandbox, kind: Provider, rng: &mut Rng) -> String {
     let who = sandbox_kind(kind);
     let ids = sandbox.message_ids(who);
     let deliver = |rng: &mut Rng| format!("delivered {:?}", sandbox.deliver(who, 1 + rng.below(3)));
@@ -448,11 +448,11 @@ fn change(sandbox: &Sandbox, kind: ProviderKind, rng: &mut Rng) -> String {
             sandbox.set_starred(who, &id, starred);
             format!("{id} starred: {starred}")
         }
-        (ProviderKind::Google, 5) if rng.chance(0.3) => {
+        (Provider::Google, 5) if rng.chance(0.3) => {
             sandbox.expire_history();
             "the history expired".to_owned()
         }
-        (ProviderKind::Microsoft, 5) if rng.chance(0.3) => {
+        (Provider::Microsoft, 5) if rng.chance(0.3) => {
             sandbox.expire_delta();
             "the delta links expired".to_owned()
         }
@@ -460,7 +460,7 @@ fn change(sandbox: &Sandbox, kind: ProviderKind, rng: &mut Rng) -> String {
             sandbox.expire_access_tokens(who);
             "the access tokens expired".to_owned()
         }
-        (ProviderKind::Google, 6 | 7) => {
+        (Provider::Google, 6 | 7) => {
             let label = *rng
                 .pick(&["Label_1", "Label_2", "INBOX", "IMPORTANT"])
                 .unwrap();
@@ -472,12 +472,12 @@ fn change(sandbox: &Sandbox, kind: ProviderKind, rng: &mut Rng) -> String {
                 format!("{id} unlabelled {label}")
             }
         }
-        (ProviderKind::Google, what) => {
+        (Provider::Google, what) => {
             let label = if what == 8 { "TRASH" } else { "SPAM" };
             sandbox.add_label(&id, label);
             format!("{id} to {label}")
         }
-        (ProviderKind::Microsoft, 6..=8) => {
+        (Provider::Microsoft, 6..=8) => {
             let folders = [
                 "inbox",
                 "archive",
@@ -495,12 +495,12 @@ fn change(sandbox: &Sandbox, kind: ProviderKind, rng: &mut Rng) -> String {
             sandbox.move_to(&id, folder);
             format!("{id} moved to {folder}")
         }
-        (ProviderKind::Microsoft, 9) => {
+        (Provider::Microsoft, 9) => {
             let folder = sandbox.create_folder(&format!("Chaos {}", rng.next() % 1_000_000), None);
             sandbox.move_to(&id, &folder);
             format!("{id} moved to a new folder {folder}")
         }
-        (ProviderKind::Microsoft, _) => {
+        (Provider::Microsoft, _) => {
             // A folder made by the schedule, deleted (to Deleted Items) or purged.
             let folder = sandbox.create_folder(&format!("Gone {}", rng.next() % 1_000_000), None);
             sandbox.move_to(&id, &folder);
@@ -538,7 +538,7 @@ fn outcome_line(outcome: &Result<SyncPage, CallError>) -> String {
 }
 
 /// Checks that the host's copy equals the mailbox.
-fn compare(sandbox: &Sandbox, kind: ProviderKind, host: &Host, report: &mut Report) {
+fn compare(sandbox: &Sandbox, kind: Provider, host: &Host, report: &mut Report) {
     let who = sandbox_kind(kind);
     let want: BTreeSet<String> = sandbox.message_ids(who).into_iter().collect();
     let held: BTreeSet<String> = host.messages.keys().cloned().collect();
@@ -703,7 +703,7 @@ pub struct Plan {
 /// failing seed at once).
 pub fn run(
     runtime: &Runtime,
-    kind: ProviderKind,
+    kind: Provider,
     plan: Plan,
     each: &(dyn Fn(&Report) + Sync),
 ) -> anyhow::Result<Summary> {

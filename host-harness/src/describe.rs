@@ -1,9 +1,7 @@
 //! One-line descriptions of the component's errors that say what to do, and secret-free
 //! summaries of the records that hold secrets, and messages as a terminal shows them.
 
-use crate::types::{
-    Account, AuthRejection, Error, MailboxAddress, Message, Provider, ProviderKind,
-};
+use crate::types::{Account, App, AuthRejection, Error, MailboxAddress, Message, Provider};
 
 /// What the host or the user should do about `error`, in one line.
 pub fn error(error: &Error) -> String {
@@ -47,32 +45,56 @@ pub fn error(error: &Error) -> String {
             f.status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(),
             f.message
         ),
-        Error::Transport(message) => format!("check the host's network policy: {message}"),
-        Error::Unsupported(message) => message.clone(),
+        Error::Transport(f) if f.denied => {
+            format!("check the host's network policy: {}", f.message)
+        }
+        Error::Transport(f) => format!("check the network: {}", f.message),
+        Error::Unsupported(f) => format!("not supported ({}): {}", f.feature, f.message),
     }
+}
+
+/// Seconds since the Unix epoch as an RFC 3339 date-time in UTC (`2026-05-04T09:23:14Z`).
+pub fn date(seconds: i64) -> String {
+    let (days, second) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    // Days to a civil date: Howard Hinnant's `civil_from_days`
+    // (https://howardhinnant.github.io/date_algorithms.html#civil_from_days).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        second / 3_600,
+        second / 60 % 60,
+        second % 60
+    )
 }
 
 /// The provider's name.
-pub fn kind(kind: ProviderKind) -> &'static str {
-    match kind {
-        ProviderKind::Google => "google",
-        ProviderKind::Microsoft => "microsoft",
+pub fn provider(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Google => "google",
+        Provider::Microsoft => "microsoft",
     }
 }
 
-/// A provider setting without its secret.
-pub fn provider(provider: &Provider) -> String {
+/// An app without its secret.
+pub fn app(app: &App) -> String {
     format!(
         "{} client {} redirect {}{} scopes [{}]",
-        kind(provider.kind),
-        provider.client_id,
-        provider.redirect_uri,
-        provider
-            .tenant
+        provider(app.provider),
+        app.client_id,
+        app.redirect_uri,
+        app.tenant
             .as_deref()
             .map(|t| format!(" tenant {t}"))
             .unwrap_or_default(),
-        provider.scopes.join(" ")
+        app.scopes.join(" ")
     )
 }
 
@@ -80,7 +102,7 @@ pub fn provider(provider: &Provider) -> String {
 pub fn account(account: &Account) -> String {
     format!(
         "{} {}{} (token expires at {}, refresh token {}; scopes [{}])",
-        kind(account.provider),
+        provider(account.provider),
         account.email,
         account
             .display_name
@@ -115,7 +137,7 @@ pub fn message(message: &Message) -> String {
     }
     out.push_str(&format!(
         "Date: {}\nSubject: {}\nLabels: {}\n",
-        message.date.as_deref().unwrap_or(""),
+        message.date.map(date).unwrap_or_default(),
         message.subject.as_deref().unwrap_or(""),
         message.labels.join(", ")
     ));
@@ -161,12 +183,23 @@ pub fn summary(message: &Message) -> String {
         "{flags} {:<20} {:<24.24} {}  [{}]",
         message
             .date
-            .as_deref()
-            .unwrap_or("")
+            .map(date)
+            .unwrap_or_default()
             .get(..16)
             .unwrap_or(""),
         from,
         message.subject.as_deref().unwrap_or("(no subject)"),
         message.id
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_in_utc_before_and_after_the_epoch() {
+        assert_eq!(super::date(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::date(1_777_886_594), "2026-05-04T09:23:14Z");
+        assert_eq!(super::date(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(super::date(-27_723_426), "1969-02-14T03:02:54Z");
+    }
 }

@@ -13,7 +13,7 @@
 //!   WIT reference, written from the WIT sources.
 //! - [`sandboxed`]: connecting accounts against the sandbox providers.
 //! - [`outgoing`]: outgoing messages from command-line input (addresses, files).
-//! - [`store`]: the SQLite store (settings, accounts, cursors, messages, folders), secrets
+//! - [`store`]: the SQLite store (apps, accounts, cursors, messages, folders), secrets
 //!   sealed at rest; [`files`]: owner-only files.
 //! - [`bench`]: the first-sync benchmarks behind `email-harness bench-sync`; [`chaos`]: seeded
 //!   chaos schedules behind `email-harness chaos` and the chaos test; [`copy`]: a host's copy of a

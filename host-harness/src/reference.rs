@@ -215,9 +215,16 @@ mod tests {
     fn the_reference_names_every_export_with_its_types() {
         let wit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit");
         let text = markdown(&wit).unwrap();
-        assert!(text.contains("| `sync` | `provider: provider`, `account: account`, `request: sync-request` | `result<sync-page, failure>` |"), "{text}");
+        assert!(text.contains("| `sync` | `app: app`, `account: account`, `request: sync-request` | `result<sync-page, failure>` |"), "{text}");
         assert!(text.contains("| record `failure` | `error: error`, `account: option<account>` |"));
         assert!(text.contains("| variant `error` |"));
+        // Each interface has its own table, under its name.
+        for interface in ["auth", "sync", "send", "mailbox"] {
+            assert!(
+                text.contains(&format!("\n`{interface}`: ")),
+                "{interface}: {text}"
+            );
+        }
     }
 
     #[test]

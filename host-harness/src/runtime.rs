@@ -10,8 +10,8 @@ use crate::bindings::{EmailManager, EmailManagerPre};
 use crate::describe;
 use crate::policy::HttpPolicy;
 use crate::types::{
-    Account, AttachmentData, AuthOptions, Done, Error, Failure, FetchedMessage, FolderList,
-    ModifyRequest, ModifyResult, Outgoing, PendingAuth, Provider, ProviderConfig, SavedDraft,
+    Account, App, AppConfig, AttachmentData, AttachmentRequest, AuthOptions, Done, Error, Failure,
+    FetchedMessage, FolderList, ModifyRequest, ModifyResult, Outgoing, PendingAuth, SavedDraft,
     SendAsList, Sent, SyncPage, SyncRequest, Thread,
 };
 use anyhow::Context;
@@ -296,185 +296,153 @@ impl Harness {
         }
     }
 
-    /// `configure-provider`.
-    pub fn configure_provider(&self, config: &ProviderConfig) -> Result<Provider, CallError> {
-        self.call(|i, s| i.email_manager_api().call_configure_provider(s, config))
+    /// `configure-app`.
+    pub fn configure_app(&self, config: &AppConfig) -> Result<App, CallError> {
+        self.call(|i, s| i.email_manager_auth().call_configure_app(s, config))
     }
 
     /// `begin-auth`.
-    pub fn begin_auth(
-        &self,
-        provider: &Provider,
-        options: &AuthOptions,
-    ) -> Result<PendingAuth, CallError> {
-        self.call(|i, s| i.email_manager_api().call_begin_auth(s, provider, options))
+    pub fn begin_auth(&self, app: &App, options: &AuthOptions) -> Result<PendingAuth, CallError> {
+        self.call(|i, s| i.email_manager_auth().call_begin_auth(s, app, options))
     }
 
     /// `complete-auth`.
     pub fn complete_auth(
         &self,
-        provider: &Provider,
+        app: &App,
         pending: &PendingAuth,
         callback_url: &str,
     ) -> Result<Account, CallError> {
         self.call(|i, s| {
-            i.email_manager_api()
-                .call_complete_auth(s, provider, pending, callback_url)
+            i.email_manager_auth()
+                .call_complete_auth(s, app, pending, callback_url)
         })
     }
 
     /// `refresh`.
-    pub fn refresh(&self, provider: &Provider, account: &Account) -> Result<Account, CallError> {
-        self.call(|i, s| i.email_manager_api().call_refresh(s, provider, account))
+    pub fn refresh(&self, app: &App, account: &Account) -> Result<Account, CallError> {
+        self.call(|i, s| i.email_manager_auth().call_refresh(s, app, account))
     }
 
     /// `sync`.
     pub fn sync(
         &self,
-        provider: &Provider,
+        app: &App,
         account: &Account,
         request: &SyncRequest,
     ) -> Result<SyncPage, CallError> {
-        self.call(|i, s| {
-            i.email_manager_api()
-                .call_sync(s, provider, account, request)
-        })
+        self.call(|i, s| i.email_manager_sync().call_sync(s, app, account, request))
     }
 
     /// `send`.
     pub fn send(
         &self,
-        provider: &Provider,
+        app: &App,
         account: &Account,
         message: &Outgoing,
     ) -> Result<Sent, CallError> {
-        self.call(|i, s| {
-            i.email_manager_api()
-                .call_send(s, provider, account, message)
-        })
+        self.call(|i, s| i.email_manager_send().call_send(s, app, account, message))
     }
 
     /// `list-folders`.
-    pub fn list_folders(
-        &self,
-        provider: &Provider,
-        account: &Account,
-    ) -> Result<FolderList, CallError> {
-        self.call(|i, s| {
-            i.email_manager_api()
-                .call_list_folders(s, provider, account)
-        })
+    pub fn list_folders(&self, app: &App, account: &Account) -> Result<FolderList, CallError> {
+        self.call(|i, s| i.email_manager_mailbox().call_list_folders(s, app, account))
     }
 
     /// `get-message`.
     pub fn get_message(
         &self,
-        provider: &Provider,
+        app: &App,
         account: &Account,
         id: &str,
     ) -> Result<FetchedMessage, CallError> {
         self.call(|i, s| {
-            i.email_manager_api()
-                .call_get_message(s, provider, account, id)
+            i.email_manager_mailbox()
+                .call_get_message(s, app, account, id)
         })
     }
 
     /// `get-thread`.
     pub fn get_thread(
         &self,
-        provider: &Provider,
+        app: &App,
         account: &Account,
         thread_id: &str,
     ) -> Result<Thread, CallError> {
         self.call(|i, s| {
-            i.email_manager_api()
-                .call_get_thread(s, provider, account, thread_id)
+            i.email_manager_mailbox()
+                .call_get_thread(s, app, account, thread_id)
         })
     }
 
     /// `get-attachment`.
     pub fn get_attachment(
         &self,
-        provider: &Provider,
+        app: &App,
         account: &Account,
-        message_id: &str,
-        attachment_id: &str,
-        max_bytes: u64,
+        request: &AttachmentRequest,
     ) -> Result<AttachmentData, CallError> {
         self.call(|i, s| {
-            i.email_manager_api().call_get_attachment(
-                s,
-                provider,
-                account,
-                message_id,
-                attachment_id,
-                max_bytes,
-            )
+            i.email_manager_mailbox()
+                .call_get_attachment(s, app, account, request)
         })
     }
 
     /// `modify`.
     pub fn modify(
         &self,
-        provider: &Provider,
+        app: &App,
         account: &Account,
         request: &ModifyRequest,
     ) -> Result<ModifyResult, CallError> {
         self.call(|i, s| {
-            i.email_manager_api()
-                .call_modify(s, provider, account, request)
+            i.email_manager_mailbox()
+                .call_modify(s, app, account, request)
         })
     }
 
     /// `save-draft`.
     pub fn save_draft(
         &self,
-        provider: &Provider,
+        app: &App,
         account: &Account,
         draft_id: Option<&str>,
         message: &Outgoing,
     ) -> Result<SavedDraft, CallError> {
         self.call(|i, s| {
-            i.email_manager_api()
-                .call_save_draft(s, provider, account, draft_id, message)
+            i.email_manager_send()
+                .call_save_draft(s, app, account, draft_id, message)
         })
     }
 
     /// `delete-draft`.
     pub fn delete_draft(
         &self,
-        provider: &Provider,
+        app: &App,
         account: &Account,
         draft_id: &str,
     ) -> Result<Done, CallError> {
         self.call(|i, s| {
-            i.email_manager_api()
-                .call_delete_draft(s, provider, account, draft_id)
+            i.email_manager_send()
+                .call_delete_draft(s, app, account, draft_id)
         })
     }
 
     /// `send-draft`.
     pub fn send_draft(
         &self,
-        provider: &Provider,
+        app: &App,
         account: &Account,
         draft_id: &str,
     ) -> Result<Sent, CallError> {
         self.call(|i, s| {
-            i.email_manager_api()
-                .call_send_draft(s, provider, account, draft_id)
+            i.email_manager_send()
+                .call_send_draft(s, app, account, draft_id)
         })
     }
 
     /// `list-send-as`.
-    pub fn list_send_as(
-        &self,
-        provider: &Provider,
-        account: &Account,
-    ) -> Result<SendAsList, CallError> {
-        self.call(|i, s| {
-            i.email_manager_api()
-                .call_list_send_as(s, provider, account)
-        })
+    pub fn list_send_as(&self, app: &App, account: &Account) -> Result<SendAsList, CallError> {
+        self.call(|i, s| i.email_manager_send().call_list_send_as(s, app, account))
     }
 }

@@ -3,16 +3,16 @@
 
 use crate::Harness;
 use crate::sandbox::{Sandbox, SandboxConfig};
-use crate::types::{Account, AuthOptions, Provider, ProviderConfig, ProviderKind};
+use crate::types::{Account, App, AppConfig, AuthOptions, Provider};
 
-/// The provider config an admin would enter for the sandbox's first app of `kind`.
-pub fn provider_config(config: &SandboxConfig, kind: ProviderKind) -> ProviderConfig {
-    let app = match kind {
-        ProviderKind::Google => &config.google_clients[0],
-        ProviderKind::Microsoft => &config.microsoft_clients[0],
+/// The app config an admin would enter for the sandbox's first app of `provider`.
+pub fn app_config(config: &SandboxConfig, provider: Provider) -> AppConfig {
+    let app = match provider {
+        Provider::Google => &config.google_clients[0],
+        Provider::Microsoft => &config.microsoft_clients[0],
     };
-    ProviderConfig {
-        kind,
+    AppConfig {
+        provider,
         client_id: app.client_id.clone(),
         client_secret: app.client_secret.clone(),
         redirect_uri: app.redirect_uris.first().cloned().unwrap_or_default(),
@@ -22,17 +22,17 @@ pub fn provider_config(config: &SandboxConfig, kind: ProviderKind) -> ProviderCo
     }
 }
 
-/// Configures the sandbox app of `kind` and connects its user: `begin-auth`, consent in the
+/// Configures the sandbox app of `provider` and connects its user: `begin-auth`, consent in the
 /// sandbox, `complete-auth`.
 pub fn connect(
     harness: &Harness,
     sandbox: &Sandbox,
     config: &SandboxConfig,
-    kind: ProviderKind,
-) -> anyhow::Result<(Provider, Account)> {
-    let setting = harness.configure_provider(&provider_config(config, kind))?;
-    let pending = harness.begin_auth(&setting, &AuthOptions { login_hint: None })?;
+    provider: Provider,
+) -> anyhow::Result<(App, Account)> {
+    let app = harness.configure_app(&app_config(config, provider))?;
+    let pending = harness.begin_auth(&app, &AuthOptions { login_hint: None })?;
     let callback = sandbox.consent(&pending.authorization_url)?;
-    let account = harness.complete_auth(&setting, &pending, &callback)?;
-    Ok((setting, account))
+    let account = harness.complete_auth(&app, &pending, &callback)?;
+    Ok((app, account))
 }

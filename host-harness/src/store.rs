@@ -1,17 +1,17 @@
 //! The harness host's storage: one SQLite database (bundled, embedded) with the provider
-//! settings (one per provider kind) and, per account (provider kind and address), the account,
+//! apps (one per provider) and, per account (provider kind and address), the account,
 //! its sync cursor, messages and folders.
 //!
 //! - A sync page and its cursor are committed in one transaction ([`Store::apply_page`]), so a
 //!   crash between pages loses and repeats nothing: the next sync starts from the last
 //!   committed cursor.
-//! - Provider settings (client secrets) and accounts (tokens) are sealed with
+//! - Apps (client secrets) and accounts (tokens) are sealed with
 //!   XChaCha20-Poly1305 under a [`Key`] from the environment or a key file; they are never
 //!   stored or printed in the clear.
 //! - The schema is versioned (`PRAGMA user_version`) and brought up to date by [`MIGRATIONS`]
 //!   when the database is opened.
 
-use crate::types::{Account, Folder, Message, Provider, ProviderKind, SyncPage};
+use crate::types::{Account, App, Folder, Message, Provider, SyncPage};
 use anyhow::{Context, bail};
 use base64::Engine as _;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -24,7 +24,7 @@ pub const KEY_ENV: &str = "EMAIL_HARNESS_KEY";
 
 /// The schema, one step per version; version N is the first N steps applied.
 pub const MIGRATIONS: &[&str] = &[
-    // 1: settings, accounts, cursors, messages, folders.
+    // 1: apps (the table `providers`), accounts, cursors, messages, folders.
     "CREATE TABLE providers (kind TEXT PRIMARY KEY, sealed BLOB NOT NULL);
      CREATE TABLE accounts (kind TEXT PRIMARY KEY, email TEXT NOT NULL, sealed BLOB NOT NULL);
      CREATE TABLE cursors (kind TEXT PRIMARY KEY, cursor TEXT NOT NULL);
@@ -63,6 +63,24 @@ pub const MIGRATIONS: &[&str] = &[
      ALTER TABLE messages_3 RENAME TO messages;
      ALTER TABLE folders_3 RENAME TO folders;
      CREATE INDEX messages_by_thread ON messages (kind, email, thread_id);",
+    // 4: WIT 0.2, where a message's date is seconds since the Unix epoch instead of RFC 3339
+    // text: the column becomes an integer (so that it sorts as a number) and each stored
+    // record is rewritten (an unreadable date becomes null, as the component would have
+    // written it). Apps sealed by 0.1 (`kind` instead of `provider`) are read by
+    // `Store::app`, since their sealed bytes cannot be rewritten in SQL.
+    "CREATE TABLE messages_4 (kind TEXT NOT NULL, email TEXT NOT NULL COLLATE NOCASE,
+         id TEXT NOT NULL, thread_id TEXT, date INTEGER, json TEXT NOT NULL,
+         PRIMARY KEY (kind, email, id));
+     INSERT INTO messages_4 (kind, email, id, thread_id, date, json)
+         SELECT kind, email, id, thread_id,
+             CASE typeof(date) WHEN 'text' THEN unixepoch(date) ELSE date END,
+             json_set(json, '$.date', CASE json_type(json, '$.date')
+                 WHEN 'text' THEN unixepoch(json_extract(json, '$.date'))
+                 ELSE json_extract(json, '$.date') END)
+         FROM messages;
+     DROP TABLE messages;
+     ALTER TABLE messages_4 RENAME TO messages;
+     CREATE INDEX messages_by_thread ON messages (kind, email, thread_id);",
 ];
 
 /// Which account a row belongs to: the provider kind and the mailbox address (compared
@@ -70,7 +88,7 @@ pub const MIGRATIONS: &[&str] = &[
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccountKey {
     /// The provider kind.
-    pub kind: ProviderKind,
+    pub kind: Provider,
     /// The mailbox address.
     pub email: String,
 }
@@ -189,10 +207,10 @@ impl Store {
             .pragma_query_value(None, "user_version", |row| row.get(0))?)
     }
 
-    /// Stores a provider setting (sealed).
-    pub fn put_provider(&self, setting: &Provider) -> anyhow::Result<()> {
-        let kind = kind_name(setting.kind);
-        let sealed = self.seal("providers", kind, &serde_json::to_vec(setting)?)?;
+    /// Stores an app (sealed).
+    pub fn put_app(&self, app: &App) -> anyhow::Result<()> {
+        let kind = kind_name(app.provider);
+        let sealed = self.seal("providers", kind, &serde_json::to_vec(app)?)?;
         self.db.execute(
             "INSERT INTO providers (kind, sealed) VALUES (?1, ?2)
              ON CONFLICT (kind) DO UPDATE SET sealed = excluded.sealed",
@@ -201,9 +219,9 @@ impl Store {
         Ok(())
     }
 
-    /// The provider setting of `kind`, if configured.
-    pub fn provider(&self, kind: ProviderKind) -> anyhow::Result<Option<Provider>> {
-        let name = kind_name(kind);
+    /// The app of `provider`, if configured.
+    pub fn app(&self, provider: Provider) -> anyhow::Result<Option<App>> {
+        let name = kind_name(provider);
         let sealed: Option<Vec<u8>> = self
             .db
             .query_row(
@@ -213,13 +231,7 @@ impl Store {
             )
             .optional()?;
         sealed
-            .map(|s| {
-                Ok(serde_json::from_slice(&self.open_sealed(
-                    "providers",
-                    name,
-                    &s,
-                )?)?)
-            })
+            .map(|s| read_app(&self.open_sealed("providers", name, &s)?))
             .transpose()
     }
 
@@ -253,7 +265,7 @@ impl Store {
     }
 
     /// The connected accounts, of `kind` only when given, in order of kind and address.
-    pub fn accounts(&self, kind: Option<ProviderKind>) -> anyhow::Result<Vec<AccountKey>> {
+    pub fn accounts(&self, kind: Option<Provider>) -> anyhow::Result<Vec<AccountKey>> {
         let mut query = self.db.prepare(
             "SELECT kind, email FROM accounts WHERE ?1 IS NULL OR kind = ?1 ORDER BY kind, email",
         )?;
@@ -263,8 +275,8 @@ impl Store {
         rows.map(|row| {
             let (kind, email) = row?;
             let kind = match kind.as_str() {
-                "google" => ProviderKind::Google,
-                "microsoft" => ProviderKind::Microsoft,
+                "google" => Provider::Google,
+                "microsoft" => Provider::Microsoft,
                 other => bail!("the store holds an account of an unknown provider {other:?}"),
             };
             Ok(AccountKey { kind, email })
@@ -504,19 +516,31 @@ fn upsert(db: &Connection, key: &AccountKey, message: &Message) -> anyhow::Resul
     Ok(())
 }
 
+/// An app as stored: by WIT 0.2, or by 0.1, whose `provider` record named the provider `kind`.
+fn read_app(json: &[u8]) -> anyhow::Result<App> {
+    let mut value: serde_json::Value = serde_json::from_slice(json)?;
+    if let Some(record) = value.as_object_mut()
+        && !record.contains_key("provider")
+        && let Some(kind) = record.remove("kind")
+    {
+        record.insert("provider".to_owned(), kind);
+    }
+    Ok(serde_json::from_value(value)?)
+}
+
 /// The row key of a provider kind.
-fn kind_name(kind: ProviderKind) -> &'static str {
-    crate::describe::kind(kind)
+fn kind_name(kind: Provider) -> &'static str {
+    crate::describe::provider(kind)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{MessageChange, ProviderKind, SyncStats};
+    use crate::types::{MessageChange, Provider, SyncStats};
 
     fn account(token: &str) -> Account {
         Account {
-            provider: ProviderKind::Google,
+            provider: Provider::Google,
             email: "ann@example.com".into(),
             display_name: None,
             access_token: token.into(),
@@ -529,7 +553,7 @@ mod tests {
     /// The key of [`account`].
     fn ann() -> AccountKey {
         AccountKey {
-            kind: ProviderKind::Google,
+            kind: Provider::Google,
             email: "ann@example.com".into(),
         }
     }
@@ -537,7 +561,7 @@ mod tests {
     /// An Outlook account's key.
     fn outlook() -> AccountKey {
         AccountKey {
-            kind: ProviderKind::Microsoft,
+            kind: Provider::Microsoft,
             email: "adele@contoso.example".into(),
         }
     }
@@ -556,7 +580,7 @@ mod tests {
             bcc: vec![],
             reply_to: vec![],
             subject: Some(format!("subject {id}")),
-            date: Some(format!("2026-01-0{id}T00:00:00Z")),
+            date: Some(1_767_225_600 + 86_400 * id.parse::<i64>().unwrap_or_default()),
             snippet: None,
             text_body: None,
             html_body: None,
@@ -755,12 +779,12 @@ mod tests {
         assert_eq!(store.count(&bob_key).unwrap(), 2);
         assert_eq!(store.cursor(&bob_key).unwrap().as_deref(), Some("b1"));
         assert_eq!(
-            store.accounts(Some(ProviderKind::Google)).unwrap(),
+            store.accounts(Some(Provider::Google)).unwrap(),
             [ann(), bob_key.clone()]
         );
         assert!(
             store
-                .accounts(Some(ProviderKind::Microsoft))
+                .accounts(Some(Provider::Microsoft))
                 .unwrap()
                 .is_empty()
         );
@@ -773,6 +797,71 @@ mod tests {
             store.account(&shouted).unwrap().unwrap().access_token,
             "ya29.bob"
         );
+    }
+
+    #[test]
+    fn a_version_3_store_migrates_to_unix_second_dates_and_reads_its_old_app() {
+        let key = Key::random().unwrap();
+        let cipher = XChaCha20Poly1305::new(&key.0.into());
+        let db = Connection::open_in_memory().unwrap();
+        for step in &MIGRATIONS[..3] {
+            db.execute_batch(step).unwrap();
+        }
+        db.pragma_update(None, "user_version", 3).unwrap();
+        // Messages as WIT 0.1 wrote them: the date as RFC 3339 text, in the column and the
+        // record; one date no parser reads.
+        for (id, date) in [
+            ("1", "2026-05-04T11:00:00+02:00"),
+            ("2", "2026-05-04T10:00:00Z"),
+            ("3", "not a date"),
+        ] {
+            let mut json = serde_json::to_value(message(id)).unwrap();
+            json["date"] = date.into();
+            db.execute(
+                "INSERT INTO messages (kind, email, id, thread_id, date, json)
+                 VALUES ('google', 'ann@example.com', ?1, 't', ?2, ?3)",
+                params![id, date, json.to_string()],
+            )
+            .unwrap();
+        }
+        // An app as WIT 0.1 sealed it: the provider under `kind`.
+        let app = App {
+            provider: Provider::Google,
+            client_id: "client".into(),
+            client_secret: "secret".into(),
+            redirect_uri: "http://127.0.0.1/callback".into(),
+            tenant: None,
+            scopes: vec!["openid".into()],
+            limits: None,
+        };
+        let mut old = serde_json::to_value(&app).unwrap();
+        let provider = old.as_object_mut().unwrap().remove("provider").unwrap();
+        old["kind"] = provider;
+        let sealed = seal(&cipher, "providers", "google", old.to_string().as_bytes()).unwrap();
+        db.execute(
+            "INSERT INTO providers (kind, sealed) VALUES ('google', ?1)",
+            [sealed],
+        )
+        .unwrap();
+
+        let store = Store::with(db, &key).unwrap();
+        assert_eq!(store.version().unwrap(), MIGRATIONS.len());
+        let dates: Vec<(String, Option<i64>)> = store
+            .messages(&ann())
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.id, m.date))
+            .collect();
+        // Newest first, as numbers; the unreadable date is gone, not guessed.
+        assert_eq!(
+            dates,
+            [
+                ("2".to_owned(), Some(1_777_888_800)),
+                ("1".to_owned(), Some(1_777_885_200)),
+                ("3".to_owned(), None),
+            ]
+        );
+        assert_eq!(store.app(Provider::Google).unwrap(), Some(app));
     }
 
     #[test]

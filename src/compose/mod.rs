@@ -1,7 +1,7 @@
 //! What goes out: the checks an outgoing message passes before any request ([`check`]), the
-//! rules of replies and forwards ([`reply`]), and the RFC 5322 message built from a [`Draft`]
-//! ([`rfc5322`]). Plain Rust shared by both providers; the provider modules only decide how the
-//! result travels.
+//! rules of replies and forwards ([`reply`]), and the RFC 5322 message written from a
+//! [`Composed`] one ([`rfc5322`]). Plain Rust shared by both providers; the provider modules
+//! only decide how the result travels.
 
 pub mod check;
 pub mod reply;
@@ -22,7 +22,7 @@ pub struct SendLimits {
 
 /// A message ready to be written out: every header decided, bodies with their quotes.
 #[derive(Debug, Clone)]
-pub struct Draft<'a> {
+pub struct Composed<'a> {
     /// From.
     pub from: MailboxAddress,
     /// To.
@@ -60,10 +60,10 @@ pub struct Answering<'a> {
     pub mode: ReplyMode,
 }
 
-/// The draft of `message` from `from`: for a reply or forward, recipients, subject, threading
+/// `message` from `from`, composed: for a reply or forward, recipients, subject, threading
 /// headers and quoted bodies follow the rules in [`reply`], and a forward carries `carried`
 /// (the original's files). `own` are the account's addresses (its own and its aliases).
-pub fn draft<'a>(
+pub fn compose<'a>(
     message: &'a Outgoing,
     from: MailboxAddress,
     own: &[String],
@@ -71,7 +71,7 @@ pub fn draft<'a>(
     carried: &'a [Attachment],
     message_id: String,
     now: u64,
-) -> Draft<'a> {
+) -> Composed<'a> {
     let given = !(message.to.is_empty() && message.cc.is_empty() && message.bcc.is_empty());
     let (to, cc) = match answering {
         Some(Answering { original, mode }) if !given && mode != ReplyMode::Forward => {
@@ -109,7 +109,7 @@ pub fn draft<'a>(
     if answering.is_some_and(|a| a.mode == ReplyMode::Forward) {
         attachments.extend(carried);
     }
-    Draft {
+    Composed {
         from,
         to,
         cc,

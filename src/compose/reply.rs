@@ -237,7 +237,7 @@ fn attribution(original: &Message) -> String {
         .as_ref()
         .map(display)
         .unwrap_or_else(|| "someone".to_owned());
-    match original.date.as_deref().map(short_date) {
+    match original.date.map(short_date) {
         Some(date) => format!("On {date}, {who} wrote:"),
         None => format!("{who} wrote:"),
     }
@@ -252,10 +252,7 @@ fn forward_header(original: &Message) -> Vec<(&'static str, String)> {
             "From",
             original.from.as_ref().map(display).unwrap_or_default(),
         ),
-        (
-            "Date",
-            original.date.as_deref().map(short_date).unwrap_or_default(),
-        ),
+        ("Date", original.date.map(short_date).unwrap_or_default()),
         ("Subject", original.subject.clone().unwrap_or_default()),
         ("To", list(&original.to)),
     ];
@@ -273,17 +270,14 @@ fn display(address: &MailboxAddress) -> String {
     }
 }
 
-/// An RFC 3339 date as `2026-05-04 09:23 UTC` (or `+02:00`).
-fn short_date(rfc3339: &str) -> String {
-    let (Some(day), Some(time)) = (rfc3339.get(..10), rfc3339.get(11..16)) else {
-        return rfc3339.to_owned();
-    };
-    let zone = rfc3339
-        .get(19..)
-        .map(|z| z.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit()))
-        .map(|z| if z == "Z" || z == "+00:00" { "UTC" } else { z })
-        .unwrap_or_default();
-    format!("{day} {time} {zone}").trim_end().to_owned()
+/// Seconds since the Unix epoch as `2026-05-04 09:23 UTC`. (The message record keeps the
+/// instant, not the sender's offset, so quoted dates are in UTC.)
+fn short_date(seconds: i64) -> String {
+    let d = mail_parser::DateTime::from_timestamp(seconds);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        d.year, d.month, d.day, d.hour, d.minute
+    )
 }
 
 #[cfg(test)]
@@ -318,7 +312,7 @@ mod tests {
             bcc: vec![],
             reply_to: vec![],
             subject: Some("Re: RE: Lunch".into()),
-            date: Some("2026-05-04T09:23:14Z".into()),
+            date: Some(1_777_886_594), // 2026-05-04T09:23:14Z
             snippet: None,
             text_body: Some("Noon?\n> earlier".into()),
             html_body: Some("<html><body><p>Noon?</p></body></html>".into()),
@@ -448,9 +442,7 @@ mod tests {
             "<div dir=\"auto\">new</div><br>quote"
         );
         assert_eq!(text_to_html("a<b>\r\nc"), "a&lt;b&gt;<br>\nc");
-        assert_eq!(
-            short_date("2026-05-04T09:23:14+02:00"),
-            "2026-05-04 09:23 +02:00"
-        );
+        assert_eq!(short_date(1_777_886_594), "2026-05-04 09:23 UTC");
+        assert_eq!(short_date(-27_723_426), "1969-02-14 03:02 UTC");
     }
 }

@@ -1,11 +1,11 @@
-//! A [`Draft`] written out as an RFC 5322 message with `mail-builder`: UTF-8 display names and
+//! A [`Composed`] message written out as an RFC 5322 message with `mail-builder`: UTF-8 display names and
 //! subjects as RFC 2047 encoded words, non-ASCII file names per RFC 2231, text and HTML as
 //! `multipart/alternative`, inline images with the HTML in `multipart/related`, files in
 //! `multipart/mixed`. Text and HTML go in their canonical form, lines ending in CRLF (RFC 2045
 //! section 6.8, RFC 2046 section 4.1.1), whatever the host's and the original's line ends:
 //! mail-builder mends bare line feeds in 7-bit text only, not in base64.
 
-use super::Draft;
+use super::Composed;
 use crate::types::{Attachment, MailboxAddress};
 use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address;
@@ -14,48 +14,51 @@ use mail_builder::headers::date::Date;
 use mail_builder::mime::MimePart;
 use std::borrow::Cow;
 
-/// The message bytes of `draft`.
-pub fn write(draft: &Draft<'_>) -> Vec<u8> {
+/// The message bytes of `composed`.
+pub fn write(composed: &Composed<'_>) -> Vec<u8> {
     let mut builder = MessageBuilder::new()
-        .message_id(draft.message_id.as_str())
-        .date(Date::new(i64::try_from(draft.date).unwrap_or(i64::MAX)))
-        .from(address(&draft.from))
-        .subject(draft.subject.as_str());
+        .message_id(composed.message_id.as_str())
+        .date(Date::new(i64::try_from(composed.date).unwrap_or(i64::MAX)))
+        .from(address(&composed.from))
+        .subject(composed.subject.as_str());
     for (header, list) in [
-        ("To", &draft.to),
-        ("Cc", &draft.cc),
-        ("Bcc", &draft.bcc),
-        ("Reply-To", &draft.reply_to),
+        ("To", &composed.to),
+        ("Cc", &composed.cc),
+        ("Bcc", &composed.bcc),
+        ("Reply-To", &composed.reply_to),
     ] {
         if !list.is_empty() {
             let list = Address::new_list(list.iter().map(address).collect());
             builder = builder.header(header, list);
         }
     }
-    if let Some(id) = &draft.in_reply_to {
+    if let Some(id) = &composed.in_reply_to {
         builder = builder.in_reply_to(id.as_str());
     }
-    if !draft.references.is_empty() {
+    if !composed.references.is_empty() {
         builder = builder.references(
-            draft
+            composed
                 .references
                 .iter()
                 .map(String::as_str)
                 .collect::<Vec<_>>(),
         );
     }
-    builder.body(body(draft)).write_to_vec().unwrap_or_default()
+    builder
+        .body(body(composed))
+        .write_to_vec()
+        .unwrap_or_default()
 }
 
 /// The MIME tree: `mixed[alternative[text, related[html, inline…]], files…]`, each level only
 /// when it has more than one part.
-fn body<'a>(draft: &'a Draft<'_>) -> MimePart<'a> {
-    let (inline, files): (Vec<&Attachment>, Vec<&Attachment>) = draft
+fn body<'a>(composed: &'a Composed<'_>) -> MimePart<'a> {
+    let (inline, files): (Vec<&Attachment>, Vec<&Attachment>) = composed
         .attachments
         .iter()
         .copied()
-        .partition(|a| a.content_id.is_some() && draft.html.is_some());
-    let html = draft.html.as_deref().map(|html| {
+        .partition(|a| a.content_id.is_some() && composed.html.is_some());
+    let html = composed.html.as_deref().map(|html| {
         let html = MimePart::new("text/html", canonical(html));
         if inline.is_empty() {
             return html;
@@ -64,7 +67,7 @@ fn body<'a>(draft: &'a Draft<'_>) -> MimePart<'a> {
         parts.extend(inline.iter().map(|a| inline_part(a)));
         MimePart::new("multipart/related", parts)
     });
-    let text = draft
+    let text = composed
         .text
         .as_deref()
         .map(|text| MimePart::new("text/plain", canonical(text)));
@@ -154,8 +157,8 @@ mod tests {
         }
     }
 
-    fn draft<'a>(attachments: Vec<&'a Attachment>) -> Draft<'a> {
-        Draft {
+    fn composed<'a>(attachments: Vec<&'a Attachment>) -> Composed<'a> {
+        Composed {
             from: who(Some("Zoë Ågren"), "zoe@example.com"),
             to: vec![
                 who(Some("Émile"), "emile@example.com"),
@@ -189,7 +192,7 @@ mod tests {
             &[0, 159, 146, 150, 255],
             None,
         );
-        let raw = write(&draft(vec![&logo, &report]));
+        let raw = write(&composed(vec![&logo, &report]));
         let text = String::from_utf8_lossy(&raw);
         assert!(text.is_ascii(), "headers and bodies are 7-bit: {text}");
         let parsed = MessageParser::default().parse(&raw).unwrap();
@@ -245,7 +248,7 @@ mod tests {
     fn text_goes_with_crlf_line_ends_even_in_base64() {
         assert_eq!(canonical("a\r\nb"), "a\r\nb");
         assert_eq!(canonical("a\nb\rc\r\n\nd"), "a\r\nb\r\nc\r\n\r\nd");
-        let mut japanese = draft(vec![]);
+        let mut japanese = composed(vec![]);
         japanese.text = Some("議事録の一行目\n二行目です\n\n四行目".into());
         japanese.html = Some("<p>議事録</p>\n<p>二行目</p>".into());
         let raw = write(&japanese);
@@ -263,7 +266,7 @@ mod tests {
 
     #[test]
     fn a_text_only_message_is_a_single_part() {
-        let mut plain = draft(vec![]);
+        let mut plain = composed(vec![]);
         plain.html = None;
         plain.cc.clear();
         plain.bcc.clear();

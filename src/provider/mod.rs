@@ -12,8 +12,8 @@ use crate::net::Response;
 use crate::page::Step;
 use crate::session::{MailApi, Session};
 use crate::types::{
-    AttachmentData, Folder, Message, ModifyAction, Outgoing, ProviderKind, SavedDraft, SendAs,
-    Sent, SyncRequest,
+    AttachmentData, Folder, Message, ModifyAction, Outgoing, Provider, SavedDraft, SendAs, Sent,
+    SyncRequest,
 };
 
 pub use google::Google;
@@ -33,7 +33,7 @@ pub struct Identity {
 /// mailbox operations.
 pub trait MailProvider: MailApi {
     /// The kind this provider implements.
-    fn kind(&self) -> ProviderKind;
+    fn kind(&self) -> Provider;
 
     /// The URL of the profile endpoint that names the mailbox.
     fn identity_url(&self) -> &'static str;
@@ -106,9 +106,9 @@ pub trait MailProvider: MailApi {
 }
 
 /// The provider implementation for `kind`.
-pub fn for_kind(kind: ProviderKind) -> &'static dyn MailProvider {
+pub fn for_kind(kind: Provider) -> &'static dyn MailProvider {
     match kind {
-        ProviderKind::Google => &Google,
-        ProviderKind::Microsoft => &Microsoft,
+        Provider::Google => &Google,
+        Provider::Microsoft => &Microsoft,
     }
 }

@@ -8,7 +8,7 @@
 
 use super::{google, microsoft};
 use crate::Error;
-use crate::types::ProviderKind;
+use crate::types::Provider;
 
 /// A provider's sync state, as one sync step leaves it for the next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,10 +21,10 @@ pub enum SyncState {
 
 impl SyncState {
     /// The provider whose state this is.
-    pub fn kind(&self) -> ProviderKind {
+    pub fn kind(&self) -> Provider {
         match self {
-            SyncState::Google(_) => ProviderKind::Google,
-            SyncState::Microsoft(_) => ProviderKind::Microsoft,
+            SyncState::Google(_) => Provider::Google,
+            SyncState::Microsoft(_) => Provider::Microsoft,
         }
     }
 
@@ -35,14 +35,14 @@ impl SyncState {
             SyncState::Google(state) => serde_json::to_value(state),
             SyncState::Microsoft(state) => serde_json::to_value(state),
         };
-        written.map_err(|e| Error::Transport(format!("cannot write the cursor: {e}")))
+        written.map_err(|e| Error::transport(format!("cannot write the cursor: {e}")))
     }
 
     /// The state of provider `kind` read from the cursor's JSON `value`.
-    pub fn from_json(kind: ProviderKind, value: serde_json::Value) -> Result<Self, Error> {
+    pub fn from_json(kind: Provider, value: serde_json::Value) -> Result<Self, Error> {
         let read = match kind {
-            ProviderKind::Google => serde_json::from_value(value).map(SyncState::Google),
-            ProviderKind::Microsoft => serde_json::from_value(value).map(SyncState::Microsoft),
+            Provider::Google => serde_json::from_value(value).map(SyncState::Google),
+            Provider::Microsoft => serde_json::from_value(value).map(SyncState::Microsoft),
         };
         read.map_err(|_| Error::invalid("cursor", "is damaged"))
     }
@@ -77,18 +77,18 @@ mod tests {
     #[test]
     fn a_provider_takes_only_its_own_state() {
         let gmail = SyncState::from_json(
-            ProviderKind::Google,
+            Provider::Google,
             serde_json::json!({"folders": [], "history_id": "88035"}),
         )
         .unwrap();
         let graph = SyncState::from_json(
-            ProviderKind::Microsoft,
+            Provider::Microsoft,
             serde_json::json!({"folders": [], "tree": null}),
         )
         .unwrap();
         assert_eq!(
             (gmail.kind(), graph.kind()),
-            (ProviderKind::Google, ProviderKind::Microsoft)
+            (Provider::Google, Provider::Microsoft)
         );
         let refused = Error::invalid("cursor", "belongs to another provider");
         assert_eq!(gmail.clone().into_microsoft().unwrap_err(), refused);

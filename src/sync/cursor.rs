@@ -9,7 +9,7 @@
 use crate::Error;
 use crate::pace::Ledger;
 use crate::provider::SyncState;
-use crate::types::ProviderKind;
+use crate::types::Provider;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -30,10 +30,10 @@ struct Envelope {
 }
 
 /// The name of `kind` in a cursor.
-fn kind_name(kind: ProviderKind) -> &'static str {
+fn kind_name(kind: Provider) -> &'static str {
     match kind {
-        ProviderKind::Google => "google",
-        ProviderKind::Microsoft => "microsoft",
+        Provider::Google => "google",
+        Provider::Microsoft => "microsoft",
     }
 }
 
@@ -45,12 +45,12 @@ pub fn encode(state: &SyncState, ledger: &Ledger) -> Result<String, Error> {
         q: ledger.clone(),
     };
     let json = serde_json::to_vec(&envelope)
-        .map_err(|e| Error::Transport(format!("cannot write the cursor: {e}")))?;
+        .map_err(|e| Error::transport(format!("cannot write the cursor: {e}")))?;
     Ok(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(json)))
 }
 
 /// The provider state and the quota ledger in `cursor`, which must be a cursor of `kind`.
-pub fn decode(cursor: &str, kind: ProviderKind) -> Result<(SyncState, Ledger), Error> {
+pub fn decode(cursor: &str, kind: Provider) -> Result<(SyncState, Ledger), Error> {
     let bad = |why: &str| Error::invalid("cursor", why.to_owned());
     let body = cursor
         .trim()
@@ -91,8 +91,8 @@ mod tests {
     #[test]
     fn cursors_written_earlier_decode_and_are_written_again_byte_for_byte() {
         for (kind, name, state) in [
-            (ProviderKind::Google, "google", GMAIL),
-            (ProviderKind::Microsoft, "microsoft", GRAPH),
+            (Provider::Google, "google", GMAIL),
+            (Provider::Microsoft, "microsoft", GRAPH),
         ] {
             let old = written(name, state, Some(LEDGER));
             let (decoded, ledger) = decode(&old, kind).unwrap();
@@ -110,13 +110,13 @@ mod tests {
     #[test]
     fn both_providers_round_trip() {
         for (kind, name, state) in [
-            (ProviderKind::Google, "google", GMAIL),
+            (Provider::Google, "google", GMAIL),
             (
-                ProviderKind::Google,
+                Provider::Google,
                 "google",
                 r#"{"folders":[],"history_id":"102","history_page":"h3"}"#,
             ),
-            (ProviderKind::Microsoft, "microsoft", GRAPH),
+            (Provider::Microsoft, "microsoft", GRAPH),
         ] {
             let (state, ledger) = decode(&written(name, state, None), kind).unwrap();
             let again = encode(&state, &ledger).unwrap();
@@ -131,20 +131,20 @@ mod tests {
         // bound still named `newer_than`; a Gmail listing from before `label`; no ledger.
         let graph = r#"{"folders":[{"id":"inbox","link":null,"pending":true,"initial":true}],"tree":null,"newer_than":1690000000}"#;
         let (state, ledger) =
-            decode(&written("microsoft", graph, None), ProviderKind::Microsoft).unwrap();
+            decode(&written("microsoft", graph, None), Provider::Microsoft).unwrap();
         assert_eq!(ledger, Ledger::default());
         let json = state.to_json().unwrap();
         assert_eq!(json["since"], 1_690_000_000);
         assert_eq!(json["every"], false);
         assert_eq!(json["folders"][0]["rows"], 0);
         let gmail = r#"{"folders":[],"history_id":"7","listing":{"page_token":null,"listed":0,"newer_than":null,"max":10}}"#;
-        let (state, _) = decode(&written("google", gmail, None), ProviderKind::Google).unwrap();
+        let (state, _) = decode(&written("google", gmail, None), Provider::Google).unwrap();
         assert_eq!(state.to_json().unwrap()["listing"]["label"], 0);
     }
 
     #[test]
     fn refusals() {
-        let (google, microsoft) = (ProviderKind::Google, ProviderKind::Microsoft);
+        let (google, microsoft) = (Provider::Google, Provider::Microsoft);
         for (bad, kind, why) in [
             (
                 written("google", GMAIL, None),

@@ -14,19 +14,19 @@ use crate::pace::Ledger;
 use crate::page::Step;
 use crate::provider;
 use crate::session;
-use crate::types::{Account, Provider, SyncPage, SyncRequest};
+use crate::types::{Account, App, SyncPage, SyncRequest};
 
 /// Runs one sync step for `account` and assembles the page.
 pub fn run(
     http: &mut dyn HttpClient,
-    setting: &Provider,
+    app: &App,
     account: &Account,
     request: &SyncRequest,
     now: u64,
 ) -> Result<SyncPage, Failure> {
     let (state, ledger) = match request.cursor.as_deref() {
         Some(cursor) => {
-            let (state, ledger) = cursor::decode(cursor, setting.kind)?;
+            let (state, ledger) = cursor::decode(cursor, app.provider)?;
             (Some(state), ledger)
         }
         None => (None, Ledger::default()),
@@ -35,9 +35,9 @@ pub fn run(
         ledger,
         budget_ms: request.time_budget_seconds.map(|s| u64::from(s) * 1_000),
     };
-    let provider = provider::for_kind(setting.kind);
+    let provider = provider::for_kind(app.provider);
     let (mut step, account, spent) =
-        session::run(http, provider, setting, account, now, pacing, |session| {
+        session::run(http, provider, app, account, now, pacing, |session| {
             provider.sync_page(session, request, state)
         })?;
     tidy(&mut step);
@@ -77,7 +77,7 @@ fn tidy<S>(step: &mut Step<S>) {
 mod tests {
     use super::*;
     use crate::net::{Request, Response, TransportError};
-    use crate::types::{ProviderConfig, ProviderKind};
+    use crate::types::{AppConfig, Provider};
 
     /// Answers each request with a closure of its URL, and counts the requests.
     struct Fake<F: FnMut(&Request) -> (u16, String)> {
@@ -134,9 +134,9 @@ mod tests {
         }
     }
 
-    fn google() -> (Provider, Account) {
-        let setting = crate::config::configure(ProviderConfig {
-            kind: ProviderKind::Google,
+    fn google() -> (App, Account) {
+        let app = crate::config::configure(AppConfig {
+            provider: Provider::Google,
             client_id: "id".into(),
             client_secret: "secret-xyz".into(),
             redirect_uri: "https://app.example.com/cb".into(),
@@ -146,7 +146,7 @@ mod tests {
         })
         .unwrap();
         let account = Account {
-            provider: ProviderKind::Google,
+            provider: Provider::Google,
             email: "ann@example.com".into(),
             display_name: None,
             access_token: "old-token".into(),
@@ -154,7 +154,7 @@ mod tests {
             expires_at: 10_000,
             scopes: vec![],
         };
-        (setting, account)
+        (app, account)
     }
 
     fn message(id: &str) -> String {
@@ -176,7 +176,7 @@ mod tests {
 
     #[test]
     fn gmail_first_sync_pages_then_history_and_recovers_from_expiry() {
-        let (setting, account) = google();
+        let (app, account) = google();
         let mut fake = Fake {
             sent: vec![],
             answer: |r: &Request| {
@@ -199,7 +199,7 @@ mod tests {
                 }
             },
         };
-        let first = run(&mut fake, &setting, &account, &request(None), 0).unwrap();
+        let first = run(&mut fake, &app, &account, &request(None), 0).unwrap();
         assert_eq!(
             first
                 .messages
@@ -214,19 +214,12 @@ mod tests {
             fake.sent[0].ends_with("/profile"),
             "the history id is taken first"
         );
-        let second = run(
-            &mut fake,
-            &setting,
-            &account,
-            &request(Some(first.cursor)),
-            0,
-        )
-        .unwrap();
+        let second = run(&mut fake, &app, &account, &request(Some(first.cursor)), 0).unwrap();
         assert_eq!(second.messages.len(), 1);
         assert!(!second.more);
         let third = run(
             &mut fake,
-            &setting,
+            &app,
             &account,
             &request(Some(second.cursor.clone())),
             0,
@@ -242,25 +235,11 @@ mod tests {
         );
         assert_eq!(third.deleted, ["m1"]);
         // The history id moved to 102, which this fake does not know: a bounded resync begins.
-        let fourth = run(
-            &mut fake,
-            &setting,
-            &account,
-            &request(Some(third.cursor)),
-            0,
-        )
-        .unwrap();
+        let fourth = run(&mut fake, &app, &account, &request(Some(third.cursor)), 0).unwrap();
         assert!(fourth.full_resync.is_some());
         assert_eq!(fourth.messages.len(), 2);
         // Resuming from an older stored cursor gives the same page again.
-        let again = run(
-            &mut fake,
-            &setting,
-            &account,
-            &request(Some(second.cursor)),
-            0,
-        )
-        .unwrap();
+        let again = run(&mut fake, &app, &account, &request(Some(second.cursor)), 0).unwrap();
         assert_eq!(
             again
                 .messages
@@ -273,7 +252,7 @@ mod tests {
 
     #[test]
     fn a_401_refreshes_once_and_the_page_carries_the_new_account() {
-        let (setting, account) = google();
+        let (app, account) = google();
         let mut fake = Fake {
             sent: vec![],
             answer: |r: &Request| {
@@ -297,7 +276,7 @@ mod tests {
                 }
             },
         };
-        let page = run(&mut fake, &setting, &account, &request(None), 0).unwrap();
+        let page = run(&mut fake, &app, &account, &request(None), 0).unwrap();
         let refreshed = page.account.expect("the refreshed account comes back");
         assert_eq!(refreshed.access_token, "new-token");
         assert_eq!(refreshed.refresh_token.as_deref(), Some("refresh-token"));
@@ -307,7 +286,7 @@ mod tests {
         let mut expired = account.clone();
         expired.expires_at = 0;
         fake.sent.clear();
-        let page = run(&mut fake, &setting, &expired, &request(None), 100).unwrap();
+        let page = run(&mut fake, &app, &expired, &request(None), 100).unwrap();
         assert!(page.account.is_some());
         assert!(fake.sent[0].contains("/token"));
     }

@@ -6,8 +6,8 @@
 use email_harness::CallError;
 use email_harness::sandbox::{ClientApp, Provider as SandboxProvider, Sandbox, SandboxConfig};
 use email_harness::types::{
-    Account, AuthOptions, Error, PendingAuth, Provider, ProviderConfig, ProviderKind, SyncPage,
-    SyncRequest, UnknownOutcome,
+    Account, App, AppConfig, AuthOptions, Error, PendingAuth, Provider, SyncPage, SyncRequest,
+    UnknownOutcome,
 };
 use email_harness::{Harness, HttpPolicy, Runtime};
 use std::io::{Read, Write};
@@ -46,27 +46,27 @@ impl World {
     }
 
     /// The sandbox's registered app for `kind`.
-    pub fn app(&self, kind: ProviderKind) -> &ClientApp {
+    pub fn app(&self, kind: Provider) -> &ClientApp {
         match kind {
-            ProviderKind::Google => &self.config.google_clients[0],
-            ProviderKind::Microsoft => &self.config.microsoft_clients[0],
+            Provider::Google => &self.config.google_clients[0],
+            Provider::Microsoft => &self.config.microsoft_clients[0],
         }
     }
 
     /// The provider config an admin would enter for the sandbox app.
-    pub fn provider_config(&self, kind: ProviderKind) -> ProviderConfig {
-        email_harness::sandboxed::provider_config(&self.config, kind)
+    pub fn app_config(&self, kind: Provider) -> AppConfig {
+        email_harness::sandboxed::app_config(&self.config, kind)
     }
 
     /// `configure-provider` for the sandbox app.
-    pub fn provider(&self, kind: ProviderKind) -> Provider {
+    pub fn provider(&self, kind: Provider) -> App {
         self.harness
-            .configure_provider(&self.provider_config(kind))
+            .configure_app(&self.app_config(kind))
             .expect("the sandbox app configures")
     }
 
     /// `begin-auth`, then consent in the sandbox: the pending record and the callback URL.
-    pub fn authorize(&self, provider: &Provider) -> (PendingAuth, String) {
+    pub fn authorize(&self, provider: &App) -> (PendingAuth, String) {
         let pending = self
             .harness
             .begin_auth(provider, &AuthOptions { login_hint: None })
@@ -81,7 +81,7 @@ impl World {
     /// Every page from `cursor` (a first sync when absent) until `more` is unset, 200 a page.
     pub fn sync_pages(
         &self,
-        provider: &Provider,
+        provider: &App,
         account: &Account,
         cursor: Option<String>,
     ) -> Vec<SyncPage> {
@@ -109,13 +109,13 @@ impl World {
     }
 
     /// The whole connect flow.
-    pub fn connect(&self, kind: ProviderKind) -> (Provider, Account) {
+    pub fn connect(&self, kind: Provider) -> (App, Account) {
         email_harness::sandboxed::connect(&self.harness, &self.sandbox, &self.config, kind)
             .expect("connect")
     }
 
     /// The ids of the drafts in `kind`'s mailbox (Graph: immutable ids).
-    pub fn drafts(&self, kind: ProviderKind) -> Vec<String> {
+    pub fn drafts(&self, kind: Provider) -> Vec<String> {
         let provider = sandbox_kind(kind);
         self.sandbox
             .message_ids(provider)
@@ -259,10 +259,10 @@ fn unchunk(mut rest: &[u8]) -> Vec<u8> {
 }
 
 /// The sandbox's name of `kind`.
-pub fn sandbox_kind(kind: ProviderKind) -> SandboxProvider {
+pub fn sandbox_kind(kind: Provider) -> SandboxProvider {
     match kind {
-        ProviderKind::Google => SandboxProvider::Google,
-        ProviderKind::Microsoft => SandboxProvider::Microsoft,
+        Provider::Google => SandboxProvider::Google,
+        Provider::Microsoft => SandboxProvider::Microsoft,
     }
 }
 
@@ -278,7 +278,7 @@ pub fn outcome_unknown<T: std::fmt::Debug>(result: Result<T, CallError>) -> Unkn
 }
 
 /// Both providers, for tests that run for each.
-pub const KINDS: [ProviderKind; 2] = [ProviderKind::Google, ProviderKind::Microsoft];
+pub const KINDS: [Provider; 2] = [Provider::Google, Provider::Microsoft];
 
 /// The `code` parameter of a callback URL.
 pub fn code_of(callback: &str) -> String {

@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
-import { EmailManager, sandboxPolicy, type ProviderKind } from "../src/index.js";
+import { EmailManager, sandboxPolicy, type Provider } from "../src/index.js";
 import { EmailPlugin } from "../example/plugin.js";
 import { SecretBox } from "../example/secrets.js";
 import { MailStore } from "../example/store.js";
@@ -36,7 +36,7 @@ const { values } = parseArgs({
 });
 const messages = Number(values.messages);
 const latencyMs = Number(values["latency-ms"]);
-const KINDS: ProviderKind[] = ["google", "microsoft"];
+const KINDS: Provider[] = ["google", "microsoft"];
 
 /** Seconds since `start` (a `performance.now()`). */
 const since = (start: number) => (performance.now() - start) / 1000;
@@ -61,12 +61,12 @@ async function timed<R>(run: () => Promise<R>): Promise<R & { seconds: number; w
 const managerFor = (sandbox: Sandbox) => EmailManager.start({ policy: sandboxPolicy(sandbox.baseUrl), workers: Number(values.workers) });
 
 /** The first sync of `kind` through `EmailManager`: pages counted, not stored. */
-async function node(sandbox: Sandbox, kind: ProviderKind) {
+async function node(sandbox: Sandbox, kind: Provider) {
   const manager = await managerFor(sandbox);
   try {
-    const { provider, account } = await connect(manager, sandbox, kind);
+    const { app, account } = await connect(manager, sandbox, kind);
     return await timed(async () => {
-      const { ids, pages } = await syncToEnd(manager, provider, account, { maxMessages: messages });
+      const { ids, pages } = await syncToEnd(manager, app, account, { maxMessages: messages });
       return { messages: ids.size, pages };
     });
   } finally {
@@ -75,13 +75,13 @@ async function node(sandbox: Sandbox, kind: ProviderKind) {
 }
 
 /** The first sync of `kind` through the example plugin: each page stored in SQLite with its cursor. */
-async function example(sandbox: Sandbox, kind: ProviderKind) {
+async function example(sandbox: Sandbox, kind: Provider) {
   const dir = mkdtempSync(join(tmpdir(), "email-bench-"));
   const store = new MailStore(join(dir, "plugin.db"), SecretBox.load(undefined, join(dir, "key")));
   const plugin = new EmailPlugin(await managerFor(sandbox), store, () => {}, { maxMessages: messages });
   try {
     const app = sandbox.app(kind);
-    await plugin.configureProvider({ kind, clientId: app.client_id, clientSecret: app.client_secret, redirectUri: app.redirect_uris[0]! });
+    await plugin.configureApp({ provider: kind, clientId: app.client_id, clientSecret: app.client_secret, redirectUri: app.redirect_uris[0]! });
     const redirect = new URL(await sandbox.consent(await plugin.beginConnect(kind)));
     const { id } = await plugin.finishConnect(redirect.searchParams);
     return await timed(async () => {
@@ -96,7 +96,7 @@ async function example(sandbox: Sandbox, kind: ProviderKind) {
 }
 
 /** The first sync of `kind` through the wasmtime harness CLI: seconds of the sync and of a fixed-cost call. */
-async function wasmtime(sandbox: Sandbox, kind: ProviderKind) {
+async function wasmtime(sandbox: Sandbox, kind: Provider) {
   const store = mkdtempSync(join(tmpdir(), "email-bench-"));
   const app = sandbox.app(kind);
   const cli = (...args: string[]) =>

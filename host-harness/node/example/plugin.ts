@@ -10,9 +10,9 @@ import {
   type Account,
   type ModifyAction,
   type Outgoing,
+  type App,
+  type AppConfig,
   type Provider,
-  type ProviderConfig,
-  type ProviderKind,
   type ReplyMode,
   type SyncRequest,
 } from "../src/index.js";
@@ -67,18 +67,18 @@ export class EmailPlugin {
   }
 
   /** Validates and stores an admin's OAuth app registration; returns it without its secret. */
-  async configureProvider(config: ProviderConfig): Promise<Omit<Provider, "clientSecret">> {
-    const provider = await this.manager.configureProvider(config);
-    this.store.putProvider(provider);
-    this.#log(`configured ${provider.kind} (client ${provider.clientId})`);
-    const { clientSecret: _secret, ...shown } = provider;
+  async configureApp(config: AppConfig): Promise<Omit<App, "clientSecret">> {
+    const app = await this.manager.configureApp(config);
+    this.store.putApp(app);
+    this.#log(`configured ${app.provider} (client ${app.clientId})`);
+    const { clientSecret: _secret, ...shown } = app;
     return shown;
   }
 
   /** Starts connecting a mailbox: the URL to send the user's browser to. */
-  async beginConnect(kind: ProviderKind, loginHint?: string): Promise<string> {
-    const pending = await this.manager.beginAuth(this.#provider(kind), { loginHint });
-    this.store.putPending(kind, pending);
+  async beginConnect(provider: Provider, loginHint?: string): Promise<string> {
+    const pending = await this.manager.beginAuth(this.#app(provider), { loginHint });
+    this.store.putPending(provider, pending);
     return pending.authorizationUrl;
   }
 
@@ -91,10 +91,10 @@ export class EmailPlugin {
     if (!taken) {
       throw new PluginError(400, "unknown-state", "no connect flow is waiting for this callback; start again");
     }
-    const provider = this.#provider(taken.kind);
-    const callback = new URL(provider.redirectUri);
+    const app = this.#app(taken.provider);
+    const callback = new URL(app.redirectUri);
     callback.search = query.toString();
-    const account = await this.manager.completeAuth(provider, taken.pending, callback.href);
+    const account = await this.manager.completeAuth(app, taken.pending, callback.href);
     const id = this.store.putAccount(account);
     this.#log(`connected ${account.provider} account ${id}`);
     this.onAccountConnected(id);
@@ -116,8 +116,8 @@ export class EmailPlugin {
   async #syncToEnd(id: number): Promise<SyncTally> {
     const tally = { pages: 0, messages: 0, deleted: 0, changes: 0, stored: 0 };
     for (;;) {
-      const page = await this.#withAccount(id, (provider, account) =>
-        this.manager.sync(provider, account, { ...this.syncDefaults, cursor: this.store.syncState(id).cursor ?? undefined }),
+      const page = await this.#withAccount(id, (app, account) =>
+        this.manager.sync(app, account, { ...this.syncDefaults, cursor: this.store.syncState(id).cursor ?? undefined }),
       );
       this.store.applyPage(id, page);
       tally.pages += 1;
@@ -135,7 +135,7 @@ export class EmailPlugin {
 
   /** Sends a new message from account `id`. */
   async send(id: number, message: Outgoing): Promise<{ id: string; threadId?: string }> {
-    const sent = await this.#withAccount(id, (provider, account) => this.manager.send(provider, account, message));
+    const sent = await this.#withAccount(id, (app, account) => this.manager.send(app, account, message));
     this.#log(`account ${id}: sent a message`);
     return { id: sent.id, threadId: sent.threadId };
   }
@@ -148,44 +148,44 @@ export class EmailPlugin {
 
   /** Applies `action` to messages `ids` of account `id`; one outcome per id. */
   async modify(id: number, ids: string[], action: ModifyAction): Promise<Array<{ id: string; error?: string }>> {
-    const result = await this.#withAccount(id, (provider, account) => this.manager.modify(provider, account, { ids, action }));
-    return result.outcomes.map((o) => (o.failure ? { id: o.id, error: o.failure.tag } : { id: o.id }));
+    const result = await this.#withAccount(id, (app, account) => this.manager.modify(app, account, { ids, action }));
+    return result.outcomes.map((o) => (o.outcome.tag === "err" ? { id: o.id, error: o.outcome.val.tag } : { id: o.id }));
   }
 
   /** Saves a draft of account `id` (a new one, or replaces `draftId`). */
   async saveDraft(id: number, draftId: string | undefined, message: Outgoing): Promise<{ id: string; messageId: string }> {
-    const saved = await this.#withAccount(id, (provider, account) => this.manager.saveDraft(provider, account, draftId, message));
+    const saved = await this.#withAccount(id, (app, account) => this.manager.saveDraft(app, account, draftId, message));
     return { id: saved.id, messageId: saved.messageId };
   }
 
   /** Sends draft `draftId` of account `id`. */
   async sendDraft(id: number, draftId: string): Promise<{ id: string; threadId?: string }> {
-    const sent = await this.#withAccount(id, (provider, account) => this.manager.sendDraft(provider, account, draftId));
+    const sent = await this.#withAccount(id, (app, account) => this.manager.sendDraft(app, account, draftId));
     return { id: sent.id, threadId: sent.threadId };
   }
 
   /** Deletes draft `draftId` of account `id`. */
   async deleteDraft(id: number, draftId: string): Promise<void> {
-    await this.#withAccount(id, (provider, account) => this.manager.deleteDraft(provider, account, draftId));
+    await this.#withAccount(id, (app, account) => this.manager.deleteDraft(app, account, draftId));
   }
 
   /** Lists the folders of account `id` and stores them. */
   async listFolders(id: number) {
-    const list = await this.#withAccount(id, (provider, account) => this.manager.listFolders(provider, account));
+    const list = await this.#withAccount(id, (app, account) => this.manager.listFolders(app, account));
     this.store.putFolders(id, list.folders);
     return list.folders;
   }
 
   /**
-   * Calls `call` with the provider and account `id`, and stores the refreshed account it
+   * Calls `call` with the app and account `id`, and stores the refreshed account it
    * returns, from its result or its failure; an account whose grant is gone is marked for
    * reconnecting.
    */
-  async #withAccount<R extends { account?: Account }>(id: number, call: (provider: Provider, account: Account) => Promise<R>): Promise<R> {
+  async #withAccount<R extends { account?: Account }>(id: number, call: (app: App, account: Account) => Promise<R>): Promise<R> {
     const stored = this.store.account(id);
     if (!stored) throw new PluginError(404, "no-account", `no account ${id}`);
     try {
-      const result = await call(this.#provider(stored.view.provider), stored.account);
+      const result = await call(this.#app(stored.view.provider), stored.account);
       if (result.account) this.store.updateTokens(id, result.account);
       return result;
     } catch (error) {
@@ -197,10 +197,10 @@ export class EmailPlugin {
     }
   }
 
-  #provider(kind: ProviderKind): Provider {
-    const provider = this.store.provider(kind);
-    if (!provider) throw new PluginError(404, "no-provider", `no ${kind} provider is configured`);
-    return provider;
+  #app(provider: Provider): App {
+    const app = this.store.app(provider);
+    if (!app) throw new PluginError(404, "no-app", `no ${provider} app is configured`);
+    return app;
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * The plugin's tables (NocoBase collections): provider settings, pending connect flows,
+ * The plugin's tables (NocoBase collections): OAuth apps, pending connect flows,
  * accounts, sync state, messages and folders. Versioned with `PRAGMA user_version`.
  */
 import type Database from "better-sqlite3";
@@ -73,6 +73,19 @@ const MIGRATIONS: readonly string[] = [
     total         INTEGER,
     PRIMARY KEY (account_id, id)
   );
+  `,
+  `
+  -- WIT 0.2: the OAuth app registration is an \`app\` and the provider kind a \`provider\`; a
+  -- message's date is seconds since the Unix epoch (an unreadable text date becomes null).
+  ALTER TABLE email_providers RENAME TO email_apps;
+  ALTER TABLE email_apps RENAME COLUMN kind TO provider;
+  ALTER TABLE email_pending_auths RENAME COLUMN kind TO provider;
+  ALTER TABLE email_messages ADD COLUMN sent_at INTEGER;
+  UPDATE email_messages SET sent_at = unixepoch(date);
+  DROP INDEX email_messages_by_date;
+  ALTER TABLE email_messages DROP COLUMN date;
+  ALTER TABLE email_messages RENAME COLUMN sent_at TO date;
+  CREATE INDEX email_messages_by_date ON email_messages (account_id, date DESC);
   `,
 ];
 

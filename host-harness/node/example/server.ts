@@ -4,8 +4,8 @@
  *
  * | route | action |
  * | --- | --- |
- * | `POST /api/email/providers` | configure a provider (`ProviderConfig` JSON) |
- * | `GET /api/email/oauth/:kind/start` | 302 to the provider's consent page |
+ * | `POST /api/email/apps` | configure a provider's OAuth app (`AppConfig` JSON) |
+ * | `GET /api/email/oauth/:provider/start` | 302 to the provider's consent page |
  * | `GET /api/email/oauth/callback` | the redirect URI's route: completes the connect (also at `/callback`, the path the sandbox's apps register) |
  * | `GET /api/email/accounts` | the accounts, without tokens |
  * | `POST /api/email/accounts/:id/sync` | sync now, to the end |
@@ -21,7 +21,7 @@
  * Errors answer `{ error: { tag, message, ... } }` with a status that says whose fault it is.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { EmailManagerError, HostError, type MailboxAddress, type ModifyAction, type Outgoing, type ProviderKind } from "../src/index.js";
+import { EmailManagerError, HostError, type MailboxAddress, type ModifyAction, type Outgoing, type Provider } from "../src/index.js";
 import { toResponse } from "./json.js";
 import { emptyOutgoing, PluginError, type EmailPlugin, type Logger } from "./plugin.js";
 
@@ -31,9 +31,9 @@ type Answer = { status?: number; json?: unknown; redirect?: string };
 
 /** The routes: method, path pattern (`:x` segments become parameters, in order), handler. */
 const ROUTES: Array<[string, string, Handler]> = [
-  ["POST", "/api/email/providers", async (p, _, body) => ({ json: await p.configureProvider(body) })],
-  ["GET", "/api/email/oauth/:kind/start", async (p, [kind], _, url) => ({
-    redirect: await p.beginConnect(providerKind(kind!), url.searchParams.get("login_hint") ?? undefined),
+  ["POST", "/api/email/apps", async (p, _, body) => ({ json: await p.configureApp(body) })],
+  ["GET", "/api/email/oauth/:provider/start", async (p, [provider], _, url) => ({
+    redirect: await p.beginConnect(providerNamed(provider!), url.searchParams.get("login_hint") ?? undefined),
   })],
   ["GET", "/api/email/oauth/callback", async (p, _, __, url) => ({ json: await p.finishConnect(url.searchParams) })],
   ["GET", "/callback", async (p, _, __, url) => ({ json: await p.finishConnect(url.searchParams) })],
@@ -116,7 +116,7 @@ function errorAnswer(error: unknown): { status: number; body: { error: { tag: st
       transport: 502,
       unsupported: 501,
     };
-    const detail = typeof error.payload === "object" ? error.payload : { detail: error.payload };
+    const detail = error.payload;
     return { status: status[error.tag] ?? 500, body: { error: { ...detail, tag: error.tag, message: error.message } } };
   }
   if (error instanceof HostError) {
@@ -149,9 +149,9 @@ async function readJson(req: IncomingMessage): Promise<any> {
   }
 }
 
-function providerKind(kind: string): ProviderKind {
-  if (kind === "google" || kind === "microsoft") return kind;
-  throw new PluginError(404, "no-provider", `no provider kind ${kind}`);
+function providerNamed(name: string): Provider {
+  if (name === "google" || name === "microsoft") return name;
+  throw new PluginError(404, "no-provider", `no provider ${name}`);
 }
 
 /** An `Outgoing` from JSON: addresses as `{ name, address }` or `"Name <address>"`, attachments' content in base64. */

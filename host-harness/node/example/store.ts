@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import Database from "better-sqlite3";
-import type { Account, Folder, Message, PendingAuth, Provider, ProviderKind, SyncPage } from "../src/index.js";
+import type { Account, Folder, Message, PendingAuth, App, Provider, SyncPage } from "../src/index.js";
 import { fromStored, toStored } from "./json.js";
 import { migrate } from "./schema.js";
 import type { SecretBox } from "./secrets.js";
@@ -15,7 +15,7 @@ export interface AccountView {
   /** The row id. */
   id: number;
   /** Which provider the mailbox lives at. */
-  provider: ProviderKind;
+  provider: Provider;
   /** The mailbox address, as the provider spells it. */
   email: string;
   /** The user's display name, when the provider tells it. */
@@ -32,7 +32,8 @@ export interface MessageRow {
   subject: string | null;
   fromAddress: string | null;
   fromName: string | null;
-  date: string | null;
+  /** Seconds since the Unix epoch. */
+  date: number | null;
   snippet: string | null;
   labels: string[];
   unread: boolean;
@@ -74,41 +75,44 @@ export class MailStore {
     this.db.close();
   }
 
-  /** Stores the provider setting of its kind (replacing the previous one). */
-  putProvider(provider: Provider): void {
+  /** Stores the app of its provider (replacing the previous one). */
+  putApp(app: App): void {
     this.db
       .prepare(
-        `INSERT INTO email_providers (kind, client_id, redirect_uri, sealed, updated_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (kind) DO UPDATE SET client_id = excluded.client_id, redirect_uri = excluded.redirect_uri,
+        `INSERT INTO email_apps (provider, client_id, redirect_uri, sealed, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (provider) DO UPDATE SET client_id = excluded.client_id, redirect_uri = excluded.redirect_uri,
            sealed = excluded.sealed, updated_at = excluded.updated_at`,
       )
-      .run(provider.kind, provider.clientId, provider.redirectUri, this.#box.seal(toStored(provider), `provider:${provider.kind}`), now());
+      .run(app.provider, app.clientId, app.redirectUri, this.#box.seal(toStored(app), `provider:${app.provider}`), now());
   }
 
-  /** The provider setting of `kind`, with its secret; undefined when none is configured. */
-  provider(kind: ProviderKind): Provider | undefined {
-    const row = this.db.prepare(`SELECT sealed FROM email_providers WHERE kind = ?`).get(kind) as { sealed: string } | undefined;
-    return row && fromStored<Provider>(this.#box.open(row.sealed, `provider:${kind}`));
+  /** The app of `provider`, with its secret; undefined when none is configured. */
+  app(provider: Provider): App | undefined {
+    const row = this.db.prepare(`SELECT sealed FROM email_apps WHERE provider = ?`).get(provider) as { sealed: string } | undefined;
+    if (!row) return undefined;
+    // Sealed by WIT 0.1, the record named its provider `kind`.
+    const { kind, ...app } = fromStored<App & { kind?: Provider }>(this.#box.open(row.sealed, `provider:${provider}`));
+    return { ...app, provider: app.provider ?? kind! };
   }
 
   /** Keeps a connect flow until its callback. */
-  putPending(kind: ProviderKind, pending: PendingAuth): void {
+  putPending(provider: Provider, pending: PendingAuth): void {
     const hash = stateHash(pending.state);
     this.db
-      .prepare(`INSERT INTO email_pending_auths (state_hash, kind, sealed, created_at) VALUES (?, ?, ?, ?)`)
-      .run(hash, kind, this.#box.seal(toStored(pending), `pending:${hash}`), now());
+      .prepare(`INSERT INTO email_pending_auths (state_hash, provider, sealed, created_at) VALUES (?, ?, ?, ?)`)
+      .run(hash, provider, this.#box.seal(toStored(pending), `pending:${hash}`), now());
   }
 
   /** Takes (and forgets) the connect flow whose state is `state`. */
-  takePending(state: string): { kind: ProviderKind; pending: PendingAuth } | undefined {
+  takePending(state: string): { provider: Provider; pending: PendingAuth } | undefined {
     const hash = stateHash(state);
     return this.db.transaction(() => {
-      const row = this.db.prepare(`SELECT kind, sealed FROM email_pending_auths WHERE state_hash = ?`).get(hash) as
-        | { kind: ProviderKind; sealed: string }
+      const row = this.db.prepare(`SELECT provider, sealed FROM email_pending_auths WHERE state_hash = ?`).get(hash) as
+        | { provider: Provider; sealed: string }
         | undefined;
       if (!row) return undefined;
       this.db.prepare(`DELETE FROM email_pending_auths WHERE state_hash = ?`).run(hash);
-      return { kind: row.kind, pending: fromStored<PendingAuth>(this.#box.open(row.sealed, `pending:${hash}`)) };
+      return { provider: row.provider, pending: fromStored<PendingAuth>(this.#box.open(row.sealed, `pending:${hash}`)) };
     })();
   }
 
@@ -264,7 +268,7 @@ function messageRow(accountId: number, m: Message): Record<string, unknown> {
     fromAddress: m.from?.address ?? null,
     fromName: m.from?.name ?? null,
     recipients: JSON.stringify({ to: m.to, cc: m.cc, bcc: m.bcc, replyTo: m.replyTo }),
-    date: m.date ?? null,
+    date: m.date ?? null, // a bigint: better-sqlite3 stores it as an INTEGER
     snippet: m.snippet ?? null,
     textBody: m.textBody ?? null,
     htmlBody: m.htmlBody ?? null,

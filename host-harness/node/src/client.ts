@@ -45,8 +45,8 @@ export function accountKey(account: Pick<T.Account, "provider" | "email">): stri
 }
 
 /**
- * The email-manager component, running in worker threads. Every method is one export of the
- * WIT interface `api`; it resolves with the export's value and rejects with an
+ * The email-manager component, running in worker threads. Every method is one function of the
+ * WIT interfaces `auth`, `sync`, `send` and `mailbox`; it resolves with the export's value and rejects with an
  * {@link EmailManagerError} (the WIT `error`, and a `failure`'s refreshed account) or a
  * `HostError` (time limit, worker lost, trap). Calls made with the same account (provider and
  * address) run one after another, in the order made.
@@ -87,85 +87,78 @@ export class EmailManager {
   }
 
   /** Validates and normalizes an OAuth app registration. */
-  configureProvider(config: T.ProviderConfig, options?: CallOptions): Promise<T.Provider> {
-    return this.#call("configureProvider", "configure-provider", [config], options);
+  configureApp(config: T.AppConfig, options?: CallOptions): Promise<T.App> {
+    return this.#call("configureApp", "configure-app", [config], options);
   }
 
   /** Starts the connect flow: the authorization URL and the pending record to keep. */
-  beginAuth(provider: T.Provider, authOptions: T.AuthOptions = {}, options?: CallOptions): Promise<T.PendingAuth> {
-    return this.#call("beginAuth", "begin-auth", [provider, authOptions], options);
+  beginAuth(app: T.App, authOptions: T.AuthOptions = {}, options?: CallOptions): Promise<T.PendingAuth> {
+    return this.#call("beginAuth", "begin-auth", [app, authOptions], options);
   }
 
   /** Completes the connect flow from the URL the provider redirected the browser to. */
-  completeAuth(provider: T.Provider, pending: T.PendingAuth, callbackUrl: string, options?: CallOptions): Promise<T.Account> {
-    return this.#call("completeAuth", "complete-auth", [provider, pending, callbackUrl], options);
+  completeAuth(app: T.App, pending: T.PendingAuth, callbackUrl: string, options?: CallOptions): Promise<T.Account> {
+    return this.#call("completeAuth", "complete-auth", [app, pending, callbackUrl], options);
   }
 
   /** Exchanges the refresh token for a new access token. */
-  refresh(provider: T.Provider, account: T.Account, options?: CallOptions): Promise<T.Account> {
-    return this.#forAccount(account, "refresh", "refresh", [provider, account], options);
+  refresh(app: T.App, account: T.Account, options?: CallOptions): Promise<T.Account> {
+    return this.#forAccount(account, "refresh", "refresh", [app, account], options);
   }
 
   /** Returns one page of mailbox changes since the cursor. */
-  sync(provider: T.Provider, account: T.Account, request: T.SyncRequest, options?: CallOptions): Promise<T.SyncPage> {
-    return this.#forAccount(account, "sync", "sync", [provider, account, request], options);
+  sync(app: T.App, account: T.Account, request: T.SyncRequest, options?: CallOptions): Promise<T.SyncPage> {
+    return this.#forAccount(account, "sync", "sync", [app, account, request], options);
   }
 
   /** Sends a new message, a reply, a reply all or a forward. */
-  send(provider: T.Provider, account: T.Account, message: T.Outgoing, options?: CallOptions): Promise<T.Sent> {
-    return this.#forAccount(account, "send", "send", [provider, account, message], options);
+  send(app: T.App, account: T.Account, message: T.Outgoing, options?: CallOptions): Promise<T.Sent> {
+    return this.#forAccount(account, "send", "send", [app, account, message], options);
   }
 
   /** The addresses the account may put in From (Gmail's verified send-as aliases). */
-  listSendAs(provider: T.Provider, account: T.Account, options?: CallOptions): Promise<T.SendAsList> {
-    return this.#forAccount(account, "listSendAs", "list-send-as", [provider, account], options);
+  listSendAs(app: T.App, account: T.Account, options?: CallOptions): Promise<T.SendAsList> {
+    return this.#forAccount(account, "listSendAs", "list-send-as", [app, account], options);
   }
 
   /** Every Gmail label or Outlook mail folder. */
-  listFolders(provider: T.Provider, account: T.Account, options?: CallOptions): Promise<T.FolderList> {
-    return this.#forAccount(account, "listFolders", "list-folders", [provider, account], options);
+  listFolders(app: T.App, account: T.Account, options?: CallOptions): Promise<T.FolderList> {
+    return this.#forAccount(account, "listFolders", "list-folders", [app, account], options);
   }
 
   /** One message in full. */
-  getMessage(provider: T.Provider, account: T.Account, id: string, options?: CallOptions): Promise<T.FetchedMessage> {
-    return this.#forAccount(account, "getMessage", "get-message", [provider, account, id], options);
+  getMessage(app: T.App, account: T.Account, id: string, options?: CallOptions): Promise<T.FetchedMessage> {
+    return this.#forAccount(account, "getMessage", "get-message", [app, account, id], options);
   }
 
   /** A whole thread or conversation, oldest first. */
-  getThread(provider: T.Provider, account: T.Account, threadId: string, options?: CallOptions): Promise<T.Thread> {
-    return this.#forAccount(account, "getThread", "get-thread", [provider, account, threadId], options);
+  getThread(app: T.App, account: T.Account, threadId: string, options?: CallOptions): Promise<T.Thread> {
+    return this.#forAccount(account, "getThread", "get-thread", [app, account, threadId], options);
   }
 
-  /** The bytes of one attachment, refused without downloading it when larger than `maxBytes`. */
-  getAttachment(
-    provider: T.Provider,
-    account: T.Account,
-    messageId: string,
-    attachmentId: string,
-    maxBytes: bigint,
-    options?: CallOptions,
-  ): Promise<T.AttachmentData> {
-    return this.#forAccount(account, "getAttachment", "get-attachment", [provider, account, messageId, attachmentId, maxBytes], options);
+  /** The bytes of one attachment, refused without downloading it when larger than `request.maxBytes`. */
+  getAttachment(app: T.App, account: T.Account, request: T.AttachmentRequest, options?: CallOptions): Promise<T.AttachmentData> {
+    return this.#forAccount(account, "getAttachment", "get-attachment", [app, account, request], options);
   }
 
   /** Changes many messages at once, with one outcome per id. */
-  modify(provider: T.Provider, account: T.Account, request: T.ModifyRequest, options?: CallOptions): Promise<T.ModifyResult> {
-    return this.#forAccount(account, "modify", "modify", [provider, account, request], options);
+  modify(app: T.App, account: T.Account, request: T.ModifyRequest, options?: CallOptions): Promise<T.ModifyResult> {
+    return this.#forAccount(account, "modify", "modify", [app, account, request], options);
   }
 
   /** Saves a draft: a new one when `draftId` is undefined, else replaces that draft. */
-  saveDraft(provider: T.Provider, account: T.Account, draftId: string | undefined, message: T.Outgoing, options?: CallOptions): Promise<T.SavedDraft> {
-    return this.#forAccount(account, "saveDraft", "save-draft", [provider, account, draftId, message], options);
+  saveDraft(app: T.App, account: T.Account, draftId: string | undefined, message: T.Outgoing, options?: CallOptions): Promise<T.SavedDraft> {
+    return this.#forAccount(account, "saveDraft", "save-draft", [app, account, draftId, message], options);
   }
 
   /** Deletes a draft. */
-  deleteDraft(provider: T.Provider, account: T.Account, draftId: string, options?: CallOptions): Promise<T.Done> {
-    return this.#forAccount(account, "deleteDraft", "delete-draft", [provider, account, draftId], options);
+  deleteDraft(app: T.App, account: T.Account, draftId: string, options?: CallOptions): Promise<T.Done> {
+    return this.#forAccount(account, "deleteDraft", "delete-draft", [app, account, draftId], options);
   }
 
   /** Sends a saved draft. */
-  sendDraft(provider: T.Provider, account: T.Account, draftId: string, options?: CallOptions): Promise<T.Sent> {
-    return this.#forAccount(account, "sendDraft", "send-draft", [provider, account, draftId], options);
+  sendDraft(app: T.App, account: T.Account, draftId: string, options?: CallOptions): Promise<T.Sent> {
+    return this.#forAccount(account, "sendDraft", "send-draft", [app, account, draftId], options);
   }
 
   /** A call made with `account`: queued behind the calls already made for the same mailbox. */

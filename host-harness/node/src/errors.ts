@@ -40,7 +40,7 @@ export class EmailManagerError extends Error {
     return this.error.tag;
   }
 
-  /** The case's payload: a record (`provider-failure`, `invalid-field`...) or a string. */
+  /** The case's payload: a record (`provider-failure`, `invalid-field`, `transport-failure`...). */
   get payload(): ErrorPayload {
     return this.error.val;
   }
@@ -86,13 +86,18 @@ export class HostError extends Error {
 
 /** One line for a WIT `error`: its case, then the field, code, status and message it names. */
 export function describe(error: WitError): string {
-  const val: unknown = error.val;
-  if (typeof val === "string") {
-    return `${error.tag}: ${val}`;
-  }
-  const record = val as { message?: string; field?: string; code?: string; status?: number; reason?: string; retryAfterSeconds?: number };
+  const record = error.val as {
+    message?: string;
+    field?: string;
+    feature?: string;
+    code?: string;
+    status?: number;
+    reason?: string;
+    retryAfterSeconds?: number;
+  };
   const parts = [
     record.field && `${record.field}:`,
+    record.feature && `${record.feature}:`,
     record.reason && `${record.reason}:`,
     record.message,
     record.code && `(${record.code})`,

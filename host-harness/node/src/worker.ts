@@ -17,7 +17,10 @@ const port = parentPort!;
 const post = (message: WorkerMessage) => port.postMessage(message);
 
 type Api = Record<string, (...args: unknown[]) => unknown>;
-type Instantiate = (getCoreModule: (name: string) => WebAssembly.Module, imports: object) => Promise<{ api: Api }>;
+type Instantiate = (
+  getCoreModule: (name: string) => WebAssembly.Module,
+  imports: object,
+) => Promise<{ auth: Api; sync: Api; send: Api; mailbox: Api }>;
 
 const { instantiate } = (await import(setup.componentUrl)) as { instantiate: Instantiate };
 const imports = {
@@ -30,14 +33,14 @@ const imports = {
   ),
 };
 
-/** A fresh instance of the component. */
+/** A fresh instance of the component: the functions of its four interfaces, by name (no two share one). */
 async function instance(): Promise<Api> {
   const root = await instantiate((name) => {
     const module = setup.coreModules[name];
     if (!module) throw new Error(`no core module ${name}`);
     return module;
   }, imports);
-  return root.api;
+  return { ...root.auth, ...root.sync, ...root.send, ...root.mailbox };
 }
 
 let current: Api | undefined = await instance();

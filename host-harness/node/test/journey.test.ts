@@ -8,11 +8,11 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import type { ProviderKind } from "../src/index.js";
+import type { Provider } from "../src/index.js";
 import { PluginFixture } from "./plugin-fixture.js";
 import { Sandbox, type SandboxAddress, type SentMessage } from "./sandbox.js";
 
-const KINDS: ProviderKind[] = ["google", "microsoft"];
+const KINDS: Provider[] = ["google", "microsoft"];
 
 for (const kind of KINDS) {
   describe(`${kind}: the plugin's journey`, () => {
@@ -35,8 +35,8 @@ for (const kind of KINDS) {
     test("connects through the OAuth start and callback routes", async () => {
       const app = sandbox.app(kind);
       secrets.push(app.client_secret);
-      const shown = await fixture.ok("POST", "/api/email/providers", {
-        kind,
+      const shown = await fixture.ok("POST", "/api/email/apps", {
+        provider: kind,
         clientId: app.client_id,
         clientSecret: app.client_secret,
         redirectUri: app.redirect_uris[0],
@@ -60,6 +60,11 @@ for (const kind of KINDS) {
       const tally = await fixture.ok("POST", `/api/email/accounts/${id}/sync`);
       assert.deepEqual(storedIds(), new Set(await sandbox.messageIds(kind)));
       assert.equal(tally.stored, storedIds().size);
+      // Dates are Unix seconds (WIT 0.2), stored as integers and listed newest first.
+      const listed: Array<{ date: unknown }> = await fixture.ok("GET", `/api/email/accounts/${id}/messages`);
+      const dates = listed.map((m) => m.date);
+      assert.ok(dates.every((d) => Number.isInteger(d) && (d as number) > 946_684_800), `dates: ${dates.slice(0, 5).join(", ")}`);
+      assert.ok(dates.every((d, i) => i === 0 || (dates[i - 1] as number) >= (d as number)), "newest first");
       const state = fixture.plugin.store.syncState(id);
       assert.ok(state.cursor && state.cursor.length > 0);
       assert.equal(state.pages, tally.pages);
@@ -118,6 +123,12 @@ for (const kind of KINDS) {
       modified = { read: unread.id, starred: other.id };
       assert.deepEqual(await fixture.ok("POST", `/api/email/accounts/${id}/modify`, { ids: [unread.id], action: "mark-read" }), [{ id: unread.id }]);
       assert.deepEqual(await fixture.ok("POST", `/api/email/accounts/${id}/modify`, { ids: [other.id], action: { tag: "star" } }), [{ id: other.id }]);
+      // One outcome per id: a missing id fails alone, with its own error case.
+      const mixed = await fixture.ok("POST", `/api/email/accounts/${id}/modify`, { ids: [other.id, "no-such-message"], action: "mark-read" });
+      assert.equal(mixed.length, 2);
+      assert.deepEqual(mixed[0], { id: other.id });
+      assert.equal(mixed[1].id, "no-such-message");
+      assert.equal(typeof mixed[1].error, "string");
       assert.equal((await sandbox.messageState(kind, unread.id))?.unread, false);
       assert.equal((await sandbox.messageState(kind, other.id))?.starred, true);
     });

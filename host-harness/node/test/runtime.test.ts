@@ -148,28 +148,28 @@ describe("the component in workers, against the sandbox", () => {
   });
 
   test("connects a Google account and syncs the whole mailbox", async () => {
-    const { provider, account } = await connect(manager, sandbox, "google");
+    const { app, account } = await connect(manager, sandbox, "google");
     assert.equal(account.email, sandbox.provider("google").user);
     assert.equal(typeof account.expiresAt, "bigint");
-    const { ids, pages } = await syncToEnd(manager, provider, account, { pageSize: 15 });
+    const { ids, pages } = await syncToEnd(manager, app, account, { pageSize: 15 });
     assert.equal(ids.size, sandbox.provider("google").messages);
     assert.ok(pages >= 3, `${pages} pages of at most 15`);
     assert.ok(log.some((e) => e.host === "gmail.googleapis.com" && e.routed && !e.denied));
   });
 
   test("bad input is a typed error naming the field, and nothing is sent", async () => {
-    const app = sandbox.app("google");
+    const registered = sandbox.app("google");
     const error = await manager
-      .configureProvider({ kind: "google", clientId: app.client_id, clientSecret: app.client_secret, redirectUri: "ftp://example.com/cb" })
+      .configureApp({ provider: "google", clientId: registered.client_id, clientSecret: registered.client_secret, redirectUri: "ftp://example.com/cb" })
       .catch((e: unknown) => e);
     assert.ok(error instanceof EmailManagerError, String(error));
     assert.equal(error.tag, "invalid-input");
     assert.equal(error.field, "redirect-uri");
 
-    const { provider, account } = await connect(manager, sandbox, "google");
+    const { app, account } = await connect(manager, sandbox, "google");
     const before = log.length;
     const bad = await manager
-      .send(provider, account, { to: [{ address: "bob@example.com" }], cc: [], bcc: [], replyTo: [], subject: "hi\r\nBcc: eve@example.com", textBody: "x", attachments: [] })
+      .send(app, account, { to: [{ address: "bob@example.com" }], cc: [], bcc: [], replyTo: [], subject: "hi\r\nBcc: eve@example.com", textBody: "x", attachments: [] })
       .catch((e: unknown) => e);
     assert.ok(bad instanceof EmailManagerError && bad.tag === "invalid-input", String(bad));
     assert.equal(bad.field, "subject");
@@ -180,8 +180,8 @@ describe("the component in workers, against the sandbox", () => {
   test("with a fresh instance per call, calls still work one after another", async () => {
     const fresh = await EmailManager.start({ policy: sandboxPolicy(sandbox.baseUrl), workers: 1, freshInstancePerCall: true });
     try {
-      const { provider, account } = await connect(fresh, sandbox, "microsoft");
-      const folders = await fresh.listFolders(provider, account);
+      const { app, account } = await connect(fresh, sandbox, "microsoft");
+      const folders = await fresh.listFolders(app, account);
       assert.ok(folders.folders.some((f) => f.role === "inbox"));
     } finally {
       await fresh.close();
@@ -189,14 +189,14 @@ describe("the component in workers, against the sandbox", () => {
   });
 
   test("an argument the WIT cannot carry is a host error, and the worker goes on", async () => {
-    const config = { kind: "yahoo", clientId: "id", clientSecret: "secret", redirectUri: "http://127.0.0.1:1/cb" };
-    const error = await manager.configureProvider(config as never).catch((e: unknown) => e);
+    const config = { provider: "yahoo", clientId: "id", clientSecret: "secret", redirectUri: "http://127.0.0.1:1/cb" };
+    const error = await manager.configureApp(config as never).catch((e: unknown) => e);
     assert.ok(error instanceof HostError && error.reason === "invalid-argument", String(error));
-    assert.equal((await manager.configureProvider({ ...config, kind: "google" })).kind, "google");
+    assert.equal((await manager.configureApp({ ...config, provider: "google" })).provider, "google");
   });
 
   test("a host off the allowlist is denied: a transport error, and the request never leaves", async () => {
-    const { provider, account } = await connect(manager, sandbox, "google");
+    const { app, account } = await connect(manager, sandbox, "google");
     const seen: RequestLogEntry[] = [];
     const narrow = await EmailManager.start({
       workers: 1,
@@ -206,7 +206,7 @@ describe("the component in workers, against the sandbox", () => {
     try {
       await sandbox.clearRequests();
       const message = { to: [{ address: "bob@example.com" }], cc: [], bcc: [], replyTo: [], subject: "never sent", textBody: "x", attachments: [] };
-      const error = await narrow.send(provider, account, message).catch((e: unknown) => e);
+      const error = await narrow.send(app, account, message).catch((e: unknown) => e);
       assert.ok(error instanceof EmailManagerError, String(error));
       assert.equal(error.tag, "transport");
       assert.ok(seen.length > 0 && seen.every((e) => e.host === "gmail.googleapis.com" && e.denied && !e.routed), JSON.stringify(seen));
@@ -222,13 +222,13 @@ describe("the component in workers, against the sandbox", () => {
     try {
       const slowManager = await EmailManager.start({ policy: sandboxPolicy(slow.baseUrl), workers: 1, timeoutMs: 20_000 });
       try {
-        const { provider, account } = await connect(slowManager, slow, "google");
+        const { app, account } = await connect(slowManager, slow, "google");
         const started = Date.now();
-        const error = await slowManager.sync(provider, account, { folders: [] }, { timeoutMs: 500 }).catch((e: unknown) => e);
+        const error = await slowManager.sync(app, account, { folders: [] }, { timeoutMs: 500 }).catch((e: unknown) => e);
         assert.ok(error instanceof HostError && error.reason === "timeout", String(error));
         assert.ok(Date.now() - started < 2500, "ended at the limit, not at the answer");
-        const again = await slowManager.configureProvider({ kind: "microsoft", clientId: "id", clientSecret: "s", redirectUri: "http://127.0.0.1:1/cb" });
-        assert.equal(again.kind, "microsoft");
+        const again = await slowManager.configureApp({ provider: "microsoft", clientId: "id", clientSecret: "s", redirectUri: "http://127.0.0.1:1/cb" });
+        assert.equal(again.provider, "microsoft");
       } finally {
         await slowManager.close();
       }

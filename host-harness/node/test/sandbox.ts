@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ProviderKind } from "../src/index.js";
+import type { Provider } from "../src/index.js";
 
 /** The package folder (`host-harness/node`). */
 export const PACKAGE_DIR = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -27,7 +27,7 @@ export interface SandboxApp {
 
 /** One provider as the sandbox serves it. */
 export interface SandboxProvider {
-  provider: ProviderKind;
+  provider: Provider;
   apps: SandboxApp[];
   user: string;
   display_name: string;
@@ -114,12 +114,12 @@ export class Sandbox {
   }
 
   /** The provider `kind` as served. */
-  provider(kind: ProviderKind): SandboxProvider {
+  provider(kind: Provider): SandboxProvider {
     return this.providers.find((p) => p.provider === kind)!;
   }
 
   /** The first app of `kind`. */
-  app(kind: ProviderKind): SandboxApp {
+  app(kind: Provider): SandboxApp {
     return this.provider(kind).apps[0]!;
   }
 
@@ -136,24 +136,24 @@ export class Sandbox {
   }
 
   /** Delivers `count` new messages to `kind`'s mailbox; their ids. */
-  async deliver(kind: ProviderKind, count: number): Promise<string[]> {
+  async deliver(kind: Provider, count: number): Promise<string[]> {
     const body = await this.#control("POST", `${kind}/deliver`, { count });
     return body.ids;
   }
 
   /** Every message sent through `kind`, in order. */
-  async sent(kind: ProviderKind): Promise<SentMessage[]> {
+  async sent(kind: Provider): Promise<SentMessage[]> {
     return (await this.#control("GET", `${kind}/sent`)).sent;
   }
 
   /** The ids of the messages a sync of `kind` sees (Outlook: immutable ids). */
-  async messageIds(kind: ProviderKind): Promise<string[]> {
+  async messageIds(kind: Provider): Promise<string[]> {
     return (await this.#control("GET", `${kind}/messages`)).ids;
   }
 
   /** One message's state in `kind`'s mailbox; undefined when there is no such message. */
   async messageState(
-    kind: ProviderKind,
+    kind: Provider,
     id: string,
   ): Promise<{ id: string; labels: string[]; unread: boolean; starred: boolean; draft: boolean } | undefined> {
     const response = await fetch(`${this.baseUrl}/_sandbox/v1/${kind}/messages/${encodeURIComponent(id)}`);
@@ -173,12 +173,12 @@ export class Sandbox {
   }
 
   /** Every access token of `kind` issued so far counts as expired (401 until refreshed). */
-  async expireTokens(kind: ProviderKind): Promise<void> {
+  async expireTokens(kind: Provider): Promise<void> {
     await this.#control("POST", `${kind}/tokens/expire`);
   }
 
   /** Revokes every refresh token of `kind` (refreshes answer `invalid_grant`). */
-  async revokeTokens(kind: ProviderKind): Promise<void> {
+  async revokeTokens(kind: Provider): Promise<void> {
     await this.#control("POST", `${kind}/tokens/revoke`);
   }
 

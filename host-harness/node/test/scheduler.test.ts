@@ -34,7 +34,7 @@ test("syncs each account on its own timer, and skips an account that must reconn
   const ids: number[] = [];
   for (const kind of ["google", "microsoft"] as const) {
     const app = sandbox.app(kind);
-    await plugin.configureProvider({ kind, clientId: app.client_id, clientSecret: app.client_secret, redirectUri: app.redirect_uris[0]! });
+    await plugin.configureApp({ provider: kind, clientId: app.client_id, clientSecret: app.client_secret, redirectUri: app.redirect_uris[0]! });
     const redirect = new URL(await sandbox.consent(await plugin.beginConnect(kind)));
     ids.push((await plugin.finishConnect(redirect.searchParams)).id);
   }

@@ -1,9 +1,9 @@
 //! `configure`, `connect` and `refresh`: the OAuth app of a provider, and its accounts.
 
-use super::{Context, Kind};
+use super::{Context, ProviderArg};
 use anyhow::{Context as _, bail};
 use email_harness::describe;
-use email_harness::types::{Account, AuthOptions, Provider, ProviderConfig};
+use email_harness::types::{Account, App, AppConfig, AuthOptions};
 use std::io::{BufRead, Read, Write};
 
 /// `configure`: validate and store an OAuth app registration.
@@ -11,7 +11,7 @@ use std::io::{BufRead, Read, Write};
 pub struct Configure {
     /// google or microsoft.
     #[arg(long)]
-    provider: Kind,
+    provider: ProviderArg,
     /// The OAuth client id.
     #[arg(long)]
     client_id: String,
@@ -30,11 +30,11 @@ pub struct Configure {
 }
 
 impl Configure {
-    /// Validates the registration with the component and stores the setting.
+    /// Validates the registration with the component and stores the app.
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
         let harness = context.harness()?;
-        let config = ProviderConfig {
-            kind: self.provider.wit(),
+        let config = AppConfig {
+            provider: self.provider.wit(),
             client_id: self.client_id,
             client_secret: self.client_secret,
             redirect_uri: self.redirect_uri,
@@ -42,12 +42,12 @@ impl Configure {
             scopes: (!self.scopes.is_empty()).then_some(self.scopes),
             limits: None,
         };
-        let setting = harness.configure_provider(&config)?;
+        let app = harness.configure_app(&config)?;
         let store = context.store()?;
-        context.out.print(&setting_json(&setting), |_| {
-            format!("configured {}\n", describe::provider(&setting))
+        context.out.print(&setting_json(&app), |_| {
+            format!("configured {}\n", describe::app(&app))
         })?;
-        store.db.put_provider(&setting)
+        store.db.put_app(&app)
     }
 }
 
@@ -56,7 +56,7 @@ impl Configure {
 pub struct Connect {
     /// google or microsoft.
     #[arg(long)]
-    provider: Kind,
+    provider: ProviderArg,
     /// Pre-fill the provider's account chooser.
     #[arg(long)]
     login_hint: Option<String>,
@@ -76,9 +76,9 @@ impl Connect {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
         let harness = context.harness()?;
         let store = context.store()?;
-        let setting = store.provider(self.provider)?;
+        let app = store.app(self.provider)?;
         let pending = harness.begin_auth(
-            &setting,
+            &app,
             &AuthOptions {
                 login_hint: self.login_hint,
             },
@@ -90,7 +90,7 @@ impl Connect {
         let callback_url = if let Some(url) = self.callback {
             url
         } else if self.listen {
-            catch_redirect(&setting.redirect_uri)?
+            catch_redirect(&app.redirect_uri)?
         } else if self.consent {
             let base = context
                 .sandbox_url()
@@ -103,7 +103,7 @@ impl Connect {
             std::io::stdin().lock().read_line(&mut line)?;
             line.trim().to_owned()
         };
-        let account = harness.complete_auth(&setting, &pending, &callback_url)?;
+        let account = harness.complete_auth(&app, &pending, &callback_url)?;
         context.out.print(&account_json(&account), |_| {
             format!("connected {}\n", describe::account(&account))
         })?;
@@ -116,16 +116,14 @@ impl Connect {
 pub struct Refresh {
     /// google or microsoft.
     #[arg(long)]
-    provider: Kind,
+    provider: ProviderArg,
 }
 
 impl Refresh {
     /// Refreshes the tokens of the chosen account and stores them.
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
         let mut session = context.session(self.provider)?;
-        let fresh = session
-            .harness
-            .refresh(&session.setting, &session.account)?;
+        let fresh = session.harness.refresh(&session.app, &session.account)?;
         session.keep(Some(fresh))?;
         let account = &session.account;
         context.out.print(&account_json(account), |_| {
@@ -134,21 +132,21 @@ impl Refresh {
     }
 }
 
-/// A provider setting as JSON, without its secret.
-fn setting_json(setting: &Provider) -> serde_json::Value {
+/// An app as JSON, without its secret.
+fn setting_json(app: &App) -> serde_json::Value {
     serde_json::json!({
-        "provider": describe::kind(setting.kind),
-        "client_id": setting.client_id,
-        "redirect_uri": setting.redirect_uri,
-        "tenant": setting.tenant,
-        "scopes": setting.scopes,
+        "provider": describe::provider(app.provider),
+        "client_id": app.client_id,
+        "redirect_uri": app.redirect_uri,
+        "tenant": app.tenant,
+        "scopes": app.scopes,
     })
 }
 
 /// An account as JSON, without its tokens.
 pub fn account_json(account: &Account) -> serde_json::Value {
     serde_json::json!({
-        "provider": describe::kind(account.provider),
+        "provider": describe::provider(account.provider),
         "email": account.email,
         "display_name": account.display_name,
         "expires_at": account.expires_at,

@@ -1,36 +1,36 @@
 //! What every command runs in: the global flags, the component's runtime, the store, and for a
 //! command that acts for an account, a [`Session`]: the harness, the store, the provider
-//! setting and the account chosen with `--account`.
+//! app and the account chosen with `--account`.
 
 use super::Output;
 use anyhow::{Context as _, bail};
 use clap::ValueEnum;
 use email_harness::store::{AccountKey, Key, Store};
-use email_harness::types::{Account, Provider, ProviderKind};
+use email_harness::types::{Account, App, Provider};
 use email_harness::{CallError, Harness, HttpPolicy, Runtime, describe};
 use std::path::PathBuf;
 
-/// Which provider.
+/// Which provider, as a command-line value.
 #[derive(Clone, Copy, ValueEnum)]
-pub enum Kind {
+pub enum ProviderArg {
     /// Google: OAuth and the Gmail API.
     Google,
     /// Microsoft: the identity platform and Microsoft Graph.
     Microsoft,
 }
 
-impl Kind {
-    /// The WIT's provider kind.
-    pub fn wit(self) -> ProviderKind {
+impl ProviderArg {
+    /// The WIT's provider.
+    pub fn wit(self) -> Provider {
         match self {
-            Kind::Google => ProviderKind::Google,
-            Kind::Microsoft => ProviderKind::Microsoft,
+            ProviderArg::Google => Provider::Google,
+            ProviderArg::Microsoft => Provider::Microsoft,
         }
     }
 
     /// The provider's name, as the command line spells it.
     pub fn name(self) -> &'static str {
-        describe::kind(self.wit())
+        describe::provider(self.wit())
     }
 }
 
@@ -101,17 +101,17 @@ impl Context {
         Local::open(&self.store)
     }
 
-    /// The harness, the store, `kind`'s setting and the account `--account` names (or the
+    /// The harness, the store, `kind`'s app and the account `--account` names (or the
     /// only one of `kind`).
-    pub fn session(&self, kind: Kind) -> anyhow::Result<Session> {
+    pub fn session(&self, kind: ProviderArg) -> anyhow::Result<Session> {
         let harness = self.harness()?;
         let store = self.store()?;
-        let setting = store.provider(kind)?;
+        let app = store.app(kind)?;
         let account = store.account(kind, self.account.as_deref())?;
         Ok(Session {
             harness,
             store,
-            setting,
+            app,
             account,
         })
     }
@@ -139,17 +139,19 @@ impl Local {
         })
     }
 
-    /// The setting of `kind`, or how to configure it.
-    pub fn provider(&self, kind: Kind) -> anyhow::Result<Provider> {
+    /// The app of `kind`, or how to configure it.
+    pub fn app(&self, kind: ProviderArg) -> anyhow::Result<App> {
         let name = kind.name();
-        self.db.provider(kind.wit())?.with_context(|| {
-            format!("no {name} provider configured: run `email-harness configure --provider {name}` first")
+        self.db.app(kind.wit())?.with_context(|| {
+            format!(
+                "no {name} app configured: run `email-harness configure --provider {name}` first"
+            )
         })
     }
 
     /// The account of `kind` at address `named`, else the only connected account of `kind`;
     /// an error that says what to do when there is none, or several and none is named.
-    pub fn account(&self, kind: Kind, named: Option<&str>) -> anyhow::Result<Account> {
+    pub fn account(&self, kind: ProviderArg, named: Option<&str>) -> anyhow::Result<Account> {
         let name = kind.name();
         let connected = self.db.accounts(Some(kind.wit()))?;
         let key = match named {
@@ -181,15 +183,15 @@ impl Local {
     }
 }
 
-/// A command's hold on one account: the harness, the store, the provider setting and the
+/// A command's hold on one account: the harness, the store, the app and the
 /// account (kept up to date as calls refresh its tokens).
 pub struct Session {
     /// The component.
     pub harness: Harness,
     /// The store.
     pub store: Local,
-    /// The provider setting (the OAuth app).
-    pub setting: Provider,
+    /// The app (the OAuth app).
+    pub app: App,
     /// The account.
     pub account: Account,
 }

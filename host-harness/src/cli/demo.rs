@@ -5,13 +5,12 @@
 //! those changes, and a summary.
 
 use super::context::Local;
-use super::{Context, Kind, sync};
+use super::{Context, ProviderArg, sync};
 use anyhow::Context as _;
 use email_harness::sandbox::{MailboxSpec, Provider as SandboxKind, Sandbox, SandboxConfig};
 use email_harness::store::AccountKey;
 use email_harness::types::{
-    Account, Message, ModifyAction, ModifyRequest, Outgoing, Provider, Reference, ReplyMode,
-    SyncRequest,
+    Account, App, Message, ModifyAction, ModifyRequest, Outgoing, Reference, ReplyMode, SyncRequest,
 };
 use email_harness::{Harness, HttpPolicy, describe, outgoing};
 
@@ -63,8 +62,8 @@ pub fn run(context: &Context) -> anyhow::Result<()> {
     out.note(&format!("sandbox providers at {}", sandbox.base_url()));
     let mut outcomes = Vec::new();
     for (kind, who) in [
-        (Kind::Google, SandboxKind::Google),
-        (Kind::Microsoft, SandboxKind::Microsoft),
+        (ProviderArg::Google, SandboxKind::Google),
+        (ProviderArg::Microsoft, SandboxKind::Microsoft),
     ] {
         let name = kind.name();
         sandbox.seed_mailbox(
@@ -75,15 +74,12 @@ pub fn run(context: &Context) -> anyhow::Result<()> {
                 ..MailboxSpec::default()
             },
         );
-        let (setting, account) =
+        let (app, account) =
             email_harness::sandboxed::connect(&harness, &sandbox, &config, kind.wit())?;
-        store.db.put_provider(&setting)?;
+        store.db.put_app(&app)?;
         store.db.put_account(&account)?;
         let key = AccountKey::of(&account);
-        out.note(&format!(
-            "[{name}] configured {}",
-            describe::provider(&setting)
-        ));
+        out.note(&format!("[{name}] configured {}", describe::app(&app)));
         out.note(&format!(
             "[{name}] connected {}",
             describe::account(&account)
@@ -101,7 +97,7 @@ pub fn run(context: &Context) -> anyhow::Result<()> {
         let first = sync::to_end(
             &harness,
             &mut store,
-            &setting,
+            &app,
             account.clone(),
             &request,
             |_, tally| {
@@ -118,7 +114,7 @@ pub fn run(context: &Context) -> anyhow::Result<()> {
         // The account as the first sync left it (its tokens may have been refreshed).
         let account = store.db.account(&key)?.context("the demo account")?;
         let messages = store.db.messages(&key)?;
-        let (reply, forward) = answers(&harness, &setting, &account, &messages)?;
+        let (reply, forward) = answers(&harness, &app, &account, &messages)?;
         out.note(&format!("[{name}] replied to {:?}", reply.subject));
         out.note(&format!(
             "[{name}] forwarded {:?} to colleague@example.com",
@@ -131,7 +127,7 @@ pub fn run(context: &Context) -> anyhow::Result<()> {
             .map(|m| m.id.clone())
             .collect();
         let marked = harness.modify(
-            &setting,
+            &app,
             &account,
             &ModifyRequest {
                 ids: unread.clone(),
@@ -141,17 +137,13 @@ pub fn run(context: &Context) -> anyhow::Result<()> {
         if let Some(fresh) = &marked.account {
             store.db.put_account(fresh)?;
         }
-        let marked_ok = marked
-            .outcomes
-            .iter()
-            .filter(|o| o.failure.is_none())
-            .count();
+        let marked_ok = marked.outcomes.iter().filter(|o| o.outcome.is_ok()).count();
         out.note(&format!("[{name}] marked {marked_ok} messages read"));
         let arrived = sandbox.deliver(who, 2);
         out.note(&format!("[{name}] meanwhile, 2 new messages arrive"));
 
         let account = store.db.account(&key)?.context("the demo account")?;
-        let next = sync::to_end(&harness, &mut store, &setting, account, &request, |_, _| {})?;
+        let next = sync::to_end(&harness, &mut store, &app, account, &request, |_, _| {})?;
         out.note(&format!(
             "[{name}] incremental sync: {} new or changed messages, {} deleted, {} state changes",
             next.messages, next.deleted, next.changes
@@ -209,7 +201,7 @@ struct Answer {
 /// Replies to one received message of `messages` and forwards another that has files.
 fn answers(
     harness: &Harness,
-    setting: &Provider,
+    app: &App,
     account: &Account,
     messages: &[Message],
 ) -> anyhow::Result<(Answer, Answer)> {
@@ -237,7 +229,7 @@ fn answers(
             }),
         };
         anyhow::Ok(Answer {
-            sent: harness.send(setting, account, &message)?,
+            sent: harness.send(app, account, &message)?,
             subject: original.subject.clone().unwrap_or_default(),
             thread_id: original.thread_id.clone(),
         })

@@ -1,10 +1,10 @@
 //! `list`, `show`, `thread` and `attachment`: reading mail, stored or from the provider.
 
 use super::output::lines;
-use super::{Context, Kind};
+use super::{Context, ProviderArg};
 use anyhow::Context as _;
 use email_harness::describe;
-use email_harness::types::Message;
+use email_harness::types::{AttachmentRequest, Message};
 use std::path::PathBuf;
 
 /// `list`: the stored messages of a mailbox, newest first.
@@ -12,7 +12,7 @@ use std::path::PathBuf;
 pub struct List {
     /// google or microsoft.
     #[arg(long)]
-    provider: Kind,
+    provider: ProviderArg,
     /// At most this many.
     #[arg(long, default_value_t = 50)]
     limit: usize,
@@ -44,7 +44,7 @@ impl List {
 pub struct Show {
     /// google or microsoft.
     #[arg(long)]
-    provider: Kind,
+    provider: ProviderArg,
     /// The provider's message id.
     #[arg(long)]
     message: String,
@@ -55,7 +55,7 @@ impl Show {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
         let mut session = context.session(self.provider)?;
         let fetched = session.kept(session.harness.get_message(
-            &session.setting,
+            &session.app,
             &session.account,
             &self.message,
         ))?;
@@ -69,7 +69,7 @@ impl Show {
 pub struct Thread {
     /// google or microsoft.
     #[arg(long)]
-    provider: Kind,
+    provider: ProviderArg,
     /// The thread (Gmail) or conversation (Outlook) id.
     #[arg(long)]
     thread: String,
@@ -80,7 +80,7 @@ impl Thread {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
         let mut session = context.session(self.provider)?;
         let found = session.kept(session.harness.get_thread(
-            &session.setting,
+            &session.app,
             &session.account,
             &self.thread,
         ))?;
@@ -97,7 +97,7 @@ impl Thread {
 pub struct Attachment {
     /// google or microsoft.
     #[arg(long)]
-    provider: Kind,
+    provider: ProviderArg,
     /// The provider's message id.
     #[arg(long)]
     message: String,
@@ -117,11 +117,13 @@ impl Attachment {
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
         let mut session = context.session(self.provider)?;
         let data = session.kept(session.harness.get_attachment(
-            &session.setting,
+            &session.app,
             &session.account,
-            &self.message,
-            &self.attachment,
-            self.max_bytes,
+            &AttachmentRequest {
+                message_id: self.message.clone(),
+                attachment_id: self.attachment.clone(),
+                max_bytes: self.max_bytes,
+            },
         ))?;
         std::fs::write(&self.output, &data.content)
             .with_context(|| format!("cannot write {}", self.output.display()))?;

@@ -1,6 +1,6 @@
 //! `folders` and `modify`: a mailbox's labels or folders, and changes to its messages.
 
-use super::{Context, Kind};
+use super::{Context, ProviderArg};
 use anyhow::{Context as _, bail};
 use email_harness::describe;
 use email_harness::types::{Folder, ModifyAction, ModifyRequest};
@@ -10,18 +10,14 @@ use email_harness::types::{Folder, ModifyAction, ModifyRequest};
 pub struct Folders {
     /// google or microsoft.
     #[arg(long)]
-    provider: Kind,
+    provider: ProviderArg,
 }
 
 impl Folders {
     /// Lists the folders, stores them and prints them as a tree.
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
         let mut session = context.session(self.provider)?;
-        let list = session.kept(
-            session
-                .harness
-                .list_folders(&session.setting, &session.account),
-        )?;
+        let list = session.kept(session.harness.list_folders(&session.app, &session.account))?;
         session.keep(list.account.clone())?;
         let key = session.key();
         session.store.db.put_folders(&key, &list.folders)?;
@@ -62,7 +58,7 @@ fn depth(folders: &[Folder], folder: &Folder) -> usize {
 pub struct Modify {
     /// google or microsoft.
     #[arg(long)]
-    provider: Kind,
+    provider: ProviderArg,
     /// What to do.
     #[arg(value_enum)]
     action: Action,
@@ -83,21 +79,21 @@ impl Modify {
             action: self.action.wit(&self.labels)?,
         };
         let result = session.kept(session.harness.modify(
-            &session.setting,
+            &session.app,
             &session.account,
             &request,
         ))?;
         session.keep(result.account.clone())?;
         context.out.print(&result.outcomes, |outcomes| {
-            super::output::lines(outcomes, |outcome| match &outcome.failure {
-                None => format!("{}: done", outcome.id),
-                Some(error) => format!("{}: {}", outcome.id, describe::error(error)),
+            super::output::lines(outcomes, |outcome| match &outcome.outcome {
+                Ok(()) => format!("{}: done", outcome.id),
+                Err(error) => format!("{}: {}", outcome.id, describe::error(error)),
             })
         })?;
         let failed = result
             .outcomes
             .iter()
-            .filter(|o| o.failure.is_some())
+            .filter(|o| o.outcome.is_err())
             .count();
         if failed > 0 {
             bail!(

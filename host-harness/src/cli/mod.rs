@@ -13,5 +13,5 @@ pub mod send;
 pub mod sync;
 pub mod wit;
 
-pub use context::{Context, Kind, Session};
+pub use context::{Context, ProviderArg, Session};
 pub use output::Output;

@@ -1,7 +1,7 @@
 //! `sandbox`, `bench-sync` and `chaos`: the sandbox providers served on their own, and the
 //! measurements made against them.
 
-use super::{Context, Kind};
+use super::{Context, ProviderArg};
 use anyhow::Context as _;
 use email_harness::bench::Run;
 use email_harness::describe;
@@ -9,7 +9,7 @@ use email_harness::sandbox::{
     FaultKind, MailboxSpec, Provider as SandboxProvider, RandomFaults, Sandbox, SandboxConfig,
     Start,
 };
-use email_harness::types::ProviderKind;
+use email_harness::types::Provider;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -273,7 +273,7 @@ pub struct BenchSync {
     only: Option<String>,
     /// Only this provider (default: both).
     #[arg(long)]
-    provider: Option<Kind>,
+    provider: Option<ProviderArg>,
 }
 
 /// One row of the speed table.
@@ -312,7 +312,7 @@ impl BenchSync {
         let latency = std::time::Duration::from_millis(self.latency_ms);
         let kinds = match self.provider {
             Some(kind) => vec![kind.wit()],
-            None => vec![ProviderKind::Google, ProviderKind::Microsoft],
+            None => vec![Provider::Google, Provider::Microsoft],
         };
         let (messages, latency_ms, page_size) = (self.messages, self.latency_ms, self.page_size);
         let mut speed = Vec::new();
@@ -358,7 +358,7 @@ impl BenchSync {
                 )?;
                 let run = &report.run;
                 quota.push(QuotaRow {
-                    provider: describe::kind(kind),
+                    provider: describe::provider(kind),
                     messages: run.messages,
                     requests: run.requests,
                     calls: run.calls,
@@ -396,10 +396,10 @@ impl BenchSync {
 }
 
 /// The speed row of `run`, against the sequential baseline's `base` seconds.
-fn speed_row(kind: ProviderKind, way: &'static str, run: &Run, base: f64) -> SpeedRow {
+fn speed_row(kind: Provider, way: &'static str, run: &Run, base: f64) -> SpeedRow {
     let wall = run.elapsed.as_secs_f64();
     SpeedRow {
-        provider: describe::kind(kind),
+        provider: describe::provider(kind),
         way,
         messages: run.messages,
         requests: run.requests,
@@ -415,7 +415,7 @@ fn speed_row(kind: ProviderKind, way: &'static str, run: &Run, base: f64) -> Spe
 pub struct Chaos {
     /// Only this provider (default: both).
     #[arg(long)]
-    provider: Option<Kind>,
+    provider: Option<ProviderArg>,
     /// Schedules per provider.
     #[arg(long, default_value_t = 100)]
     schedules: usize,
@@ -445,12 +445,12 @@ impl Chaos {
         };
         let kinds = match self.provider {
             Some(kind) => vec![kind.wit()],
-            None => vec![ProviderKind::Google, ProviderKind::Microsoft],
+            None => vec![Provider::Google, Provider::Microsoft],
         };
         let mut failed = 0;
         let mut summaries = Vec::new();
         for kind in kinds {
-            let name = describe::kind(kind);
+            let name = describe::provider(kind);
             let each = |report: &email_harness::chaos::Report| {
                 for violation in &report.violations {
                     eprintln!(

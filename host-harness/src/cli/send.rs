@@ -1,7 +1,7 @@
 //! `send`, `reply`, `forward`, `draft` and `send-as`: composing and sending mail.
 
 use super::output::lines;
-use super::{Context, Kind};
+use super::{Context, ProviderArg};
 use anyhow::Context as _;
 use email_harness::outgoing;
 use email_harness::types::{Outgoing, Reference, ReplyMode};
@@ -91,7 +91,7 @@ impl Compose {
 pub struct Send {
     /// google or microsoft.
     #[arg(long)]
-    provider: Kind,
+    provider: ProviderArg,
     #[command(flatten)]
     compose: Compose,
 }
@@ -108,7 +108,7 @@ impl Send {
 pub struct Reply {
     /// google or microsoft.
     #[arg(long)]
-    provider: Kind,
+    provider: ProviderArg,
     /// The provider's id of the message to answer (as `sync` stored it).
     #[arg(long)]
     message: String,
@@ -144,7 +144,7 @@ impl Reply {
 pub struct Forward {
     /// google or microsoft.
     #[arg(long)]
-    provider: Kind,
+    provider: ProviderArg,
     /// The provider's id of the message to forward.
     #[arg(long)]
     message: String,
@@ -168,12 +168,12 @@ impl Forward {
 }
 
 /// Sends `message` from the chosen account of `kind`.
-fn send(context: &Context, kind: Kind, message: Outgoing) -> anyhow::Result<()> {
+fn send(context: &Context, kind: ProviderArg, message: Outgoing) -> anyhow::Result<()> {
     let mut session = context.session(kind)?;
     let sent = session.kept(
         session
             .harness
-            .send(&session.setting, &session.account, &message),
+            .send(&session.app, &session.account, &message),
     )?;
     session.keep(sent.account.clone())?;
     let value = serde_json::json!({ "id": sent.id, "thread_id": sent.thread_id });
@@ -188,18 +188,14 @@ fn send(context: &Context, kind: Kind, message: Outgoing) -> anyhow::Result<()> 
 pub struct SendAs {
     /// google or microsoft.
     #[arg(long)]
-    provider: Kind,
+    provider: ProviderArg,
 }
 
 impl SendAs {
     /// Lists the addresses.
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
         let mut session = context.session(self.provider)?;
-        let list = session.kept(
-            session
-                .harness
-                .list_send_as(&session.setting, &session.account),
-        )?;
+        let list = session.kept(session.harness.list_send_as(&session.app, &session.account))?;
         session.keep(list.account)?;
         context.out.print(&list.addresses, |addresses| {
             lines(addresses, |address| {
@@ -221,7 +217,7 @@ impl SendAs {
 pub struct Draft {
     /// google or microsoft.
     #[arg(long)]
-    provider: Kind,
+    provider: ProviderArg,
     #[command(subcommand)]
     action: DraftAction,
 }
@@ -258,7 +254,7 @@ impl Draft {
     /// Does the action.
     pub fn run(self, context: &Context) -> anyhow::Result<()> {
         let mut session = context.session(self.provider)?;
-        let (setting, account) = (&session.setting, &session.account);
+        let (app, account) = (&session.app, &session.account);
         match self.action {
             DraftAction::Save {
                 id,
@@ -272,7 +268,7 @@ impl Draft {
                 let message = compose.outgoing(original)?;
                 let result = session
                     .harness
-                    .save_draft(setting, account, id.as_deref(), &message);
+                    .save_draft(app, account, id.as_deref(), &message);
                 let saved = session.kept(result)?;
                 session.keep(saved.account)?;
                 let value = serde_json::json!({ "id": saved.id, "message_id": saved.message_id });
@@ -281,7 +277,7 @@ impl Draft {
                 })
             }
             DraftAction::Delete { id } => {
-                let result = session.harness.delete_draft(setting, account, &id);
+                let result = session.harness.delete_draft(app, account, &id);
                 let done = session.kept(result)?;
                 session.keep(done.account)?;
                 let value = serde_json::json!({ "deleted": id });
@@ -290,7 +286,7 @@ impl Draft {
                     .print(&value, |_| format!("deleted draft {id}\n"))
             }
             DraftAction::Send { id } => {
-                let result = session.harness.send_draft(setting, account, &id);
+                let result = session.harness.send_draft(app, account, &id);
                 let sent = session.kept(result)?;
                 session.keep(sent.account)?;
                 let value = serde_json::json!({ "id": sent.id, "thread_id": sent.thread_id });

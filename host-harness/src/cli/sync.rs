@@ -2,9 +2,9 @@
 //! its cursor; with `--watch`, again and again.
 
 use super::context::Local;
-use super::{Context, Kind, Session};
+use super::{Context, ProviderArg, Session};
 use email_harness::store::AccountKey;
-use email_harness::types::{Account, Provider, SyncPage, SyncRequest};
+use email_harness::types::{Account, App, SyncPage, SyncRequest};
 use email_harness::{CallError, Harness};
 
 /// `sync`: the options of a sync.
@@ -12,7 +12,7 @@ use email_harness::{CallError, Harness};
 pub struct Sync {
     /// google or microsoft.
     #[arg(long)]
-    provider: Kind,
+    provider: ProviderArg,
     /// Messages per page.
     #[arg(long)]
     page_size: Option<u32>,
@@ -76,11 +76,11 @@ pub struct Tally {
 }
 
 /// Syncs the account until no more pages are ready, with a progress bar (on a terminal).
-fn once(context: &Context, kind: Kind, request: &SyncRequest) -> anyhow::Result<()> {
+fn once(context: &Context, kind: ProviderArg, request: &SyncRequest) -> anyhow::Result<()> {
     let Session {
         harness,
         mut store,
-        setting,
+        app,
         account,
     } = context.session(kind)?;
     let key = AccountKey::of(&account);
@@ -88,7 +88,7 @@ fn once(context: &Context, kind: Kind, request: &SyncRequest) -> anyhow::Result<
     let tally = to_end(
         &harness,
         &mut store,
-        &setting,
+        &app,
         account,
         request,
         |page, tally| {
@@ -134,7 +134,7 @@ fn once(context: &Context, kind: Kind, request: &SyncRequest) -> anyhow::Result<
 pub fn to_end(
     harness: &Harness,
     store: &mut Local,
-    setting: &Provider,
+    app: &App,
     mut account: Account,
     request: &SyncRequest,
     mut progress: impl FnMut(&SyncPage, &Tally),
@@ -146,7 +146,7 @@ pub fn to_end(
             cursor: store.db.cursor(&key)?,
             ..request.clone()
         };
-        let page = match harness.sync(setting, &account, &asked) {
+        let page = match harness.sync(app, &account, &asked) {
             Ok(page) => page,
             Err(error) => {
                 if let Some(fresh) = error.account() {

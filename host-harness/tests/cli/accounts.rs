@@ -6,7 +6,7 @@
 use super::remote::Remote;
 use super::{connected, open_store, run, store, text};
 use email_harness::store::AccountKey;
-use email_harness::types::ProviderKind;
+use email_harness::types::Provider;
 
 /// The ids a `list --json` printed.
 fn listed(output: &std::process::Output) -> Vec<String> {
@@ -76,9 +76,9 @@ fn two_gmail_accounts_and_an_outlook_one_side_by_side() {
     assert_eq!(
         db.accounts(None).unwrap(),
         [
-            key(ProviderKind::Google, ann),
-            key(ProviderKind::Google, bob),
-            key(ProviderKind::Microsoft, adele),
+            key(Provider::Google, ann),
+            key(Provider::Google, bob),
+            key(Provider::Microsoft, adele),
         ]
     );
 
@@ -176,9 +176,9 @@ fn two_gmail_accounts_and_an_outlook_one_side_by_side() {
     // The store keeps each account's mail apart.
     let db = open_store(&dir);
     let accounts = [
-        key(ProviderKind::Google, ann),
-        key(ProviderKind::Google, bob),
-        key(ProviderKind::Microsoft, adele),
+        key(Provider::Google, ann),
+        key(Provider::Google, bob),
+        key(Provider::Microsoft, adele),
     ];
     for (account, count) in accounts.iter().zip(synced) {
         assert_eq!(db.count(account).unwrap(), count, "{account:?}");

@@ -133,7 +133,7 @@ fn every_command_prints_json_with_the_flag() {
         wit["wit"]
             .as_str()
             .unwrap()
-            .contains("export email:manager/api@")
+            .contains("export email:manager/sync@")
     );
     let reference = json(&alone(&["wit", "--reference"]));
     assert!(reference["reference"].is_string());

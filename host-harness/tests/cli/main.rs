@@ -11,7 +11,7 @@ mod process;
 mod remote;
 
 use email_harness::store::{AccountKey, Key, Store};
-use email_harness::types::ProviderKind;
+use email_harness::types::Provider;
 use remote::Remote;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -51,7 +51,7 @@ fn open_store(dir: &Path) -> Store {
 }
 
 /// The key of the only account of `kind` in `db`.
-fn only(db: &Store, kind: ProviderKind) -> AccountKey {
+fn only(db: &Store, kind: Provider) -> AccountKey {
     let keys = db.accounts(Some(kind)).unwrap();
     assert_eq!(keys.len(), 1, "one account of the kind");
     keys[0].clone()
@@ -85,9 +85,9 @@ fn connected(dir: &PathBuf, sandbox: &Remote, name: &str) {
 }
 
 /// Both providers: the CLI's (and the control API's) name and the WIT's.
-const BOTH: [(&str, ProviderKind); 2] = [
-    ("google", ProviderKind::Google),
-    ("microsoft", ProviderKind::Microsoft),
+const BOTH: [(&str, Provider); 2] = [
+    ("google", Provider::Google),
+    ("microsoft", Provider::Microsoft),
 ];
 
 /// A sandbox process whose Gmail mailbox holds `messages` generated from `seed` (the Outlook
@@ -183,7 +183,7 @@ fn configure_connect_refresh_for_both_providers() {
     // The store holds the secrets, sealed; nothing printed holds them, nor the database file.
     let db = open_store(&dir);
     let mut secrets: Vec<String> = Vec::new();
-    for kind in [ProviderKind::Google, ProviderKind::Microsoft] {
+    for kind in [Provider::Google, Provider::Microsoft] {
         let account = db.account(&only(&db, kind)).unwrap().unwrap();
         secrets.push(account.access_token);
         secrets.extend(account.refresh_token);
@@ -250,7 +250,8 @@ fn wit_prints_the_exports_and_the_http_import() {
     assert!(output.status.success(), "{}", text(&output));
     let wit = String::from_utf8_lossy(&output.stdout);
     assert!(wit.contains("import wasi:http/outgoing-handler@0.2"));
-    assert!(wit.contains("export email:manager/api@0.1.3"));
+    assert!(wit.contains("export email:manager/auth@0.2.0"));
+    assert!(wit.contains("export email:manager/mailbox@0.2.0"));
     assert!(wit.contains("complete-auth: func("));
 }
 
@@ -269,7 +270,7 @@ fn sync_stores_every_message_with_its_cursor() {
     assert!(stdout.contains(&format!("{in_scope} stored")), "{stdout}");
 
     let db = open_store(&dir);
-    let ann = only(&db, ProviderKind::Google);
+    let ann = only(&db, Provider::Google);
     assert_eq!(db.messages(&ann).unwrap().len(), in_scope);
     assert!(db.cursor(&ann).unwrap().unwrap().starts_with("em1."));
 
@@ -615,7 +616,7 @@ fn a_sync_killed_between_pages_loses_and_repeats_nothing() {
         .unwrap();
     assert_eq!(check, "ok");
     let db = open_store(&dir);
-    let ann = only(&db, ProviderKind::Google);
+    let ann = only(&db, Provider::Google);
     let before = db.messages(&ann).unwrap().len();
     let in_scope = sandbox.message_ids("google");
     assert!(

@@ -4,7 +4,7 @@
 
 use super::remote::{Remote, sha256};
 use super::{only, open_store, run_at, store, text};
-use email_harness::types::ProviderKind;
+use email_harness::types::Provider;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -58,8 +58,8 @@ fn a_sandbox_process_driven_over_http_serves_the_command_line() {
     // Mail arrives through the control API: generated, and a real .eml as it is.
     let eml = std::fs::read(corpus().join("cid-images.eml")).unwrap();
     for (name, kind) in [
-        ("google", ProviderKind::Google),
-        ("microsoft", ProviderKind::Microsoft),
+        ("google", Provider::Google),
+        ("microsoft", Provider::Microsoft),
     ] {
         let delivered = served.json(
             "POST",

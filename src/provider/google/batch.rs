@@ -67,7 +67,7 @@ pub fn request(calls: &[Request]) -> Result<Request, Error> {
             format!("multipart/mixed; boundary={BOUNDARY}"),
         )
         .body(body)
-        .map_err(|e| Error::Transport(format!("cannot build a batch request: {e}")))
+        .map_err(|e| Error::transport(format!("cannot build a batch request: {e}")))
 }
 
 /// The answers of a batch of `count` calls, in the order of the calls; `None` for a call the

@@ -281,7 +281,7 @@ fn batched(
         let response = session
             .send_all(vec![whole(batch)?])?
             .pop()
-            .ok_or_else(|| Error::Transport("no response".to_owned()))?;
+            .ok_or_else(|| Error::transport("no response"))?;
         match session::check(&Google, response) {
             Ok(_) => outcomes.extend(batch.iter().map(|_| Ok(()))),
             Err(Error::Provider {

@@ -17,8 +17,8 @@ use crate::net::{self, Request, Response};
 use crate::page::Step;
 use crate::session::{ErrorEnvelope, MailApi, Session};
 use crate::types::{
-    AttachmentData, Folder, Message, ModifyAction, Outgoing, ProviderKind, SavedDraft, SendAs,
-    Sent, SyncRequest,
+    AttachmentData, Folder, Message, ModifyAction, Outgoing, Provider, SavedDraft, SendAs, Sent,
+    SyncRequest,
 };
 
 /// Google accounts and Gmail.
@@ -67,8 +67,8 @@ impl MailApi for Google {
 }
 
 impl MailProvider for Google {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Google
+    fn kind(&self) -> Provider {
+        Provider::Google
     }
 
     fn identity_url(&self) -> &'static str {

@@ -135,7 +135,7 @@ pub fn prepare(
         .map(|(_, files)| files.as_slice())
         .unwrap_or_default();
     let message_id = compose::message_id(entropy, &from.address);
-    let draft = compose::draft(
+    let composed = compose::compose(
         message,
         from.clone(),
         &own,
@@ -144,7 +144,7 @@ pub fn prepare(
         message_id.clone(),
         session.now(),
     );
-    let raw = rfc5322::write(&draft);
+    let raw = rfc5322::write(&composed);
     check::message_size(raw.len() as u64, &crate::profile::GOOGLE.limits.send)?;
     Ok(Prepared {
         raw,
@@ -302,7 +302,7 @@ pub fn upload(
                 .body(body)
         }
     };
-    request.map_err(|e| Error::Transport(format!("cannot build the upload request: {e}")))
+    request.map_err(|e| Error::transport(format!("cannot build the upload request: {e}")))
 }
 
 /// A multipart boundary that does not occur in `raw`.

@@ -160,7 +160,7 @@ fn list_page(
     let mut next = None;
     if size > 0 {
         let mut url = url::Url::parse(&format!("{API}/messages"))
-            .map_err(|e| Error::Transport(e.to_string()))?;
+            .map_err(|e| Error::transport(e.to_string()))?;
         {
             let mut query = url.query_pairs_mut();
             query.append_pair("maxResults", &size.to_string());
@@ -220,7 +220,7 @@ fn history_page(
     mut state: State,
 ) -> Result<Step<State>, Error> {
     let mut url =
-        url::Url::parse(&format!("{API}/history")).map_err(|e| Error::Transport(e.to_string()))?;
+        url::Url::parse(&format!("{API}/history")).map_err(|e| Error::transport(e.to_string()))?;
     {
         let mut query = url.query_pairs_mut();
         query.append_pair("startHistoryId", &state.history_id);
@@ -230,7 +230,7 @@ fn history_page(
         }
     }
     let response = session.send_all(vec![net::json_get(url.as_str())?])?.pop();
-    let response = response.ok_or_else(|| Error::Transport("no response".to_owned()))?;
+    let response = response.ok_or_else(|| Error::transport("no response"))?;
     if response.status() == http::StatusCode::NOT_FOUND {
         let mut restart = request.clone();
         restart.folders = state.folders.clone();

@@ -47,7 +47,7 @@ pub fn request(calls: &[Request]) -> Result<Request, Error> {
         .map(|(i, call)| {
             let url = call.uri().to_string();
             let relative = url.strip_prefix(ROOT).ok_or_else(|| {
-                Error::Transport(format!("a batched request must go to Graph, not {url}"))
+                Error::transport(format!("a batched request must go to Graph, not {url}"))
             })?;
             let mut headers = serde_json::Map::new();
             for (name, value) in call.headers() {
@@ -62,9 +62,8 @@ pub fn request(calls: &[Request]) -> Result<Request, Error> {
                 "headers": headers,
             });
             if !call.body().is_empty() {
-                request["body"] = serde_json::from_slice(call.body()).map_err(|_| {
-                    Error::Transport("a batched request's body must be JSON".to_owned())
-                })?;
+                request["body"] = serde_json::from_slice(call.body())
+                    .map_err(|_| Error::transport("a batched request's body must be JSON"))?;
             }
             Ok(request)
         })

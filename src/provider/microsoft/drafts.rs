@@ -82,7 +82,7 @@ fn update(
     message: &Outgoing,
 ) -> Result<crate::types::Message, Error> {
     let url = format!("{API}/messages/{}", net::path_segment(id));
-    let draft = send::draft(session, Method::PATCH, &url, &send::fields(message))
+    let draft = send::message_call(session, Method::PATCH, &url, &send::fields(message))
         .map_err(|e| session::not_found(&Microsoft, e, "draft-id"))?;
     let listed: Attachments = session.get_json(
         &format!("{url}/attachments?$select={LISTED}"),

@@ -72,7 +72,7 @@ pub fn hierarchy(session: &mut Session<'_>, link: Option<&str>) -> Result<Hierar
         let response = session
             .send_all(vec![immutable_ids(net::json_get(&next)?)])?
             .pop()
-            .ok_or_else(|| Error::Transport("no response".to_owned()))?;
+            .ok_or_else(|| Error::transport("no response"))?;
         if super::sync_state_expired(&response) {
             return Ok(Hierarchy::Expired);
         }

@@ -77,7 +77,7 @@ pub fn get_message(session: &mut Session<'_>, id: &str) -> Result<Message, Error
 /// The messages of conversation `id`, from every folder.
 pub fn get_thread(session: &mut Session<'_>, id: &str) -> Result<Vec<Message>, Error> {
     let mut url = url::Url::parse(&format!("{API}/messages"))
-        .map_err(|e| Error::Transport(format!("cannot build a URL: {e}")))?;
+        .map_err(|e| Error::transport(format!("cannot build a URL: {e}")))?;
     url.query_pairs_mut()
         .append_pair(
             "$filter",
@@ -179,8 +179,14 @@ pub fn modify(
         ),
         ModifyAction::DeleteForever => (Method::DELETE, "", None),
         ModifyAction::AddLabels(_) | ModifyAction::RemoveLabels(_) => {
-            return Err(Error::Unsupported(
-                "Outlook has folders, not labels: use move-to with a folder id".to_owned(),
+            let feature = if matches!(action, ModifyAction::AddLabels(_)) {
+                "add-labels"
+            } else {
+                "remove-labels"
+            };
+            return Err(Error::unsupported(
+                feature,
+                "Outlook has folders, not labels: use move-to with a folder id",
             ));
         }
     };

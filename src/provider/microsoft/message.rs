@@ -226,7 +226,11 @@ pub fn normalize(message: GraphMessage, attachments: Vec<GraphAttachment>) -> Me
         bcc: addresses(message.bcc_recipients),
         reply_to: addresses(message.reply_to),
         subject: message.subject,
-        date: message.sent_date_time.or(message.received_date_time),
+        date: message
+            .sent_date_time
+            .or(message.received_date_time)
+            .as_deref()
+            .and_then(mime::timestamp),
         snippet: message.body_preview.filter(|p| !p.is_empty()),
         text_body,
         html_body,
@@ -282,7 +286,7 @@ mod tests {
         assert_eq!(message.thread_id.as_deref(), Some("AQQkADAw"));
         assert_eq!(message.from.unwrap().name.as_deref(), Some("Nango Dev"));
         assert!(message.html_body.is_some() && message.text_body.is_none());
-        assert_eq!(message.date.as_deref(), Some("2026-05-04T09:47:50Z"));
+        assert_eq!(message.date, Some(1_777_888_070)); // 2026-05-04T09:47:50Z
         assert!(message.unread && message.starred && !message.draft);
         assert_eq!(message.labels, ["AQMkADAw-inbox"]);
         assert_eq!(message.attachments[0].filename.as_deref(), Some("menu.txt"));

@@ -17,8 +17,8 @@ use crate::page::Step;
 use crate::profile;
 use crate::session::{self, ErrorEnvelope, MailApi, Session};
 use crate::types::{
-    AttachmentData, Folder, Message, ModifyAction, Outgoing, ProviderKind, SavedDraft, SendAs,
-    Sent, SyncRequest,
+    AttachmentData, Folder, Message, ModifyAction, Outgoing, Provider, SavedDraft, SendAs, Sent,
+    SyncRequest,
 };
 use message::{GraphAttachment, GraphMessage};
 use serde::Deserialize;
@@ -166,8 +166,8 @@ impl MailApi for Microsoft {
 }
 
 impl MailProvider for Microsoft {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Microsoft
+    fn kind(&self) -> Provider {
+        Provider::Microsoft
     }
 
     fn identity_url(&self) -> &'static str {
@@ -214,7 +214,7 @@ impl MailProvider for Microsoft {
     }
 
     fn send_as(&self, _session: &mut Session<'_>) -> Result<Vec<SendAs>, Error> {
-        Err(send::aliases_unsupported())
+        Err(send::aliases_unsupported("list-send-as"))
     }
 
     fn list_folders(&self, session: &mut Session<'_>) -> Result<Vec<Folder>, Error> {

@@ -52,11 +52,11 @@ struct UploadSession {
     next_expected_ranges: Vec<String>,
 }
 
-/// Outlook's answer to a From other than the account.
-pub fn aliases_unsupported() -> Error {
-    Error::Unsupported(
-        "Outlook send-as aliases are not supported: mail is sent as the account's own address"
-            .to_owned(),
+/// Outlook's answer to a From other than the account, or to `list-send-as` (`feature`).
+pub fn aliases_unsupported(feature: &str) -> Error {
+    Error::unsupported(
+        feature,
+        "Outlook send-as aliases are not supported: mail is sent as the account's own address",
     )
 }
 
@@ -95,7 +95,7 @@ pub fn compose(session: &mut Session<'_>, message: &Outgoing) -> Result<Message,
         .as_ref()
         .is_some_and(|from| !same_address(&from.address, &email))
     {
-        return Err(aliases_unsupported());
+        return Err(aliases_unsupported("from"));
     }
     let (made, update) = match &message.original {
         None => (create(session, message)?, None),
@@ -136,8 +136,8 @@ fn noted(mut error: Error, note: &str) -> Error {
         | Error::InvalidInput { message, .. }
         | Error::AuthRejected { message, .. }
         | Error::Provider { message, .. }
-        | Error::Transport(message)
-        | Error::Unsupported(message) => {
+        | Error::Transport { message, .. }
+        | Error::Unsupported { message, .. } => {
             message.push_str("; ");
             message.push_str(note);
         }
@@ -147,7 +147,7 @@ fn noted(mut error: Error, note: &str) -> Error {
 
 /// A new message as a draft, with everything but its files.
 fn create(session: &mut Session<'_>, message: &Outgoing) -> Result<Message, Error> {
-    draft(
+    message_call(
         session,
         Method::POST,
         &format!("{API}/messages"),
@@ -195,7 +195,7 @@ fn start_answer(session: &mut Session<'_>, reference: &Reference) -> Result<Mess
         "{API}/messages/{}/{action}",
         net::path_segment(&reference.message_id)
     );
-    draft(session, Method::POST, &url, &json!({}))
+    message_call(session, Method::POST, &url, &json!({}))
         .map_err(|e| session::not_found(&Microsoft, e, "original.message-id"))
 }
 
@@ -273,7 +273,7 @@ fn finish(
     let draft = match update {
         Some(update) => {
             let url = format!("{API}/messages/{}", net::path_segment(&made.id));
-            draft(session, Method::PATCH, &url, &update)?
+            message_call(session, Method::PATCH, &url, &update)?
         }
         None => made,
     };
@@ -282,7 +282,7 @@ fn finish(
 }
 
 /// Sends a request whose answer is a message, and reads it.
-pub fn draft(
+pub fn message_call(
     session: &mut Session<'_>,
     method: Method,
     url: &str,

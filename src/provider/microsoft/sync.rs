@@ -427,7 +427,7 @@ fn newest_cutoff(
         return Ok(Some(u64::MAX));
     }
     let mut url = url::Url::parse(&format!("{API}/messages"))
-        .map_err(|e| Error::Transport(format!("cannot build a URL: {e}")))?;
+        .map_err(|e| Error::transport(format!("cannot build a URL: {e}")))?;
     url.query_pairs_mut()
         .append_pair("$select", "receivedDateTime,parentFolderId")
         .append_pair("$orderby", "receivedDateTime desc")
@@ -501,7 +501,7 @@ fn delta_request(state: &State, folder: &Folder, page_size: u32) -> Result<Reque
             url.query_pairs_mut()
                 .append_pair("$select", message::SELECT);
             if let (true, Some(since)) = (folder.filtered, state.since) {
-                let since = crate::mime::rfc3339_from_millis(since as i64 * 1000);
+                let since = crate::mime::rfc3339(since as i64);
                 url.query_pairs_mut()
                     .append_pair("$filter", &format!("receivedDateTime ge {since}"))
                     .append_pair("$orderby", "receivedDateTime desc");

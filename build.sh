@@ -181,8 +181,11 @@ build_component() {
             cargo build --release --target wasm32-wasip2 -p email-manager \
             -Zbuild-std=std,panic_abort
     else
-        target_dir=$(native_target_dir)
-        cargo build --release --target wasm32-wasip2 -p email-manager
+        # Its own target directory: the harness's cargo, building at the same time, would
+        # otherwise wait for this one's lock. The two share no artifact (release and wasm32
+        # here, dev and native there).
+        target_dir=$(native_target_dir)/component
+        CARGO_TARGET_DIR="$target_dir" cargo build --release --target wasm32-wasip2 -p email-manager
     fi
 
     local artifact=$target_dir/wasm32-wasip2/release/email_manager.wasm
@@ -191,6 +194,23 @@ build_component() {
     cp "$artifact" "$COMPONENT_OUT"
     export EMAIL_MANAGER_WASM=$COMPONENT_OUT
     log "component built in $((SECONDS - start)) s: $COMPONENT_OUT ($(stat -c %s "$COMPONENT_OUT") bytes)"
+}
+
+# Runs the command "$@" while the component builds in the background, then waits for the
+# component: on 2 cores, the harness's long single-crate compilations (Cranelift, wasmtime) and
+# the component's codegen-units = 1 release build leave each other a core.
+with_component() {
+    build_component &
+    local component=$!
+    local status=0
+    "$@" || status=$?
+    if ((status != 0)); then
+        kill "$component" 2>/dev/null || true
+        wait "$component" 2>/dev/null || true
+        return "$status"
+    fi
+    wait "$component" || die "the component did not build"
+    export EMAIL_MANAGER_WASM=$COMPONENT_OUT
 }
 
 # The harness is built with the features of the whole workspace (`--workspace --bins` builds
@@ -291,8 +311,7 @@ cmd=${1:-build}
 
 case $cmd in
     build)
-        build_component
-        build_harness
+        with_component build_harness
         print_component
         ;;
     component)
@@ -300,7 +319,7 @@ case $cmd in
         print_component
         ;;
     test)
-        build_component
+        with_component cargo test --workspace --no-run "$@"
         log "cargo test --workspace $*"
         cargo test --workspace "$@"
         # The Node tests start the sandbox from target/debug/email-harness, which the whole
@@ -314,23 +333,19 @@ case $cmd in
         node_host test
         ;;
     node-bench)
-        build_component
-        build_harness
+        with_component build_harness
         node_host bench "$@"
         ;;
     demo)
-        build_component
-        build_harness
+        with_component build_harness
         harness demo "$@"
         ;;
     bench)
-        build_component
-        build_harness
+        with_component build_harness
         harness bench-sync "$@"
         ;;
     chaos)
-        build_component
-        build_harness
+        with_component build_harness
         harness chaos "$@"
         ;;
     wit)
@@ -339,8 +354,7 @@ case $cmd in
             build_harness
             harness wit --reference --write README.md
         else
-            build_component
-            build_harness
+            with_component build_harness
             harness wit "$EMAIL_MANAGER_WASM"
         fi
         ;;

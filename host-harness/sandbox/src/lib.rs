@@ -52,6 +52,7 @@ mod control_api;
 mod controls;
 mod controls_mail;
 mod delivery;
+mod endpoint;
 mod faults;
 mod gmail;
 mod graph;

@@ -11,7 +11,7 @@ use crate::wire::{self, Ordered, Request, Response};
 use crate::{api, gmail};
 
 /// The scopes `users.getProfile` accepts (Gmail v1 discovery document).
-const GMAIL_PROFILE_SCOPES: [&str; 5] = [
+pub(crate) const GMAIL_PROFILE_SCOPES: [&str; 5] = [
     "https://mail.google.com/",
     "https://www.googleapis.com/auth/gmail.compose",
     "https://www.googleapis.com/auth/gmail.metadata",
@@ -21,10 +21,8 @@ const GMAIL_PROFILE_SCOPES: [&str; 5] = [
 
 /// `GET /gmail/v1/users/{userId}/profile`: `userId` is `me` or the signed-in address. Counts
 /// every message and thread of the mailbox, and gives its current history ID.
-pub(crate) fn gmail(shared: &Shared, request: &Request, user_id: &str) -> Response {
-    if let Err(refused) = gmail::authorize(shared, request, user_id, &GMAIL_PROFILE_SCOPES) {
-        return *refused;
-    }
+pub(crate) fn gmail(call: &gmail::Call<'_>) -> Response {
+    let shared = call.shared;
     let (messages, threads, history_id) = {
         let mailbox = shared.mail.of(Provider::Google);
         let threads: HashSet<u64> = mailbox.messages().map(|m| m.thread.key).collect();

@@ -204,6 +204,11 @@ fn first<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// Runs `steps`, which stop at the first refusal (`?`): a `try` block for a handler's checks.
+pub(crate) fn attempt<T>(steps: impl FnOnce() -> Result<T, Refusal>) -> Result<T, Refusal> {
+    steps()
+}
+
 /// A JSON answer of anything serializable.
 pub(crate) fn json(status: StatusCode, body: &impl serde::Serialize) -> Response {
     let bytes = serde_json::to_vec(body).expect("answer bodies serialize");

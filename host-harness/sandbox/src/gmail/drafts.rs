@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use http::StatusCode;
 use serde::Serialize;
 
+use super::Call;
 use super::body::Fields;
 use super::messages::{self, FORMATS, Format};
 use super::query::Query;
@@ -27,9 +28,9 @@ use crate::state::Shared;
 use crate::wire::{self, Refusal, Request, Response};
 
 /// The scopes `drafts.list` and `drafts.get` accept.
-const READ_SCOPES: [&str; 4] = [MAIL, COMPOSE, MODIFY, READONLY];
+pub(super) const READ_SCOPES: [&str; 4] = [MAIL, COMPOSE, MODIFY, READONLY];
 /// The scopes `drafts.create`, `update`, `delete` and `send` accept.
-const WRITE_SCOPES: [&str; 3] = [MAIL, COMPOSE, MODIFY];
+pub(super) const WRITE_SCOPES: [&str; 3] = [MAIL, COMPOSE, MODIFY];
 /// The fields of a `Draft`.
 const DRAFT_FIELDS: [&str; 2] = ["id", "message"];
 /// The label of a draft's message, its only one.
@@ -93,22 +94,17 @@ pub(super) fn from_upload(request: &Request) -> Result<Content, Refusal> {
 
 /// `POST …/drafts` (the draft read by `read`): `200` with the new draft, its message labelled
 /// `DRAFT`.
-pub(super) fn create(shared: &Shared, request: &Request, user: &str, read: Read) -> Response {
-    let result = super::authorize(shared, request, user, &WRITE_SCOPES)
-        .and_then(|_| save(shared, read(request)?, None));
+pub(super) fn create(call: &Call<'_>, read: Read) -> Response {
+    let (shared, request) = (call.shared, call.request);
+    let result = wire::attempt(|| save(shared, read(request)?, None));
     answer(result)
 }
 
 /// `PUT …/drafts/{id}` (the draft read by `read`): the draft keeps its id, its message is
 /// replaced by a new one (threaded by the request's `threadId` alone, as a new draft's is).
-pub(super) fn update(
-    shared: &Shared,
-    request: &Request,
-    user: &str,
-    id: &str,
-    read: Read,
-) -> Response {
-    let result = super::authorize(shared, request, user, &WRITE_SCOPES).and_then(|_| {
+pub(super) fn update(call: &Call<'_>, id: &str, read: Read) -> Response {
+    let (shared, request) = (call.shared, call.request);
+    let result = wire::attempt(|| {
         let content = read(request)?;
         let draft = {
             let mailbox = shared.mail.of(Provider::Google);
@@ -122,8 +118,9 @@ pub(super) fn update(
 
 /// `GET …/drafts/{id}?format=`: the draft with its message as `messages.get` renders it in
 /// that format (default `full`).
-pub(super) fn get(shared: &Shared, request: &Request, user: &str, id: &str) -> Response {
-    let result = super::authorize(shared, request, user, &READ_SCOPES).and_then(|_| {
+pub(super) fn get(call: &Call<'_>, id: &str) -> Response {
+    let (shared, request) = (call.shared, call.request);
+    let result = wire::attempt(|| {
         let format = Format::of(request, &FORMATS)?;
         let mailbox = shared.mail.of(Provider::Google);
         let message = locate(&mailbox, id)?;
@@ -141,8 +138,9 @@ pub(super) fn get(shared: &Shared, request: &Request, user: &str, id: &str) -> R
 
 /// `GET …/drafts`: the drafts matching `q`, newest first, paged by `maxResults` and
 /// `pageToken`; those in spam or trash only with `includeSpamTrash=true`.
-pub(super) fn list(shared: &Shared, request: &Request, user: &str) -> Response {
-    let result = super::authorize(shared, request, user, &READ_SCOPES).and_then(|_| {
+pub(super) fn list(call: &Call<'_>) -> Response {
+    let (shared, request) = (call.shared, call.request);
+    let result = wire::attempt(|| {
         let size = super::number_param(request, "maxResults", 100, 500)?;
         let after = super::page_position(request)?.map(Reverse);
         Ok((size, after))
@@ -182,8 +180,9 @@ pub(super) fn list(shared: &Shared, request: &Request, user: &str) -> Response {
 }
 
 /// `DELETE …/drafts/{id}`: deletes the draft and its message for good (`204`).
-pub(super) fn delete(shared: &Shared, request: &Request, user: &str, id: &str) -> Response {
-    let result = super::authorize(shared, request, user, &WRITE_SCOPES).and_then(|_| {
+pub(super) fn delete(call: &Call<'_>, id: &str) -> Response {
+    let shared = call.shared;
+    let result = wire::attempt(|| {
         let mut mailbox = shared.mail.of(Provider::Google);
         let key = locate(&mailbox, id)?.id.key;
         mailbox.delete(key);
@@ -199,8 +198,9 @@ pub(super) fn delete(shared: &Shared, request: &Request, user: &str, id: &str) -
 /// message as `messages.send` does (a new message labelled `SENT`, threaded by the same rule:
 /// in the draft's thread unless the request names another), deletes the draft, and answers the
 /// sent `Message`. A draft without recipients is Gmail's 400 and stays.
-pub(super) fn send(shared: &Shared, request: &Request, user: &str) -> Response {
-    let result = super::authorize(shared, request, user, &WRITE_SCOPES).and_then(|_| {
+pub(super) fn send(call: &Call<'_>) -> Response {
+    let (shared, request) = (call.shared, call.request);
+    let result = wire::attempt(|| {
         send::check_json_size(request)?;
         let fields = Fields::read(&request.body, "draft", &DRAFT_FIELDS)?;
         let message = fields

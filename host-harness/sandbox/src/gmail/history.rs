@@ -4,16 +4,16 @@
 use http::StatusCode;
 use serde::Serialize;
 
+use super::Call;
 use super::{IdJson, MAIL, METADATA, MODIFY, READONLY};
 use crate::api;
 use crate::config::Provider;
 use crate::mailbox::{Change, ChangeKind};
 use crate::paging;
-use crate::state::Shared;
-use crate::wire::{self, Request, Response};
+use crate::wire::{self, Response};
 
 /// The scopes `history.list` accepts.
-const SCOPES: [&str; 4] = [MAIL, METADATA, MODIFY, READONLY];
+pub(super) const SCOPES: [&str; 4] = [MAIL, METADATA, MODIFY, READONLY];
 
 /// The `historyTypes` values.
 const TYPES: [&str; 4] = [
@@ -26,10 +26,8 @@ const TYPES: [&str; 4] = [
 /// `GET …/history?startHistoryId=…`: the records after `startHistoryId`, oldest first, limited
 /// to `historyTypes` and to messages carrying `labelId`; 404 when the log no longer reaches back
 /// that far.
-pub(super) fn list(shared: &Shared, request: &Request, user: &str) -> Response {
-    if let Err(refused) = super::authorize(shared, request, user, &SCOPES) {
-        return *refused;
-    }
+pub(super) fn list(call: &Call<'_>) -> Response {
+    let (shared, request) = (call.shared, call.request);
     let Some(start) = request.query_param("startHistoryId") else {
         return api::google_invalid("Missing required parameter: startHistoryId");
     };

@@ -10,6 +10,7 @@ use std::time::SystemTime;
 use http::StatusCode;
 use serde_json::json;
 
+use super::Call;
 use super::body::Fields;
 use super::send::{self, MESSAGE_FIELDS, Metadata};
 use super::upload::{self, Upload};
@@ -23,7 +24,7 @@ use crate::state::Shared;
 use crate::wire::{self, Ordered, Refusal, Request, Response};
 
 /// The scopes both methods accept (their `scopes` in the discovery document).
-const SCOPES: [&str; 3] = [MAIL, INSERT, MODIFY];
+pub(super) const SCOPES: [&str; 3] = [MAIL, INSERT, MODIFY];
 
 /// Which of the two methods a request calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,14 +68,13 @@ enum DateSource {
 
 /// `POST …/messages` or `…/messages/import` with a JSON `Message` (`raw`, `labelIds`,
 /// `threadId`); Google's 413 for a body over its JSON limit, as for `messages.send`.
-pub(super) fn json(shared: &Shared, request: &Request, user: &str, method: Method) -> Response {
-    let result = super::authorize(shared, request, user, &SCOPES)
-        .and_then(|_| send::check_json_size(request))
-        .and_then(|()| {
-            let fields = Fields::read(&request.body, "message", &MESSAGE_FIELDS)?;
-            let raw = Metadata::of(&fields)?.bytes()?;
-            Given::read(&fields, raw)
-        });
+pub(super) fn json(call: &Call<'_>, method: Method) -> Response {
+    let (shared, request) = (call.shared, call.request);
+    let result = wire::attempt(|| send::check_json_size(request)).and_then(|()| {
+        let fields = Fields::read(&request.body, "message", &MESSAGE_FIELDS)?;
+        let raw = Metadata::of(&fields)?.bytes()?;
+        Given::read(&fields, raw)
+    });
     match result {
         Ok(given) => file(shared, request, method, given),
         Err(refused) => *refused,
@@ -83,10 +83,10 @@ pub(super) fn json(shared: &Shared, request: &Request, user: &str, method: Metho
 
 /// The same on the upload URL (`uploadType=media` or `multipart`, the metadata a `Message`
 /// without `raw`), which takes messages up to [`upload::INSERT_MAX_SIZE`].
-pub(super) fn upload(shared: &Shared, request: &Request, user: &str, method: Method) -> Response {
-    let result = super::authorize(shared, request, user, &SCOPES)
-        .and_then(|_| upload::read(request, upload::INSERT_MAX_SIZE))
-        .and_then(|upload| {
+pub(super) fn upload(call: &Call<'_>, method: Method) -> Response {
+    let (shared, request) = (call.shared, call.request);
+    let result =
+        wire::attempt(|| upload::read(request, upload::INSERT_MAX_SIZE)).and_then(|upload| {
             let Upload {
                 metadata, media, ..
             } = upload;

@@ -6,16 +6,16 @@ use std::collections::{BTreeSet, HashSet};
 use http::StatusCode;
 use serde::Serialize;
 
+use super::Call;
 use super::{LABELS, MAIL, METADATA, MODIFY, READONLY};
 use crate::api;
 use crate::config::Provider;
 use crate::mailbox::model::Snapshot;
 use crate::mailbox::{Category, Generated, Mailbox, Place, Relabel};
-use crate::state::Shared;
-use crate::wire::{self, Ordered, Refusal, Request, Response};
+use crate::wire::{self, Ordered, Refusal, Response};
 
 /// The scopes `labels.list` and `labels.get` accept.
-const SCOPES: [&str; 5] = [MAIL, LABELS, METADATA, MODIFY, READONLY];
+pub(super) const SCOPES: [&str; 5] = [MAIL, LABELS, METADATA, MODIFY, READONLY];
 
 /// A label the mailbox has.
 struct Label {
@@ -275,10 +275,7 @@ impl LabelJson {
 }
 
 /// `GET …/labels`.
-pub(super) fn list(shared: &Shared, request: &Request, user: &str) -> Response {
-    if let Err(refused) = super::authorize(shared, request, user, &SCOPES) {
-        return *refused;
-    }
+pub(super) fn list() -> Response {
     let labels: Vec<LabelJson> = LABELS_LIST
         .iter()
         .map(|l| LabelJson::new(l, None))
@@ -287,10 +284,8 @@ pub(super) fn list(shared: &Shared, request: &Request, user: &str) -> Response {
 }
 
 /// `GET …/labels/{id}`, with the label's message and thread counts.
-pub(super) fn get(shared: &Shared, request: &Request, user: &str, id: &str) -> Response {
-    if let Err(refused) = super::authorize(shared, request, user, &SCOPES) {
-        return *refused;
-    }
+pub(super) fn get(call: &Call<'_>, id: &str) -> Response {
+    let shared = call.shared;
     let Some(label) = LABELS_LIST.iter().find(|l| l.id == id) else {
         return api::google_entity_not_found();
     };

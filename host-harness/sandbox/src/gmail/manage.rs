@@ -4,19 +4,19 @@
 
 use http::StatusCode;
 
+use super::Call;
 use super::body::Fields;
 use super::labels::LabelChange;
 use super::{IdJson, MAIL, MODIFY};
 use crate::api;
 use crate::config::Provider;
 use crate::mailbox::Mailbox;
-use crate::state::Shared;
-use crate::wire::{self, Refusal, Request, Response};
+use crate::wire::{self, Refusal, Response};
 
 /// The scopes that change labels (`modify`, `batchModify`, `trash`, `untrash`).
-const SCOPES: [&str; 2] = [MAIL, MODIFY];
+pub(super) const SCOPES: [&str; 2] = [MAIL, MODIFY];
 /// The scope that deletes for good (`delete`, `batchDelete`): full access only.
-const DELETE_SCOPES: [&str; 1] = [MAIL];
+pub(super) const DELETE_SCOPES: [&str; 1] = [MAIL];
 /// The most ids one `batchModify` takes (`BatchModifyMessagesRequest.ids`).
 const BATCH_LIMIT: usize = 1000;
 /// The fields of a `ModifyMessageRequest`.
@@ -26,8 +26,9 @@ const BATCH_MODIFY_FIELDS: [&str; 3] = ["ids", "addLabelIds", "removeLabelIds"];
 
 /// `POST …/messages/{id}/modify` with `{addLabelIds, removeLabelIds}`: the message's ids and
 /// labels after the change.
-pub(super) fn modify(shared: &Shared, request: &Request, user: &str, id: &str) -> Response {
-    let result = super::authorize(shared, request, user, &SCOPES).and_then(|_| {
+pub(super) fn modify(call: &Call<'_>, id: &str) -> Response {
+    let (shared, request) = (call.shared, call.request);
+    let result = wire::attempt(|| {
         let change = read_change(&Fields::read(&request.body, "", &MODIFY_FIELDS)?)?;
         let mut mailbox = shared.mail.of(Provider::Google);
         let key = super::locate(&mailbox, id)?.id.key;
@@ -40,14 +41,9 @@ pub(super) fn modify(shared: &Shared, request: &Request, user: &str, id: &str) -
 /// `POST …/messages/{id}/trash` (`trashed`) or `…/untrash`: adds or removes `TRASH` and keeps
 /// every other label, so an untrashed message is back where it was; the message's ids and
 /// labels after the change.
-pub(super) fn trash(
-    shared: &Shared,
-    request: &Request,
-    user: &str,
-    id: &str,
-    trashed: bool,
-) -> Response {
-    let result = super::authorize(shared, request, user, &SCOPES).and_then(|_| {
+pub(super) fn trash(call: &Call<'_>, id: &str, trashed: bool) -> Response {
+    let shared = call.shared;
+    let result = wire::attempt(|| {
         let change = match trashed {
             true => LabelChange::new(&["TRASH"], &[]),
             false => LabelChange::new(&[], &["TRASH"]),
@@ -63,8 +59,9 @@ pub(super) fn trash(
 /// `POST …/messages/batchModify` with `{ids, addLabelIds, removeLabelIds}`: `204` once every
 /// message is changed. All or nothing: one id that is not a message id (400) or names no
 /// message (404) refuses the whole request, and more than 1000 ids is a 400.
-pub(super) fn batch_modify(shared: &Shared, request: &Request, user: &str) -> Response {
-    let result = super::authorize(shared, request, user, &SCOPES).and_then(|_| {
+pub(super) fn batch_modify(call: &Call<'_>) -> Response {
+    let (shared, request) = (call.shared, call.request);
+    let result = wire::attempt(|| {
         let fields = Fields::read(&request.body, "", &BATCH_MODIFY_FIELDS)?;
         let ids = fields.strings("ids")?;
         if ids.len() > BATCH_LIMIT {
@@ -90,8 +87,9 @@ pub(super) fn batch_modify(shared: &Shared, request: &Request, user: &str) -> Re
 
 /// `DELETE …/messages/{id}`: deletes the message for good (`204`). Needs the full-access scope,
 /// as the discovery document says; `gmail.modify` is Google's 403.
-pub(super) fn delete(shared: &Shared, request: &Request, user: &str, id: &str) -> Response {
-    let result = super::authorize(shared, request, user, &DELETE_SCOPES).and_then(|_| {
+pub(super) fn delete(call: &Call<'_>, id: &str) -> Response {
+    let shared = call.shared;
+    let result = wire::attempt(|| {
         let mut mailbox = shared.mail.of(Provider::Google);
         let key = super::locate(&mailbox, id)?.id.key;
         mailbox.delete(key);
@@ -103,8 +101,9 @@ pub(super) fn delete(shared: &Shared, request: &Request, user: &str, id: &str) -
 /// `POST …/messages/batchDelete` with `{ids}`: deletes the messages for good (`204`). As
 /// documented, ids that name no message are passed over; an id that is not a message id at
 /// all is a 400. Full-access scope only, like `delete`.
-pub(super) fn batch_delete(shared: &Shared, request: &Request, user: &str) -> Response {
-    let result = super::authorize(shared, request, user, &DELETE_SCOPES).and_then(|_| {
+pub(super) fn batch_delete(call: &Call<'_>) -> Response {
+    let (shared, request) = (call.shared, call.request);
+    let result = wire::attempt(|| {
         let ids = Fields::read(&request.body, "", &["ids"])?.strings("ids")?;
         if !ids.iter().all(|id| super::is_id(id)) {
             return Err(Box::new(super::invalid_id()));

@@ -8,6 +8,7 @@ use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use http::StatusCode;
 use serde::Serialize;
 
+use super::Call;
 use super::query::Query;
 use super::{IdJson, MAIL, METADATA, MODIFY, READONLY};
 use crate::api;
@@ -20,9 +21,9 @@ use crate::state::{Grant, Shared};
 use crate::wire::{self, Ordered, Refusal, Request, Response};
 
 /// The scopes `messages.list` and `messages.get` accept.
-const SCOPES: [&str; 4] = [MAIL, METADATA, MODIFY, READONLY];
+pub(super) const SCOPES: [&str; 4] = [MAIL, METADATA, MODIFY, READONLY];
 /// The scopes `attachments.get` accepts (not metadata).
-const CONTENT_SCOPES: [&str; 3] = [MAIL, MODIFY, READONLY];
+pub(super) const CONTENT_SCOPES: [&str; 3] = [MAIL, MODIFY, READONLY];
 /// Leaf parts larger than this are sent as attachments (`attachmentId`) even when they are text.
 pub(crate) const INLINE_LIMIT: usize = 16 * 1024;
 /// What every attachment id starts with (as Gmail's do).
@@ -30,13 +31,11 @@ const ATTACHMENT_PREFIX: &str = "ANGjdJ";
 
 /// `GET …/messages`: the messages matching `q` and `labelIds`, newest first; those in spam or
 /// trash only with `includeSpamTrash=true`.
-pub(super) fn list(shared: &Shared, request: &Request, user: &str) -> Response {
-    let grant = match super::authorize(shared, request, user, &SCOPES) {
-        Ok(grant) => grant,
-        Err(refused) => return *refused,
-    };
+pub(super) fn list(call: &Call<'_>) -> Response {
+    let (shared, request) = (call.shared, call.request);
+    let grant = &call.grant;
     let q = request.query_param("q").unwrap_or_default();
-    if !q.is_empty() && super::metadata_only(&grant) {
+    if !q.is_empty() && super::metadata_only(grant) {
         return api::google_error(
             StatusCode::FORBIDDEN,
             "PERMISSION_DENIED",
@@ -149,10 +148,11 @@ pub(super) const FORMATS: [Format; 4] =
     [Format::Full, Format::Metadata, Format::Minimal, Format::Raw];
 
 /// `GET …/messages/{id}` in `format` (default `full`).
-pub(super) fn get(shared: &Shared, request: &Request, user: &str, id: &str) -> Response {
-    let result = super::authorize(shared, request, user, &SCOPES).and_then(|grant| {
+pub(super) fn get(call: &Call<'_>, id: &str) -> Response {
+    let (shared, request) = (call.shared, call.request);
+    let result = wire::attempt(|| {
         let format = Format::of(request, &FORMATS)?;
-        format.check_scope(&grant)?;
+        format.check_scope(&call.grant)?;
         Ok((format, lookup(shared, id)?))
     });
     match result {
@@ -165,16 +165,8 @@ pub(super) fn get(shared: &Shared, request: &Request, user: &str, id: &str) -> R
 }
 
 /// `GET …/messages/{id}/attachments/{attachmentId}`: the part's bytes.
-pub(super) fn attachment(
-    shared: &Shared,
-    request: &Request,
-    user: &str,
-    id: &str,
-    attachment_id: &str,
-) -> Response {
-    if let Err(refused) = super::authorize(shared, request, user, &CONTENT_SCOPES) {
-        return *refused;
-    }
+pub(super) fn attachment(call: &Call<'_>, id: &str, attachment_id: &str) -> Response {
+    let shared = call.shared;
     let message = match lookup(shared, id) {
         Ok(message) => message,
         Err(refused) => return *refused,

@@ -20,6 +20,7 @@ use http::Method;
 
 use crate::api;
 use crate::config::Provider;
+use crate::endpoint::{self, Endpoint};
 use crate::mailbox::Mailbox;
 use crate::mailbox::model::{Message, MessageRef, Snapshot};
 use crate::profile;
@@ -52,42 +53,101 @@ const SETTINGS_BASIC: &str = "https://www.googleapis.com/auth/gmail.settings.bas
 /// Gmail ids carry the message number in their low 20 bits (the rest is the receive time).
 const KEY_BITS: u32 = 20;
 
-/// Answers a request under `/gmail/v1/users/{user}/`, `rest` being the segments after `user`.
+/// One Gmail request being answered, once its token, its scopes and its user have passed.
+pub(crate) struct Call<'a> {
+    /// The sandbox.
+    pub shared: &'a Shared,
+    /// The request.
+    pub request: &'a Request,
+    /// What the bearer token grants.
+    pub grant: Grant,
+}
+
+/// Answers a request under `/gmail/v1/users/{user}/`, `rest` being the segments after `user`
+/// (the methods of each resource: shared/specs gmail/gmail-v1-discovery.json).
 pub(crate) fn route(shared: &Shared, request: &Request, user: &str, rest: &[&str]) -> Response {
-    let method = &request.method;
-    let (get, post) = (method == Method::GET, method == Method::POST);
-    let (put, delete) = (method == Method::PUT, method == Method::DELETE);
-    match rest {
-        ["messages", "send"] if post => send::json(shared, request, user),
-        ["messages"] if post => insert::json(shared, request, user, insert::Method::Insert),
-        ["messages", "import"] if post => {
-            insert::json(shared, request, user, insert::Method::Import)
+    let endpoints: Vec<Endpoint<Call<'_>>> = match rest {
+        ["profile"] => vec![(Method::GET, &profile::GMAIL_PROFILE_SCOPES, |c, _| {
+            profile::gmail(c)
+        })],
+        ["messages"] => vec![
+            (Method::GET, &messages::SCOPES, |c, _| messages::list(c)),
+            (Method::POST, &insert::SCOPES, |c, _| {
+                insert::json(c, insert::Method::Insert)
+            }),
+        ],
+        ["messages", id] => {
+            let mut endpoints: Vec<Endpoint<Call<'_>>> = vec![
+                (Method::GET, &messages::SCOPES, |c, s| {
+                    messages::get(c, &s[1])
+                }),
+                (Method::DELETE, &manage::DELETE_SCOPES, |c, s| {
+                    manage::delete(c, &s[1])
+                }),
+            ];
+            // `messages.send`, `import`, `batchModify` and `batchDelete` are POSTs to what is
+            // otherwise a message's path; another method there reads the name as a message id.
+            match *id {
+                "send" => endpoints.push((Method::POST, &send::SCOPES, |c, _| send::json(c))),
+                "import" => endpoints.push((Method::POST, &insert::SCOPES, |c, _| {
+                    insert::json(c, insert::Method::Import)
+                })),
+                "batchModify" => endpoints.push((Method::POST, &manage::SCOPES, |c, _| {
+                    manage::batch_modify(c)
+                })),
+                "batchDelete" => endpoints.push((Method::POST, &manage::DELETE_SCOPES, |c, _| {
+                    manage::batch_delete(c)
+                })),
+                _ => {}
+            }
+            endpoints
         }
-        ["messages", "batchModify"] if post => manage::batch_modify(shared, request, user),
-        ["messages", "batchDelete"] if post => manage::batch_delete(shared, request, user),
-        ["profile"] if get => profile::gmail(shared, request, user),
-        ["messages"] if get => messages::list(shared, request, user),
-        ["messages", id] if get => messages::get(shared, request, user, id),
-        ["messages", id] if delete => manage::delete(shared, request, user, id),
-        ["messages", id, "modify"] if post => manage::modify(shared, request, user, id),
-        ["messages", id, "trash"] if post => manage::trash(shared, request, user, id, true),
-        ["messages", id, "untrash"] if post => manage::trash(shared, request, user, id, false),
-        ["messages", id, "attachments", attachment] if get => {
-            messages::attachment(shared, request, user, id, attachment)
+        ["messages", _, "modify"] => vec![(Method::POST, &manage::SCOPES, |c, s| {
+            manage::modify(c, &s[1])
+        })],
+        ["messages", _, "trash"] => vec![(Method::POST, &manage::SCOPES, |c, s| {
+            manage::trash(c, &s[1], true)
+        })],
+        ["messages", _, "untrash"] => vec![(Method::POST, &manage::SCOPES, |c, s| {
+            manage::trash(c, &s[1], false)
+        })],
+        ["messages", _, "attachments", _] => {
+            vec![(Method::GET, &messages::CONTENT_SCOPES, |c, s| {
+                messages::attachment(c, &s[1], &s[3])
+            })]
         }
-        ["threads", id] if get => threads::get(shared, request, user, id),
-        ["drafts"] if get => drafts::list(shared, request, user),
-        ["drafts"] if post => drafts::create(shared, request, user, drafts::from_json),
-        ["drafts", "send"] if post => drafts::send(shared, request, user),
-        ["drafts", id] if get => drafts::get(shared, request, user, id),
-        ["drafts", id] if put => drafts::update(shared, request, user, id, drafts::from_json),
-        ["drafts", id] if delete => drafts::delete(shared, request, user, id),
-        ["history"] if get => history::list(shared, request, user),
-        ["labels"] if get => labels::list(shared, request, user),
-        ["labels", id] if get => labels::get(shared, request, user, id),
-        ["settings", "sendAs"] if get => send_as::list(shared, request, user),
-        _ => api::google_not_found(&request.path),
-    }
+        ["threads", _] => vec![(Method::GET, &threads::SCOPES, |c, s| threads::get(c, &s[1]))],
+        ["drafts"] => vec![
+            (Method::GET, &drafts::READ_SCOPES, |c, _| drafts::list(c)),
+            (Method::POST, &drafts::WRITE_SCOPES, |c, _| {
+                drafts::create(c, drafts::from_json)
+            }),
+        ],
+        ["drafts", id] => {
+            let mut endpoints: Vec<Endpoint<Call<'_>>> = vec![
+                (Method::GET, &drafts::READ_SCOPES, |c, s| {
+                    drafts::get(c, &s[1])
+                }),
+                (Method::PUT, &drafts::WRITE_SCOPES, |c, s| {
+                    drafts::update(c, &s[1], drafts::from_json)
+                }),
+                (Method::DELETE, &drafts::WRITE_SCOPES, |c, s| {
+                    drafts::delete(c, &s[1])
+                }),
+            ];
+            // `drafts.send` is a POST to what is otherwise a draft's path.
+            if *id == "send" {
+                endpoints.push((Method::POST, &drafts::WRITE_SCOPES, |c, _| drafts::send(c)));
+            }
+            endpoints
+        }
+        ["history"] => vec![(Method::GET, &history::SCOPES, |c, _| history::list(c))],
+        ["labels"] => vec![(Method::GET, &labels::SCOPES, |_, _| labels::list())],
+        ["labels", _] => vec![(Method::GET, &labels::SCOPES, |c, s| labels::get(c, &s[1]))],
+        ["settings", "sendAs"] => vec![(Method::GET, &send_as::SCOPES, |c, _| send_as::list(c))],
+        _ => Vec::new(),
+    };
+    answer(shared, request, user, &endpoints, rest)
 }
 
 /// Answers a request under `/upload/gmail/v1/users/{user}/`, `rest` being the segments after
@@ -96,19 +156,50 @@ pub(crate) fn route(shared: &Shared, request: &Request, user: &str, rest: &[&str
 /// drafts`) and `drafts.update` (`PUT drafts/{id}`) (shared/specs
 /// gmail/gmail-v1-discovery.json, `mediaUpload.protocols.simple.path`).
 pub(crate) fn upload(shared: &Shared, request: &Request, user: &str, rest: &[&str]) -> Response {
-    let (post, put) = (
-        request.method == Method::POST,
-        request.method == Method::PUT,
-    );
-    match rest {
-        ["messages", "send"] if post => send::upload(shared, request, user),
-        ["messages"] if post => insert::upload(shared, request, user, insert::Method::Insert),
-        ["messages", "import"] if post => {
-            insert::upload(shared, request, user, insert::Method::Import)
+    let endpoints: Vec<Endpoint<Call<'_>>> = match rest {
+        ["messages"] => vec![(Method::POST, &insert::SCOPES, |c, _| {
+            insert::upload(c, insert::Method::Insert)
+        })],
+        ["messages", "send"] => vec![(Method::POST, &send::SCOPES, |c, _| send::upload(c))],
+        ["messages", "import"] => vec![(Method::POST, &insert::SCOPES, |c, _| {
+            insert::upload(c, insert::Method::Import)
+        })],
+        ["drafts"] => vec![(Method::POST, &drafts::WRITE_SCOPES, |c, _| {
+            drafts::create(c, drafts::from_upload)
+        })],
+        ["drafts", _] => vec![(Method::PUT, &drafts::WRITE_SCOPES, |c, s| {
+            drafts::update(c, &s[1], drafts::from_upload)
+        })],
+        _ => Vec::new(),
+    };
+    answer(shared, request, user, &endpoints, rest)
+}
+
+/// Answers with the endpoint of `endpoints` that takes the request's method, once the token,
+/// its scopes and `user` pass; Google's 404 when none takes it.
+fn answer<'a>(
+    shared: &'a Shared,
+    request: &'a Request,
+    user: &str,
+    endpoints: &[Endpoint<Call<'a>>],
+    rest: &[&str],
+) -> Response {
+    let Some(&(_, scopes, handler)) = endpoint::find(endpoints, &request.method) else {
+        return api::google_not_found(&request.path);
+    };
+    match authorize(shared, request, user, scopes) {
+        Ok(grant) => {
+            let segments: Vec<String> = rest.iter().map(|s| (*s).to_owned()).collect();
+            handler(
+                &Call {
+                    shared,
+                    request,
+                    grant,
+                },
+                &segments,
+            )
         }
-        ["drafts"] if post => drafts::create(shared, request, user, drafts::from_upload),
-        ["drafts", id] if put => drafts::update(shared, request, user, id, drafts::from_upload),
-        _ => api::google_not_found(&request.path),
+        Err(refused) => *refused,
     }
 }
 

@@ -11,6 +11,7 @@ use http::StatusCode;
 use mailparse::{MailAddr, MailHeader, MailHeaderMap as _};
 use serde_json::json;
 
+use super::Call;
 use super::body::Fields;
 use super::upload::{self, Upload};
 use super::{COMPOSE, MAIL, MODIFY, SEND};
@@ -27,7 +28,7 @@ use crate::state::Shared;
 use crate::wire::{self, Ordered, Refusal, Request, Response};
 
 /// The scopes `messages.send` accepts.
-const SCOPES: [&str; 4] = [MAIL, MODIFY, COMPOSE, SEND];
+pub(super) const SCOPES: [&str; 4] = [MAIL, MODIFY, COMPOSE, SEND];
 /// The largest JSON request body Google's front end reads (5 MB); bigger messages go to the
 /// upload URL.
 const JSON_LIMIT: usize = 5 * 1024 * 1024;
@@ -51,10 +52,8 @@ const ADDRESS_HEADERS: [&str; 4] = ["From", "To", "Cc", "Bcc"];
 const SUBJECT_PREFIXES: [&str; 3] = ["re:", "fwd:", "fw:"];
 
 /// `POST /gmail/v1/users/{userId}/messages/send` with a JSON `Message`.
-pub(super) fn json(shared: &Shared, request: &Request, user: &str) -> Response {
-    if let Err(refused) = super::authorize(shared, request, user, &SCOPES) {
-        return *refused;
-    }
+pub(super) fn json(call: &Call<'_>) -> Response {
+    let (shared, request) = (call.shared, call.request);
     let result = check_json_size(request)
         .and_then(|()| Metadata::read(&request.body))
         .and_then(|metadata| Ok((metadata.bytes()?, metadata.thread_id)));
@@ -75,10 +74,8 @@ pub(super) fn check_json_size(request: &Request) -> Result<(), Refusal> {
 }
 
 /// `POST /upload/gmail/v1/users/{userId}/messages/send?uploadType=media|multipart`.
-pub(super) fn upload(shared: &Shared, request: &Request, user: &str) -> Response {
-    if let Err(refused) = super::authorize(shared, request, user, &SCOPES) {
-        return *refused;
-    }
+pub(super) fn upload(call: &Call<'_>) -> Response {
+    let (shared, request) = (call.shared, call.request);
     let result = upload::read(request, upload::SEND_MAX_SIZE).and_then(|upload| {
         let Upload {
             metadata,

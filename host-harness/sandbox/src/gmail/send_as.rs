@@ -6,12 +6,12 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use http::StatusCode;
 use serde::Serialize;
 
+use super::Call;
 use super::{MAIL, MODIFY, READONLY, SETTINGS_BASIC};
-use crate::state::Shared;
-use crate::wire::{self, Ordered, Request, Response};
+use crate::wire::{self, Ordered, Response};
 
 /// The scopes `sendAs.list` accepts.
-const SCOPES: [&str; 4] = [MAIL, MODIFY, READONLY, SETTINGS_BASIC];
+pub(super) const SCOPES: [&str; 4] = [MAIL, MODIFY, READONLY, SETTINGS_BASIC];
 
 /// A custom "from" address, verified.
 #[derive(Clone)]
@@ -71,10 +71,8 @@ struct SendAsJson {
 
 /// `GET /gmail/v1/users/{userId}/settings/sendAs`: the primary address (the default), then
 /// the aliases.
-pub(super) fn list(shared: &Shared, request: &Request, user: &str) -> Response {
-    if let Err(refused) = super::authorize(shared, request, user, &SCOPES) {
-        return *refused;
-    }
+pub(super) fn list(call: &Call<'_>) -> Response {
+    let shared = call.shared;
     let owner = &shared.config.google_user;
     let primary = SendAsJson {
         send_as_email: owner.email.clone(),

@@ -4,16 +4,16 @@
 use http::StatusCode;
 use serde::Serialize;
 
+use super::Call;
 use super::messages::{self, Format, MessageJson};
 use super::{MAIL, METADATA, MODIFY, READONLY};
 use crate::api;
 use crate::config::Provider;
 use crate::mailbox::model::Message;
-use crate::state::Shared;
-use crate::wire::{self, Request, Response};
+use crate::wire::{self, Response};
 
 /// The scopes `threads.get` accepts.
-const SCOPES: [&str; 4] = [MAIL, METADATA, MODIFY, READONLY];
+pub(super) const SCOPES: [&str; 4] = [MAIL, METADATA, MODIFY, READONLY];
 /// The formats `threads.get` takes (no `raw`).
 const FORMATS: [Format; 3] = [Format::Full, Format::Metadata, Format::Minimal];
 
@@ -28,10 +28,11 @@ struct ThreadJson {
 
 /// `GET …/threads/{id}` in `format` (default `full`): every message of the thread (spam, trash
 /// and drafts included), oldest first; 404 for an id of no thread.
-pub(super) fn get(shared: &Shared, request: &Request, user: &str, id: &str) -> Response {
-    let result = super::authorize(shared, request, user, &SCOPES).and_then(|grant| {
+pub(super) fn get(call: &Call<'_>, id: &str) -> Response {
+    let (shared, request) = (call.shared, call.request);
+    let result = wire::attempt(|| {
         let format = Format::of(request, &FORMATS)?;
-        format.check_scope(&grant)?;
+        format.check_scope(&call.grant)?;
         if !super::is_id(id) {
             return Err(Box::new(super::invalid_id()));
         }

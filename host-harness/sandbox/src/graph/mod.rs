@@ -31,6 +31,7 @@ use serde_json::value::RawValue;
 use self::replies::Kind;
 use crate::api;
 use crate::config::Provider;
+use crate::endpoint::{self, Endpoint};
 use crate::state::Shared;
 use crate::wire::{self, Ordered, Refusal, Request, Response};
 
@@ -59,57 +60,47 @@ const WRITE_PERMISSIONS: [&str; 1] = ["https://graph.microsoft.com/Mail.ReadWrit
 /// The permission that allows sending mail.
 const SEND_PERMISSIONS: [&str; 1] = ["https://graph.microsoft.com/Mail.Send"];
 
-/// The methods Graph mail resources take.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Verb {
-    Get,
-    Post,
-    Patch,
-    Delete,
-}
-
-/// What answers one method on one resource.
-type Handler = fn(&Call, &[String]) -> Response;
-
 /// Answers a request under `/v1.0/me/`, `rest` being the (still encoded) segments after `me`;
 /// `None` for a path that is not a mail resource.
 pub(crate) fn route(shared: &Shared, request: &Request, rest: &[&str]) -> Option<Response> {
     let segments = normalize(rest);
     let names: Vec<String> = segments.iter().map(|s| s.to_ascii_lowercase()).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let handlers: Vec<(Verb, &[&str], Handler)> = match names.as_slice() {
+    let endpoints: Vec<Endpoint<Call<'_>>> = match names.as_slice() {
         ["mailfolders"] => vec![
-            (Verb::Get, &READ_PERMISSIONS, |call, _| folders::list(call)),
-            (Verb::Post, &WRITE_PERMISSIONS, |call, _| {
+            (Method::GET, &READ_PERMISSIONS, |call, _| {
+                folders::list(call)
+            }),
+            (Method::POST, &WRITE_PERMISSIONS, |call, _| {
                 folder_changes::create_top(call)
             }),
         ],
         ["mailfolders", "delta" | "microsoft.graph.delta"] => {
-            vec![(Verb::Get, &READ_PERMISSIONS, |call, _| {
+            vec![(Method::GET, &READ_PERMISSIONS, |call, _| {
                 folder_delta::get(call)
             })]
         }
         ["mailfolders", _] => vec![
-            (Verb::Get, &READ_PERMISSIONS, |call, s| {
+            (Method::GET, &READ_PERMISSIONS, |call, s| {
                 folders::get(call, &s[1])
             }),
-            (Verb::Patch, &WRITE_PERMISSIONS, |call, s| {
+            (Method::PATCH, &WRITE_PERMISSIONS, |call, s| {
                 folder_changes::update(call, &s[1])
             }),
-            (Verb::Delete, &WRITE_PERMISSIONS, |call, s| {
+            (Method::DELETE, &WRITE_PERMISSIONS, |call, s| {
                 folder_changes::remove(call, &s[1])
             }),
         ],
         ["mailfolders", _, "childfolders"] => vec![
-            (Verb::Get, &READ_PERMISSIONS, |call, s| {
+            (Method::GET, &READ_PERMISSIONS, |call, s| {
                 folders::children(call, &s[1])
             }),
-            (Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+            (Method::POST, &WRITE_PERMISSIONS, |call, s| {
                 folder_changes::create_child(call, &s[1])
             }),
         ],
         ["mailfolders", _, "move" | "microsoft.graph.move"] => {
-            vec![(Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+            vec![(Method::POST, &WRITE_PERMISSIONS, |call, s| {
                 folder_changes::move_to(call, &s[1])
             })]
         }
@@ -117,14 +108,14 @@ pub(crate) fn route(shared: &Shared, request: &Request, rest: &[&str]) -> Option
             "mailfolders",
             _,
             "permanentdelete" | "microsoft.graph.permanentdelete",
-        ] => vec![(Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+        ] => vec![(Method::POST, &WRITE_PERMISSIONS, |call, s| {
             folder_changes::remove_for_good(call, &s[1])
         })],
         ["mailfolders", _, "messages"] => vec![
-            (Verb::Get, &READ_PERMISSIONS, |call, s| {
+            (Method::GET, &READ_PERMISSIONS, |call, s| {
                 list::get(call, Some(&s[1]))
             }),
-            (Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+            (Method::POST, &WRITE_PERMISSIONS, |call, s| {
                 drafts::create(call, Some(&s[1]))
             }),
         ],
@@ -133,35 +124,35 @@ pub(crate) fn route(shared: &Shared, request: &Request, rest: &[&str]) -> Option
             _,
             "messages",
             "delta" | "microsoft.graph.delta",
-        ] => vec![(Verb::Get, &READ_PERMISSIONS, |call, s| {
+        ] => vec![(Method::GET, &READ_PERMISSIONS, |call, s| {
             delta::get(call, &s[1])
         })],
         ["messages"] => vec![
-            (Verb::Get, &READ_PERMISSIONS, |call, _| {
+            (Method::GET, &READ_PERMISSIONS, |call, _| {
                 list::get(call, None)
             }),
-            (Verb::Post, &WRITE_PERMISSIONS, |call, _| {
+            (Method::POST, &WRITE_PERMISSIONS, |call, _| {
                 drafts::create(call, None)
             }),
         ],
         ["messages", _] => vec![
-            (Verb::Get, &READ_PERMISSIONS, |call, s| {
+            (Method::GET, &READ_PERMISSIONS, |call, s| {
                 messages::get(call, &s[1])
             }),
-            (Verb::Patch, &WRITE_PERMISSIONS, |call, s| {
+            (Method::PATCH, &WRITE_PERMISSIONS, |call, s| {
                 drafts::update(call, &s[1])
             }),
-            (Verb::Delete, &WRITE_PERMISSIONS, |call, s| {
+            (Method::DELETE, &WRITE_PERMISSIONS, |call, s| {
                 manage::delete(call, &s[1])
             }),
         ],
         ["messages", _, "move" | "microsoft.graph.move"] => {
-            vec![(Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+            vec![(Method::POST, &WRITE_PERMISSIONS, |call, s| {
                 manage::move_to(call, &s[1])
             })]
         }
         ["messages", _, "createreply" | "microsoft.graph.createreply"] => {
-            vec![(Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+            vec![(Method::POST, &WRITE_PERMISSIONS, |call, s| {
                 replies::create(call, &s[1], Kind::Reply)
             })]
         }
@@ -170,7 +161,7 @@ pub(crate) fn route(shared: &Shared, request: &Request, rest: &[&str]) -> Option
             _,
             "createreplyall" | "microsoft.graph.createreplyall",
         ] => {
-            vec![(Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+            vec![(Method::POST, &WRITE_PERMISSIONS, |call, s| {
                 replies::create(call, &s[1], Kind::ReplyAll)
             })]
         }
@@ -179,20 +170,20 @@ pub(crate) fn route(shared: &Shared, request: &Request, rest: &[&str]) -> Option
             _,
             "createforward" | "microsoft.graph.createforward",
         ] => {
-            vec![(Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+            vec![(Method::POST, &WRITE_PERMISSIONS, |call, s| {
                 replies::create(call, &s[1], Kind::Forward)
             })]
         }
         ["messages", _, "send" | "microsoft.graph.send"] => {
-            vec![(Verb::Post, &SEND_PERMISSIONS, |call, s| {
+            vec![(Method::POST, &SEND_PERMISSIONS, |call, s| {
                 drafts::send(call, &s[1])
             })]
         }
         ["messages", _, "attachments"] => vec![
-            (Verb::Get, &READ_PERMISSIONS, |call, s| {
+            (Method::GET, &READ_PERMISSIONS, |call, s| {
                 attachments::list(call, &s[1])
             }),
-            (Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+            (Method::POST, &WRITE_PERMISSIONS, |call, s| {
                 attachments::add(call, &s[1])
             }),
         ],
@@ -201,32 +192,25 @@ pub(crate) fn route(shared: &Shared, request: &Request, rest: &[&str]) -> Option
             _,
             "attachments",
             "createuploadsession" | "microsoft.graph.createuploadsession",
-        ] => vec![(Verb::Post, &WRITE_PERMISSIONS, |call, s| {
+        ] => vec![(Method::POST, &WRITE_PERMISSIONS, |call, s| {
             upload::create(call, &s[1])
         })],
         ["messages", _, "attachments", _] => vec![
-            (Verb::Get, &READ_PERMISSIONS, |call, s| {
+            (Method::GET, &READ_PERMISSIONS, |call, s| {
                 attachments::get(call, &s[1], &s[3])
             }),
-            (Verb::Delete, &WRITE_PERMISSIONS, |call, s| {
+            (Method::DELETE, &WRITE_PERMISSIONS, |call, s| {
                 attachments::delete(call, &s[1], &s[3])
             }),
         ],
         ["messages", _, "attachments", _, "$value"] => {
-            vec![(Verb::Get, &READ_PERMISSIONS, |call, s| {
+            vec![(Method::GET, &READ_PERMISSIONS, |call, s| {
                 attachments::value(call, &s[1], &s[3])
             })]
         }
         _ => return None,
     };
-    let verb = match request.method {
-        Method::GET => Some(Verb::Get),
-        Method::POST => Some(Verb::Post),
-        Method::PATCH => Some(Verb::Patch),
-        Method::DELETE => Some(Verb::Delete),
-        _ => None,
-    };
-    let Some(&(_, permissions, handler)) = handlers.iter().find(|(v, ..)| Some(*v) == verb) else {
+    let Some(&(_, permissions, handler)) = endpoint::find(&endpoints, &request.method) else {
         return Some(api::graph_method_not_allowed());
     };
     let grant = match api::authenticate(shared, Provider::Microsoft, request) {

@@ -13,8 +13,9 @@ use crate::net::Response;
 use crate::oauth::{self, Grant};
 use crate::profile;
 use crate::provider::google::batch as gmail_batch;
+use crate::provider::google::history_list;
 use crate::provider::google::message::{self as gmail_message, GmailMessage};
-use crate::provider::google::sync::{Changes, HistoryList};
+use crate::provider::google::sync::Changes;
 use crate::provider::microsoft::batch as graph_batch;
 use crate::provider::microsoft::message as graph_message;
 use crate::provider::microsoft::sync::{Row, received_since};
@@ -176,7 +177,7 @@ pub fn gmail_message(data: &[u8]) -> bool {
 /// A Gmail `history.list` page (JSON): every record applied, for a sync of all mail, of the
 /// inbox, and of spam.
 pub fn gmail_history(data: &[u8]) -> bool {
-    let Ok(page) = serde_json::from_slice::<HistoryList>(data) else {
+    let Ok(page) = serde_json::from_slice::<history_list::Page>(data) else {
         return false;
     };
     for folders in [vec![], vec!["INBOX".to_owned()], vec!["SPAM".to_owned()]] {

@@ -77,12 +77,13 @@ fn tidy<S>(step: &mut Step<S>) {
 mod tests {
     use super::*;
     use crate::net::{Request, Response, TransportError};
+    use crate::provider::google::{get_profile, history_list, messages_get, messages_list};
     use crate::types::{AppConfig, Provider};
 
-    /// Answers each request with a closure of its URL, and counts the requests.
+    /// Answers each request with a closure of it, and keeps the calls made.
     struct Fake<F: FnMut(&Request) -> (u16, String)> {
         answer: F,
-        sent: Vec<String>,
+        sent: Vec<Called>,
     }
 
     impl<F: FnMut(&Request) -> (u16, String)> HttpClient for Fake<F> {
@@ -94,7 +95,7 @@ mod tests {
             requests
                 .into_iter()
                 .map(|r| {
-                    self.sent.push(r.uri().to_string());
+                    self.sent.push(called(&r));
                     if r.uri().path() == "/batch/gmail/v1" {
                         return Ok(self.batch(&r));
                     }
@@ -119,7 +120,7 @@ mod tests {
                     .uri(format!("https://gmail.googleapis.com{path}"))
                     .body(Vec::new())
                     .unwrap();
-                self.sent.push(call.uri().to_string());
+                self.sent.push(called(&call));
                 let (status, json) = (self.answer)(&call);
                 answer.push_str(&format!(
                     "--b\r\nContent-Type: application/http\r\nContent-ID: <response-{n}>\r\n\r\nHTTP/1.1 {status} X\r\nContent-Type: application/json\r\n\r\n{json}\r\n"
@@ -131,6 +132,39 @@ mod tests {
                 .header("content-type", "multipart/mixed; boundary=b")
                 .body(answer.into_bytes())
                 .unwrap()
+        }
+    }
+
+    /// The call a request makes, as the endpoint modules recognize it: what the fakes answer by.
+    #[derive(Debug)]
+    enum Called {
+        /// Google's token endpoint.
+        Token,
+        /// `users.getProfile`.
+        Profile,
+        /// `users.messages.list`.
+        List(messages_list::Query),
+        /// `users.messages.get` of a message.
+        Get(String),
+        /// `users.history.list`.
+        History(history_list::Query),
+        /// Anything else.
+        Other,
+    }
+
+    fn called(r: &Request) -> Called {
+        if r.uri() == crate::profile::GOOGLE.oauth.token_url {
+            Called::Token
+        } else if get_profile::recognize(r) {
+            Called::Profile
+        } else if let Some(query) = messages_list::recognize(r) {
+            Called::List(query)
+        } else if let Some((id, _)) = messages_get::recognize(r) {
+            Called::Get(id)
+        } else if let Some(query) = history_list::recognize(r) {
+            Called::History(query)
+        } else {
+            Called::Other
         }
     }
 
@@ -180,23 +214,19 @@ mod tests {
         let mut fake = Fake {
             sent: vec![],
             answer: |r: &Request| {
-                let url = r.uri().to_string();
-                if url.ends_with("/profile") {
-                    (
-                        200,
-                        r#"{"emailAddress":"ann@example.com","historyId":"100"}"#.into(),
-                    )
-                } else if url.contains("/messages?") && url.contains("pageToken=p2") {
+                match called(r) {
+                Called::Profile => (
+                    200,
+                    r#"{"emailAddress":"ann@example.com","historyId":"100"}"#.into(),
+                ),
+                Called::List(query) if query.page_token.as_deref() == Some("p2") => {
                     (200, r#"{"messages":[{"id":"m3","threadId":"t"}]}"#.into())
-                } else if url.contains("/messages?") {
-                    (200, r#"{"messages":[{"id":"m1","threadId":"t"},{"id":"m2","threadId":"t"}],"nextPageToken":"p2"}"#.into())
-                } else if let Some(id) = url.split("/messages/").nth(1) {
-                    (200, message(id.split('?').next().unwrap()))
-                } else if url.contains("startHistoryId=100") {
-                    (200, r#"{"history":[{"id":"101","messagesAdded":[{"message":{"id":"m4","threadId":"t","labelIds":["INBOX"]}}]},{"id":"102","messagesDeleted":[{"message":{"id":"m1","threadId":"t"}}]}],"historyId":"102"}"#.into())
-                } else {
-                    (404, r#"{"error":{"code":404,"message":"Requested entity was not found.","errors":[{"reason":"notFound"}]}}"#.into())
                 }
+                Called::List(_) => (200, r#"{"messages":[{"id":"m1","threadId":"t"},{"id":"m2","threadId":"t"}],"nextPageToken":"p2"}"#.into()),
+                Called::Get(id) => (200, message(&id)),
+                Called::History(query) if query.start == "100" => (200, r#"{"history":[{"id":"101","messagesAdded":[{"message":{"id":"m4","threadId":"t","labelIds":["INBOX"]}}]},{"id":"102","messagesDeleted":[{"message":{"id":"m1","threadId":"t"}}]}],"historyId":"102"}"#.into()),
+                _ => (404, r#"{"error":{"code":404,"message":"Requested entity was not found.","errors":[{"reason":"notFound"}]}}"#.into()),
+            }
             },
         };
         let first = run(&mut fake, &app, &account, &request(None), 0).unwrap();
@@ -211,7 +241,7 @@ mod tests {
         assert_eq!(first.messages[0].subject.as_deref(), Some("s m1"));
         assert!(first.more && first.account.is_none());
         assert!(
-            fake.sent[0].ends_with("/profile"),
+            matches!(fake.sent[0], Called::Profile),
             "the history id is taken first"
         );
         let second = run(&mut fake, &app, &account, &request(Some(first.cursor)), 0).unwrap();
@@ -256,23 +286,22 @@ mod tests {
         let mut fake = Fake {
             sent: vec![],
             answer: |r: &Request| {
-                let url = r.uri().to_string();
                 let bearer = r
                     .headers()
                     .get("authorization")
                     .map(|v| v.to_str().unwrap().to_owned());
-                if url.contains("/token") {
-                    (
+                match called(r) {
+                    Called::Token => (
                         200,
                         r#"{"access_token":"new-token","expires_in":3600,"token_type":"Bearer"}"#
                             .into(),
-                    )
-                } else if bearer.as_deref() != Some("Bearer new-token") {
-                    (401, r#"{"error":{"code":401,"message":"Invalid Credentials","errors":[{"reason":"authError"}]}}"#.into())
-                } else if url.ends_with("/profile") {
-                    (200, r#"{"historyId":"7"}"#.into())
-                } else {
-                    (200, r#"{"resultSizeEstimate":0}"#.into())
+                    ),
+                    _ if bearer.as_deref() != Some("Bearer new-token") => {
+                        (401, r#"{"error":{"code":401,"message":"Invalid Credentials","errors":[{"reason":"authError"}]}}"#.into())
+                    }
+                    Called::Profile => (200, r#"{"historyId":"7"}"#.into()),
+                    Called::List(_) => (200, r#"{"resultSizeEstimate":0}"#.into()),
+                    other => panic!("unexpected {other:?}"),
                 }
             },
         };
@@ -280,7 +309,13 @@ mod tests {
         let refreshed = page.account.expect("the refreshed account comes back");
         assert_eq!(refreshed.access_token, "new-token");
         assert_eq!(refreshed.refresh_token.as_deref(), Some("refresh-token"));
-        assert_eq!(fake.sent.iter().filter(|u| u.contains("/token")).count(), 1);
+        assert_eq!(
+            fake.sent
+                .iter()
+                .filter(|c| matches!(c, Called::Token))
+                .count(),
+            1
+        );
 
         // An expired token is refreshed before any API request.
         let mut expired = account.clone();
@@ -288,6 +323,6 @@ mod tests {
         fake.sent.clear();
         let page = run(&mut fake, &app, &expired, &request(None), 100).unwrap();
         assert!(page.account.is_some());
-        assert!(fake.sent[0].contains("/token"));
+        assert!(matches!(fake.sent[0], Called::Token));
     }
 }

@@ -3,38 +3,13 @@
 //! above that, up to Gmail's 35 MB), deleted, and sent (through [`Session::send_mail`]: an
 //! answer lost or of the 5xx family is an outcome unknown naming the draft and its Message-ID).
 
-use super::message::{self, GmailMessage};
-use super::send::{self, JSON_MAX_RAW, Prepared, UPLOAD};
-use super::{API, Google};
+use super::send::{self, Prepared};
+use super::users_drafts::{self, Draft, Headers};
+use super::{Google, message, messages_send};
 use crate::Error;
 use crate::net;
 use crate::session::{self, Sending, Session};
 use crate::types::{Outgoing, SavedDraft, Sent};
-use http::Method;
-use serde::Deserialize;
-use serde_json::json;
-
-/// A `Draft` resource.
-#[derive(Deserialize)]
-struct Draft {
-    id: String,
-    message: DraftMessage,
-}
-
-/// The message of a `Draft`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DraftMessage {
-    id: String,
-    #[serde(default)]
-    thread_id: Option<String>,
-}
-
-/// A `Draft` resource read with `format=metadata`: its message's headers.
-#[derive(Deserialize)]
-struct DraftHeaders {
-    message: GmailMessage,
-}
 
 /// Saves `message` as a new draft, or over draft `id` (Gmail gives the draft a new message):
 /// as JSON when it fits, else through the media upload of `drafts.create` (`POST
@@ -49,24 +24,11 @@ pub fn save(
     entropy: &[u8],
 ) -> Result<SavedDraft, Error> {
     let Prepared { raw, thread_id, .. } = send::prepare(session, message, entropy)?;
-    let (method, path) = match id {
-        None => (Method::POST, "drafts".to_owned()),
-        Some(id) => (Method::PUT, format!("drafts/{}", net::path_segment(id))),
-    };
-    let request = if raw.len() <= JSON_MAX_RAW {
-        let mut body = json!({ "message": send::raw_message(&raw, thread_id.as_deref()) });
-        if let Some(id) = id {
-            body["id"] = json!(id);
-        }
-        net::json_request(method, &format!("{API}/{path}"), &body)?
-    } else {
-        let metadata = thread_id.map(|thread| json!({ "message": { "threadId": thread } }));
-        send::upload(method, &format!("{UPLOAD}/{path}"), raw, metadata, entropy)?
-    };
+    let request = users_drafts::save(id, raw, thread_id.as_deref(), entropy)?;
     let response = session
         .send(request)
         .map_err(|e| session::not_found(&Google, e, "draft-id"))?;
-    let draft: Draft = net::parse_json(&response, "Gmail draft")?;
+    let draft: Draft = net::parse_json(&response, users_drafts::NAME)?;
     Ok(SavedDraft {
         id: draft.id,
         message_id: draft.message.id,
@@ -77,10 +39,7 @@ pub fn save(
 
 /// Deletes draft `id`.
 pub fn delete(session: &mut Session<'_>, id: &str) -> Result<(), Error> {
-    let request = net::bodyless(
-        Method::DELETE,
-        &format!("{API}/drafts/{}", net::path_segment(id)),
-    )?;
+    let request = users_drafts::delete(id)?;
     session
         .send(request)
         .map_err(|e| session::not_found(&Google, e, "draft-id"))?;
@@ -90,24 +49,16 @@ pub fn delete(session: &mut Session<'_>, id: &str) -> Result<(), Error> {
 /// Sends draft `id`; its Message-ID is read first (`drafts.get` with `format=metadata`), for an
 /// outcome unknown.
 pub fn send(session: &mut Session<'_>, id: &str) -> Result<Sent, Error> {
-    let url = format!(
-        "{API}/drafts/{}?format=metadata&metadataHeaders=Message-ID",
-        net::path_segment(id)
-    );
-    let draft: DraftHeaders = session
-        .get_json(&url, "Gmail draft")
+    let draft: Headers = session
+        .get_json(&users_drafts::message_id_url(id), users_drafts::NAME)
         .map_err(|e| session::not_found(&Google, e, "draft-id"))?;
     let sending = Sending {
         message_id: message::normalize(draft.message).message_id,
         draft_id: Some(id.to_owned()),
     };
-    let request = net::json_request(
-        Method::POST,
-        &format!("{API}/drafts/send"),
-        &json!({ "id": id }),
-    )?;
+    let request = users_drafts::send(id)?;
     let response = session
         .send_mail(request, sending)
         .map_err(|e| session::not_found(&Google, e, "draft-id"))?;
-    send::sent(&response)
+    messages_send::sent(&response)
 }

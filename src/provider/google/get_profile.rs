@@ -10,6 +10,12 @@ use serde::Deserialize;
 /// The endpoint's URL, for the signed-in user.
 pub(super) const URL: &str = "https://gmail.googleapis.com/gmail/v1/users/me/profile";
 
+/// Whether `request` calls this endpoint: what a test double answers by.
+#[cfg(test)]
+pub(crate) fn recognize(request: &crate::net::Request) -> bool {
+    request.method() == http::Method::GET && request.uri() == URL
+}
+
 /// The mailbox's address, for the identity.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,71 +1,32 @@
 //! Gmail mailbox management: labels with their counts, one message or thread on demand,
 //! attachment bytes within a bound, and label changes, trash and deletion in batches.
 
+use super::Google;
 use super::message::{self, GmailMessage};
-use super::{API, Google};
+use super::messages_get::{self, Format};
+use super::messages_modify::{self, Change};
+use super::{attachments_get, labels, threads_get};
 use crate::Error;
 use crate::manage;
 use crate::net::{self, Request};
 use crate::session::{self, Session};
 use crate::types::{AttachmentData, Folder, FolderRole, Message, ModifyAction};
-use http::Method;
-use serde::Deserialize;
-use serde_json::json;
-
-/// `batchModify` and `batchDelete` take at most 1,000 ids.
-const BATCH: usize = 1000;
-
-/// A `Label`, as `labels.get` gives it.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Label {
-    id: String,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default, rename = "type")]
-    kind: Option<String>,
-    #[serde(default)]
-    messages_total: Option<u32>,
-    #[serde(default)]
-    messages_unread: Option<u32>,
-}
-
-/// `labels.list`.
-#[derive(Deserialize)]
-struct Labels {
-    #[serde(default)]
-    labels: Vec<Label>,
-}
-
-/// A `Thread` with its messages.
-#[derive(Deserialize)]
-struct Thread {
-    #[serde(default)]
-    messages: Vec<GmailMessage>,
-}
-
-/// `users.messages.attachments.get`.
-#[derive(Deserialize)]
-struct AttachmentBody {
-    #[serde(default)]
-    data: Option<String>,
-}
 
 /// Every label but `UNREAD` (a state, not a place), with its counts (`labels.list` has none,
 /// so each label is read with `labels.get`, several at once).
 pub fn list_folders(session: &mut Session<'_>) -> Result<Vec<Folder>, Error> {
-    let list: Labels = session.get_json(&format!("{API}/labels"), "Gmail labels")?;
+    let list: labels::List = session.get_json(&labels::list_url(), labels::NAME)?;
     let requests = list
         .labels
         .iter()
         .filter(|l| l.id != message::UNREAD)
-        .map(|l| net::json_get(&format!("{API}/labels/{}", net::path_segment(&l.id))))
+        .map(|l| net::json_get(&labels::get_url(&l.id)))
         .collect::<Result<Vec<_>, _>>()?;
     let mut labels = Vec::with_capacity(requests.len());
     for response in session.send_all(requests)? {
-        labels.push(net::parse_json::<Label>(
+        labels.push(net::parse_json::<labels::Label>(
             &session::check(&Google, response)?,
-            "Gmail label",
+            labels::NAME,
         )?);
     }
     let by_name: Vec<(String, String)> = labels
@@ -117,42 +78,36 @@ fn role(id: &str, kind: Option<&str>) -> FolderRole {
     }
 }
 
-/// Message `id` (the argument `field`) as Gmail gives it in `format` (`full` or `raw`).
+/// Message `id` (the argument `field`) as Gmail gives it in `format`.
 fn resource(
     session: &mut Session<'_>,
     id: &str,
-    format: &str,
+    format: Format,
     field: &str,
 ) -> Result<GmailMessage, Error> {
     session
-        .get_json(
-            &format!("{API}/messages/{}?format={format}", net::path_segment(id)),
-            "Gmail message",
-        )
+        .get_json(&messages_get::url(id, format), messages_get::NAME)
         .map_err(|e| session::not_found(&Google, e, field))
 }
 
 /// `resource`, read again whole (`format=raw`) when its parts nest too deep for `format=full`.
 fn entire(session: &mut Session<'_>, resource: GmailMessage) -> Result<GmailMessage, Error> {
     match resource.is_cut() {
-        true => self::resource(session, &resource.id, "raw", "id"),
+        true => self::resource(session, &resource.id, Format::Raw, "id"),
         false => Ok(resource),
     }
 }
 
 /// One message in full.
 pub fn get_message(session: &mut Session<'_>, id: &str) -> Result<Message, Error> {
-    let full = resource(session, id, "full", "id")?;
+    let full = resource(session, id, Format::Full, "id")?;
     Ok(message::normalize(entire(session, full)?))
 }
 
 /// A thread's messages in full.
 pub fn get_thread(session: &mut Session<'_>, id: &str) -> Result<Vec<Message>, Error> {
-    let thread: Thread = session
-        .get_json(
-            &format!("{API}/threads/{}?format=full", net::path_segment(id)),
-            "Gmail thread",
-        )
+    let thread: threads_get::Thread = session
+        .get_json(&threads_get::url(id), threads_get::NAME)
         .map_err(|e| session::not_found(&Google, e, "thread-id"))?;
     thread
         .messages
@@ -169,7 +124,7 @@ pub fn get_attachment(
     attachment_id: &str,
     max_bytes: u64,
 ) -> Result<AttachmentData, Error> {
-    let full = resource(session, message_id, "full", "message-id")?;
+    let full = resource(session, message_id, Format::Full, "message-id")?;
     let found = message::find_part(&full, attachment_id);
     // A part that holds a message has its bytes only in the whole message; so have the parts
     // of a tree too deep for `format=full`.
@@ -184,7 +139,7 @@ pub fn get_attachment(
                     "names no part of this message",
                 ));
             }
-            let raw = resource(session, message_id, "raw", "message-id")?;
+            let raw = resource(session, message_id, Format::Raw, "message-id")?;
             message::find_part(&raw, attachment_id)
                 .ok_or_else(|| Error::invalid("attachment-id", "names no part of this message"))?
         }
@@ -193,12 +148,8 @@ pub fn get_attachment(
     let content = match (part.data, &part.attachment_id) {
         (Some(data), _) => data,
         (None, Some(id)) => {
-            let url = format!(
-                "{API}/messages/{}/attachments/{}",
-                net::path_segment(message_id),
-                net::path_segment(id)
-            );
-            let body: AttachmentBody = session.get_json(&url, "Gmail attachment")?;
+            let url = attachments_get::url(message_id, id);
+            let body: attachments_get::Body = session.get_json(&url, attachments_get::NAME)?;
             body.data
                 .as_deref()
                 .and_then(message::decode_data)
@@ -233,39 +184,23 @@ pub fn modify(
         ModifyAction::RemoveLabels(labels) => (vec![], labels.clone()),
         ModifyAction::MoveTo(label) => (vec![label.clone()], vec!["INBOX".into()]),
         ModifyAction::Archive => (vec![], vec!["INBOX".into()]),
-        ModifyAction::Trash => return each(session, ids, |id| action_request(id, "trash")),
-        ModifyAction::Restore => return each(session, ids, |id| action_request(id, "untrash")),
+        ModifyAction::Trash => return each(session, ids, messages_modify::trash),
+        ModifyAction::Restore => return each(session, ids, messages_modify::untrash),
         ModifyAction::DeleteForever => {
             return batched(
                 session,
                 ids,
-                |batch| {
-                    net::json_request(
-                        Method::POST,
-                        &format!("{API}/messages/batchDelete"),
-                        &json!({ "ids": batch }),
-                    )
-                },
-                delete_request,
+                messages_modify::batch_delete,
+                messages_modify::delete,
             );
         }
     };
-    let labels = json!({ "addLabelIds": add, "removeLabelIds": remove });
+    let change = Change { add, remove };
     batched(
         session,
         ids,
-        |batch| {
-            let mut body = labels.clone();
-            body["ids"] = json!(batch);
-            net::json_request(Method::POST, &format!("{API}/messages/batchModify"), &body)
-        },
-        |id| {
-            net::json_request(
-                Method::POST,
-                &format!("{API}/messages/{}/modify", net::path_segment(id)),
-                &labels,
-            )
-        },
+        |batch| messages_modify::batch_modify(batch, &change),
+        |id| messages_modify::modify(id, &change),
     )
 }
 
@@ -277,7 +212,7 @@ fn batched(
     single: impl Fn(&str) -> Result<Request, Error>,
 ) -> Result<Vec<Result<(), Error>>, Error> {
     let mut outcomes = Vec::with_capacity(ids.len());
-    for batch in manage::batches(ids, BATCH) {
+    for batch in manage::batches(ids, messages_modify::MOST) {
         let response = session
             .send_all(vec![whole(batch)?])?
             .pop()
@@ -314,23 +249,6 @@ fn each(
         .into_iter()
         .map(|response| session::check(&Google, response).map(|_| ()))
         .collect())
-}
-
-/// `POST messages/{id}/{action}` (trash, untrash).
-fn action_request(id: &str, action: &str) -> Result<Request, Error> {
-    net::json_request(
-        Method::POST,
-        &format!("{API}/messages/{}/{action}", net::path_segment(id)),
-        &json!({}),
-    )
-}
-
-/// `DELETE messages/{id}`.
-fn delete_request(id: &str) -> Result<Request, Error> {
-    net::bodyless(
-        Method::DELETE,
-        &format!("{API}/messages/{}", net::path_segment(id)),
-    )
 }
 
 #[cfg(test)]

@@ -1,15 +1,26 @@
 //! Google: the Gmail API (its OAuth profile and limits are in [`crate::profile`]).
 
+mod attachments_get;
 pub(crate) mod batch;
 mod drafts;
 mod errors;
-mod get_profile;
+pub(crate) mod get_profile;
+pub(crate) mod history_list;
+mod labels;
 mod manage;
+mod media_upload;
 pub(crate) mod message;
+pub(crate) mod messages_get;
+pub(crate) mod messages_list;
+mod messages_modify;
+mod messages_send;
 mod parts;
 mod quota;
 mod send;
+mod send_as_list;
 pub(crate) mod sync;
+mod threads_get;
+mod users_drafts;
 
 use super::{Identity, MailProvider, SyncState};
 use crate::Error;

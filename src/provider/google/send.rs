@@ -8,65 +8,15 @@
 use crate::Error;
 use crate::compose::{self, Answering, check, rfc5322};
 use crate::mime;
-use crate::net::{self, Request};
 use crate::session::{self, Sending, Session};
 use crate::types::{MailboxAddress, Message, Outgoing, ReplyMode, SendAs, Sent};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use http::Method;
-use http::header::CONTENT_TYPE;
-use serde::Deserialize;
-use serde_json::json;
 
-use super::message;
-use super::{API, Google};
-
-/// Where the media upload URLs of the signed-in user's resources start (the
-/// `mediaUpload.protocols.simple.path` of `messages.send`, `drafts.create` and `drafts.update`:
-/// shared/specs gmail/gmail-v1-discovery.json).
-pub const UPLOAD: &str = "https://gmail.googleapis.com/upload/gmail/v1/users/me";
-
-/// Up to this many raw bytes go as JSON (base64url makes them about 4.7 MB, under the 5 MB a
-/// JSON request may carry); bigger messages use the upload endpoint.
-pub const JSON_MAX_RAW: usize = 3_670_016;
-
-/// `users.settings.sendAs.list`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SendAsList {
-    #[serde(default)]
-    send_as: Vec<GmailSendAs>,
-}
-
-/// A `SendAs` resource, as far as a From picker needs it.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct GmailSendAs {
-    send_as_email: String,
-    #[serde(default)]
-    display_name: Option<String>,
-    #[serde(default)]
-    is_primary: bool,
-    #[serde(default)]
-    is_default: bool,
-    #[serde(default)]
-    verification_status: Option<String>,
-}
-
-/// A `Message` in `raw` format, or the answer of `messages.send`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawMessage {
-    id: String,
-    #[serde(default)]
-    thread_id: Option<String>,
-    #[serde(default)]
-    raw: Option<String>,
-}
+use super::messages_get::{self, Format, Raw};
+use super::{Google, message, messages_send, send_as_list};
 
 /// The verified send-as addresses, the primary first.
 pub fn send_as(session: &mut Session<'_>) -> Result<Vec<SendAs>, Error> {
-    let list: SendAsList = session.get_json(&format!("{API}/settings/sendAs"), "Gmail sendAs")?;
+    let list: send_as_list::List = session.get_json(&send_as_list::url(), send_as_list::NAME)?;
     let mut addresses: Vec<SendAs> = list
         .send_as
         .into_iter()
@@ -160,47 +110,13 @@ pub fn send(session: &mut Session<'_>, message: &Outgoing, entropy: &[u8]) -> Re
         thread_id,
         message_id,
     } = prepare(session, message, entropy)?;
-    let request = if raw.len() <= JSON_MAX_RAW {
-        net::json_request(
-            Method::POST,
-            &format!("{API}/messages/send"),
-            &raw_message(&raw, thread_id.as_deref()),
-        )?
-    } else {
-        let metadata = thread_id.map(|thread| json!({ "threadId": thread }));
-        upload(
-            Method::POST,
-            &format!("{UPLOAD}/messages/send"),
-            raw,
-            metadata,
-            entropy,
-        )?
-    };
+    let request = messages_send::request(raw, thread_id.as_deref(), entropy)?;
     let sending = Sending {
         message_id: Some(message_id),
         draft_id: None,
     };
     let response = session.send_mail(request, sending)?;
-    sent(&response)
-}
-
-/// A `Message` resource carrying `raw` (base64url) and the thread.
-pub fn raw_message(raw: &[u8], thread_id: Option<&str>) -> serde_json::Value {
-    let mut body = json!({ "raw": URL_SAFE_NO_PAD.encode(raw) });
-    if let Some(thread) = thread_id {
-        body["threadId"] = json!(thread);
-    }
-    body
-}
-
-/// The sent message's ids, from the `Message` Gmail answers with.
-pub fn sent(response: &net::Response) -> Result<Sent, Error> {
-    let sent: RawMessage = net::parse_json(response, "Gmail message")?;
-    Ok(Sent {
-        id: sent.id,
-        thread_id: sent.thread_id,
-        account: None,
-    })
+    messages_send::sent(&response)
 }
 
 /// The From of the message: the account, or one of its verified aliases (with the alias's
@@ -243,9 +159,8 @@ fn original(
     session: &mut Session<'_>,
     id: &str,
 ) -> Result<(Message, Vec<crate::types::Attachment>), Error> {
-    let url = format!("{API}/messages/{}?format=raw", net::path_segment(id));
-    let resource: RawMessage = session
-        .get_json(&url, "Gmail message")
+    let resource: Raw = session
+        .get_json(&messages_get::url(id, Format::Raw), messages_get::NAME)
         .map_err(|e| session::not_found(&Google, e, "original.message-id"))?;
     let raw = resource
         .raw
@@ -261,57 +176,6 @@ fn original(
         ..raw.envelope.into_message(resource.id, resource.thread_id)
     };
     Ok((message, raw.files))
-}
-
-/// A media upload of `raw` to `url`: `uploadType=multipart` with `metadata` (the resource
-/// the method takes, such as a `Message` with its `threadId`) as JSON, or `uploadType=media`
-/// when there is none. The multipart envelope is Google's upload protocol (RFC 2387
-/// `multipart/related`), not part of the mail.
-pub fn upload(
-    method: Method,
-    url: &str,
-    raw: Vec<u8>,
-    metadata: Option<serde_json::Value>,
-    entropy: &[u8],
-) -> Result<Request, Error> {
-    let builder = http::Request::builder()
-        .method(method)
-        .header(http::header::ACCEPT, "application/json");
-    let request = match metadata {
-        None => builder
-            .uri(format!("{url}?uploadType=media"))
-            .header(CONTENT_TYPE, "message/rfc822")
-            .body(raw),
-        Some(metadata) => {
-            let boundary = boundary(&raw, entropy);
-            let mut body = Vec::with_capacity(raw.len() + 256);
-            body.extend_from_slice(
-                format!(
-                    "--{boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n{metadata}\r\n--{boundary}\r\nContent-Type: message/rfc822\r\n\r\n"
-                )
-                .as_bytes(),
-            );
-            body.extend_from_slice(&raw);
-            body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-            builder
-                .uri(format!("{url}?uploadType=multipart"))
-                .header(
-                    CONTENT_TYPE,
-                    format!("multipart/related; boundary={boundary}"),
-                )
-                .body(body)
-        }
-    };
-    request.map_err(|e| Error::transport(format!("cannot build the upload request: {e}")))
-}
-
-/// A multipart boundary that does not occur in `raw`.
-fn boundary(raw: &[u8], entropy: &[u8]) -> String {
-    let seed: String = entropy.iter().map(|b| format!("{b:02x}")).collect();
-    (0..)
-        .map(|n| format!("upload_{seed}_{n}"))
-        .find(|b| !raw.windows(b.len()).any(|w| w == b.as_bytes()))
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -353,29 +217,5 @@ mod tests {
             sender(Some(&stranger), "ann@example.com", &me, &aliases),
             Err(Error::InvalidInput { field, .. }) if field == "from.address"
         ));
-    }
-
-    #[test]
-    fn uploads_carry_the_thread_in_metadata() {
-        let raw = b"Subject: x\r\n\r\nbody upload_0a_0 body".to_vec();
-        let url = format!("{UPLOAD}/messages/send");
-        let thread = Some(json!({ "threadId": "t-1" }));
-        let request = upload(Method::POST, &url, raw.clone(), thread, &[0x0a]).unwrap();
-        assert_eq!(
-            request.uri(),
-            "https://gmail.googleapis.com/upload/gmail/v1/users/me/messages/send?uploadType=multipart"
-        );
-        let content_type = request.headers()[CONTENT_TYPE].to_str().unwrap();
-        assert_eq!(content_type, "multipart/related; boundary=upload_0a_1");
-        let body = String::from_utf8(request.body().clone()).unwrap();
-        assert!(body.starts_with("--upload_0a_1\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n{\"threadId\":\"t-1\"}\r\n"), "{body}");
-        assert!(
-            body.ends_with("body upload_0a_0 body\r\n--upload_0a_1--\r\n"),
-            "{body}"
-        );
-
-        let media = upload(Method::POST, &url, raw.clone(), None, &[1]).unwrap();
-        assert_eq!(media.headers()[CONTENT_TYPE], "message/rfc822");
-        assert_eq!(media.body(), &raw);
     }
 }

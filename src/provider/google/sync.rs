@@ -5,9 +5,12 @@
 //! `startHistoryId` across all its pages; the cursor moves to the mailbox's `historyId` only
 //! after the last page. Messages are fetched with `format=full`, several at once.
 
+use super::Google;
 use super::get_profile::{self, HistoryId};
+use super::history_list::{self, Record};
 use super::message::{self, GmailMessage};
-use super::{API, Google};
+use super::messages_get::{self, Format};
+use super::messages_list;
 use crate::Error;
 use crate::net;
 use crate::page::{self, Step};
@@ -45,57 +48,6 @@ struct Listing {
     /// Which of the synced labels is being listed.
     #[serde(default)]
     label: usize,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MessageList {
-    #[serde(default)]
-    messages: Vec<MessageRef>,
-    #[serde(default)]
-    next_page_token: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MessageRef {
-    id: String,
-    #[serde(default)]
-    label_ids: Vec<String>,
-}
-
-/// A page of `history.list`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct HistoryList {
-    /// The history records of the page, oldest first.
-    #[serde(default)]
-    pub(crate) history: Vec<History>,
-    #[serde(default)]
-    next_page_token: Option<String>,
-    history_id: String,
-}
-
-/// One history record: the messages and labels it touched.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct History {
-    #[serde(default)]
-    messages_added: Vec<Touched>,
-    #[serde(default)]
-    messages_deleted: Vec<Touched>,
-    #[serde(default)]
-    labels_added: Vec<Touched>,
-    #[serde(default)]
-    labels_removed: Vec<Touched>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Touched {
-    message: MessageRef,
-    #[serde(default)]
-    label_ids: Vec<String>,
 }
 
 /// One sync step from `state` (none for a first sync); the step carries the state after it.
@@ -159,27 +111,16 @@ fn list_page(
     let mut ids = Vec::new();
     let mut next = None;
     if size > 0 {
-        let mut url = url::Url::parse(&format!("{API}/messages"))
-            .map_err(|e| Error::transport(e.to_string()))?;
-        {
-            let mut query = url.query_pairs_mut();
-            query.append_pair("maxResults", &size.to_string());
-            if let Some(after) = listing.newer_than {
-                query.append_pair("q", &format!("after:{after}"));
-            }
-            if let Some(label) = &label {
-                query.append_pair("labelIds", label);
-            }
-            // Spam and trash are listed only when asked for (users.messages.list,
-            // `includeSpamTrash`).
-            if state.folders.iter().any(|f| EXCLUDED.contains(&f.as_str())) {
-                query.append_pair("includeSpamTrash", "true");
-            }
-            if let Some(token) = &listing.page_token {
-                query.append_pair("pageToken", token);
-            }
-        }
-        let list: MessageList = session.get_json(url.as_str(), "Gmail messages.list")?;
+        let query = messages_list::Query {
+            max_results: size,
+            after: listing.newer_than,
+            label,
+            // Spam and trash are listed only when asked for.
+            include_spam_trash: state.folders.iter().any(|f| EXCLUDED.contains(&f.as_str())),
+            page_token: listing.page_token.clone(),
+        };
+        let list: messages_list::Page =
+            session.get_json(&messages_list::url(&query), messages_list::NAME)?;
         ids = list.messages.into_iter().map(|m| m.id).collect();
         next = list.next_page_token;
     }
@@ -219,17 +160,14 @@ fn history_page(
     request: &SyncRequest,
     mut state: State,
 ) -> Result<Step<State>, Error> {
-    let mut url =
-        url::Url::parse(&format!("{API}/history")).map_err(|e| Error::transport(e.to_string()))?;
-    {
-        let mut query = url.query_pairs_mut();
-        query.append_pair("startHistoryId", &state.history_id);
-        query.append_pair("maxResults", &page::page_size(request).to_string());
-        if let Some(token) = &state.history_page {
-            query.append_pair("pageToken", token);
-        }
-    }
-    let response = session.send_all(vec![net::json_get(url.as_str())?])?.pop();
+    let query = history_list::Query {
+        start: state.history_id.clone(),
+        max_results: page::page_size(request),
+        page_token: state.history_page.clone(),
+    };
+    let response = session
+        .send_all(vec![net::json_get(&history_list::url(&query))?])?
+        .pop();
     let response = response.ok_or_else(|| Error::transport("no response"))?;
     if response.status() == http::StatusCode::NOT_FOUND {
         let mut restart = request.clone();
@@ -240,8 +178,8 @@ fn history_page(
             Some("Gmail no longer holds the history since the cursor (it keeps about a week); a full sync began".to_owned()),
         );
     }
-    let list: HistoryList =
-        net::parse_json(&session::check(&Google, response)?, "Gmail history.list")?;
+    let list: history_list::Page =
+        net::parse_json(&session::check(&Google, response)?, history_list::NAME)?;
     let mut changes = Changes::default();
     for record in &list.history {
         changes.apply(record, &state.folders);
@@ -302,7 +240,7 @@ pub(crate) struct Changes {
 
 impl Changes {
     /// Adds what `record` says, for a sync of `folders`.
-    pub(crate) fn apply(&mut self, record: &History, folders: &[String]) {
+    pub(crate) fn apply(&mut self, record: &Record, folders: &[String]) {
         for added in &record.messages_added {
             if in_scope(&added.message.label_ids, folders) {
                 self.bring(&added.message.id);
@@ -398,26 +336,21 @@ impl Changes {
 /// too deep for `format=full` ([`GmailMessage::is_cut`]) is fetched again whole
 /// (`format=raw`).
 fn fetch(session: &mut Session<'_>, ids: &[String]) -> Result<Vec<crate::types::Message>, Error> {
-    let requests = |ids: &[&String], format: &str| {
+    let requests = |ids: &[&String], format: Format| {
         ids.iter()
-            .map(|id| {
-                net::json_get(&format!(
-                    "{API}/messages/{}?format={format}",
-                    net::path_segment(id)
-                ))
-            })
+            .map(|id| net::json_get(&messages_get::url(id, format)))
             .collect::<Result<Vec<_>, _>>()
     };
     // Each message is decoded as soon as its batch is answered, while the next is in flight.
     let mut messages: Vec<Option<crate::types::Message>> = (0..ids.len()).map(|_| None).collect();
     let mut cut: Vec<usize> = Vec::new();
     let all: Vec<&String> = ids.iter().collect();
-    session.each_batched(requests(&all, "full")?, &mut |i, response| {
+    session.each_batched(requests(&all, Format::Full)?, &mut |i, response| {
         if response.status() == http::StatusCode::NOT_FOUND {
             return Ok(());
         }
         let resource: GmailMessage =
-            net::parse_json(&session::check(&Google, response)?, "Gmail message")?;
+            net::parse_json(&session::check(&Google, response)?, messages_get::NAME)?;
         match resource.is_cut() {
             true => cut.push(i),
             false => messages[i] = Some(message::normalize(resource)),
@@ -425,12 +358,12 @@ fn fetch(session: &mut Session<'_>, ids: &[String]) -> Result<Vec<crate::types::
         Ok(())
     })?;
     let deep: Vec<&String> = cut.iter().map(|&i| &ids[i]).collect();
-    session.each_batched(requests(&deep, "raw")?, &mut |j, response| {
+    session.each_batched(requests(&deep, Format::Raw)?, &mut |j, response| {
         if response.status() == http::StatusCode::NOT_FOUND {
             return Ok(());
         }
         let resource: GmailMessage =
-            net::parse_json(&session::check(&Google, response)?, "Gmail message")?;
+            net::parse_json(&session::check(&Google, response)?, messages_get::NAME)?;
         messages[cut[j]] = Some(message::normalize(resource));
         Ok(())
     })?;
@@ -440,10 +373,12 @@ fn fetch(session: &mut Session<'_>, ids: &[String]) -> Result<Vec<crate::types::
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::google::history_list::Touched;
+    use crate::provider::google::messages_list::Listed;
 
     fn touched(id: &str, now: &[&str], labels: &[&str]) -> Touched {
         Touched {
-            message: MessageRef {
+            message: Listed {
                 id: id.into(),
                 label_ids: now.iter().map(|s| s.to_string()).collect(),
             },
@@ -451,8 +386,8 @@ mod tests {
         }
     }
 
-    fn record() -> History {
-        History {
+    fn record() -> Record {
+        Record {
             messages_added: vec![],
             messages_deleted: vec![],
             labels_added: vec![],

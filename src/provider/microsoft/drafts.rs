@@ -4,7 +4,7 @@
 //! original, so that Graph's quote stays below the new text, and the old one is deleted.
 
 use super::send::{self, attach};
-use super::{API, Microsoft, immutable_ids};
+use super::{Microsoft, attachments, messages_get, messages_write};
 use crate::Error;
 use crate::net;
 use crate::session::{self, Sending, Session};
@@ -81,13 +81,10 @@ fn update(
     id: &str,
     message: &Outgoing,
 ) -> Result<crate::types::Message, Error> {
-    let url = format!("{API}/messages/{}", net::path_segment(id));
-    let draft = send::message_call(session, Method::PATCH, &url, &send::fields(message))
+    let draft = send::message_call(session, messages_write::update(id, &send::fields(message))?)
         .map_err(|e| session::not_found(&Microsoft, e, "draft-id"))?;
-    let listed: Attachments = session.get_json(
-        &format!("{url}/attachments?$select={LISTED}"),
-        "Graph attachments",
-    )?;
+    let listed: Attachments =
+        session.get_json(&attachments::list_url(id, LISTED), attachments::NAME)?;
     let candidates: Vec<&Listed> = listed
         .value
         .iter()
@@ -95,12 +92,7 @@ fn update(
         .collect();
     let fetches = candidates
         .iter()
-        .map(|l| {
-            net::bodyless(
-                Method::GET,
-                &format!("{url}/attachments/{}/$value", net::path_segment(&l.id)),
-            )
-        })
+        .map(|l| net::bodyless(Method::GET, &attachments::value_url(id, &l.id)))
         .collect::<Result<Vec<_>, _>>()?;
     let contents = session
         .send_all(fetches)?
@@ -126,12 +118,7 @@ fn update(
                 .zip(&kept)
                 .any(|(c, &k)| k && c.id == l.id)
         })
-        .map(|l| {
-            net::bodyless(
-                Method::DELETE,
-                &format!("{url}/attachments/{}", net::path_segment(&l.id)),
-            )
-        })
+        .map(|l| net::bodyless(Method::DELETE, &attachments::item_url(id, &l.id)))
         .collect::<Result<Vec<_>, _>>()?;
     for response in session.send_all(stale)? {
         session::check(&Microsoft, response)?;
@@ -142,9 +129,8 @@ fn update(
 
 /// Deletes draft `id`.
 pub fn delete(session: &mut Session<'_>, id: &str) -> Result<(), Error> {
-    let url = format!("{API}/messages/{}", net::path_segment(id));
     session
-        .send(net::bodyless(Method::DELETE, &url)?)
+        .send(messages_write::delete(id)?)
         .map_err(|e| session::not_found(&Microsoft, e, "draft-id"))?;
     Ok(())
 }
@@ -152,12 +138,12 @@ pub fn delete(session: &mut Session<'_>, id: &str) -> Result<(), Error> {
 /// Sends draft `id`; its conversation and Message-ID are read first, for the result and for
 /// an outcome unknown. The draft is the host's: it is kept whatever happens.
 pub fn send(session: &mut Session<'_>, id: &str) -> Result<Sent, Error> {
-    let url = format!("{API}/messages/{}", net::path_segment(id));
     let draft: Ids = session
-        .send(immutable_ids(net::json_get(&format!(
-            "{url}?$select=id,conversationId,internetMessageId,isDraft"
-        ))?))
-        .and_then(|r| net::parse_json(&r, "Graph message"))
+        .send(messages_get::request(
+            id,
+            "id,conversationId,internetMessageId,isDraft",
+        )?)
+        .and_then(|r| net::parse_json(&r, messages_get::NAME))
         .map_err(|e| session::not_found(&Microsoft, e, "draft-id"))?;
     if !draft.is_draft.unwrap_or(true) {
         return Err(Error::invalid(

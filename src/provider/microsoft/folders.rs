@@ -1,7 +1,7 @@
 //! The Outlook folder tree: walked level by level (several requests at once), read whole or as
 //! changes through the folder hierarchy's delta query, and well-known names resolved to ids.
 
-use super::{API, Collection, Microsoft, immutable_ids, trusted};
+use super::{Collection, Microsoft, immutable_ids, mail_folders, trusted};
 use crate::Error;
 use crate::net;
 use crate::session::{self, Session};
@@ -56,16 +56,13 @@ pub enum Hierarchy {
     Expired,
 }
 
-/// The folder properties the hierarchy delta reads.
-const TREE_SELECT: &str = "id,displayName,parentFolderId,childFolderCount,totalItemCount";
-
 /// Pages through the folder hierarchy's delta (`GET /me/mailFolders/delta`,
 /// https://learn.microsoft.com/en-us/graph/api/mailfolder-delta) from `link`, or from the start
 /// when there is none: every folder of the mailbox, flat, nested ones included.
 pub fn hierarchy(session: &mut Session<'_>, link: Option<&str>) -> Result<Hierarchy, Error> {
     let mut next = match link {
         Some(link) => link.to_owned(),
-        None => format!("{API}/mailFolders/delta?$select={TREE_SELECT}"),
+        None => mail_folders::delta_url(),
     };
     let mut rows = Vec::new();
     loop {
@@ -101,7 +98,7 @@ pub fn tree(
     skip: &[String],
 ) -> Result<Vec<MailFolder>, Error> {
     let mut found = Vec::new();
-    let mut level = vec![format!("{API}/mailFolders?$top=100&$select={select}")];
+    let mut level = vec![mail_folders::list_url(select)];
     while !level.is_empty() {
         let requests = level
             .iter()
@@ -119,10 +116,7 @@ pub fn tree(
                     continue;
                 }
                 if folder.child_folder_count.unwrap_or(0) > 0 {
-                    level.push(format!(
-                        "{API}/mailFolders/{}/childFolders?$top=100&$select={select}",
-                        net::path_segment(&folder.id)
-                    ));
+                    level.push(mail_folders::children_url(&folder.id, select));
                 }
                 found.push(folder);
             }
@@ -168,12 +162,7 @@ pub fn resolve(
 ) -> Result<Vec<Option<MailFolder>>, Error> {
     let requests = folders
         .iter()
-        .map(|folder| {
-            net::json_get(&format!(
-                "{API}/mailFolders/{}?$select=id,totalItemCount",
-                net::path_segment(folder)
-            ))
-        })
+        .map(|folder| net::json_get(&mail_folders::count_url(folder)))
         .collect::<Result<Vec<_>, _>>()?;
     session
         .send_all(requests)?

@@ -5,14 +5,17 @@
 use super::batch;
 use super::folders::{self, MailFolder};
 use super::message::{self, GraphAttachment, GraphMessage};
-use super::{API, Collection, Microsoft, immutable_ids, trusted, with_attachments};
+use super::messages_write::{self, Change};
+use super::{
+    Collection, Microsoft, attachments, immutable_ids, messages_get, messages_list, trusted,
+    with_attachments,
+};
 use crate::Error;
 use crate::manage;
 use crate::net::{self, Response};
 use crate::session::{self, Session};
 use crate::types::{AttachmentData, Folder, FolderRole, Message, ModifyAction};
 use http::Method;
-use serde_json::{Value, json};
 
 /// The well-known folder names and what they are for.
 const WELL_KNOWN: [(&str, FolderRole); 7] = [
@@ -60,15 +63,11 @@ pub fn list_folders(session: &mut Session<'_>) -> Result<Vec<Folder>, Error> {
 
 /// One message in full, with In-Reply-To and References from its Internet headers.
 pub fn get_message(session: &mut Session<'_>, id: &str) -> Result<Message, Error> {
-    let url = format!(
-        "{API}/messages/{}?$select={},internetMessageHeaders",
-        net::path_segment(id),
-        message::SELECT
-    );
+    let select = format!("{},internetMessageHeaders", message::SELECT);
     let response = session
-        .send(immutable_ids(net::json_get(&url)?))
+        .send(messages_get::request(id, &select)?)
         .map_err(|e| session::not_found(&Microsoft, e, "id"))?;
-    let found: GraphMessage = net::parse_json(&response, "Graph message")?;
+    let found: GraphMessage = net::parse_json(&response, messages_get::NAME)?;
     with_attachments(session, vec![found])?
         .pop()
         .ok_or_else(|| Error::malformed(Some(200), "Graph returned no message"))
@@ -76,23 +75,17 @@ pub fn get_message(session: &mut Session<'_>, id: &str) -> Result<Message, Error
 
 /// The messages of conversation `id`, from every folder.
 pub fn get_thread(session: &mut Session<'_>, id: &str) -> Result<Vec<Message>, Error> {
-    let mut url = url::Url::parse(&format!("{API}/messages"))
-        .map_err(|e| Error::transport(format!("cannot build a URL: {e}")))?;
-    url.query_pairs_mut()
-        .append_pair(
-            "$filter",
-            &format!("conversationId eq '{}'", id.replace('\'', "''")),
-        )
-        .append_pair(
-            "$select",
-            &format!("{},internetMessageHeaders", message::SELECT),
-        )
-        .append_pair("$top", "50");
-    let mut next = Some(String::from(url));
+    let query = messages_list::Query {
+        filter: Some(messages_list::conversation(id)),
+        select: format!("{},internetMessageHeaders", message::SELECT),
+        order_by: None,
+        top: 50,
+    };
+    let mut next = Some(messages_list::url(&query));
     let mut found: Vec<GraphMessage> = Vec::new();
     while let Some(link) = next {
         let response = session.send(immutable_ids(net::json_get(&link)?))?;
-        let page: Collection<GraphMessage> = net::parse_json(&response, "Graph messages")?;
+        let page: Collection<GraphMessage> = net::parse_json(&response, messages_list::NAME)?;
         found.extend(page.value);
         next = page.next_link.map(trusted).transpose()?;
     }
@@ -113,19 +106,16 @@ pub fn get_attachment(
     attachment_id: &str,
     max_bytes: u64,
 ) -> Result<AttachmentData, Error> {
-    let url = format!(
-        "{API}/messages/{}/attachments/{}",
-        net::path_segment(message_id),
-        net::path_segment(attachment_id)
-    );
+    let url = attachments::item_url(message_id, attachment_id);
     let meta: GraphAttachment = session
         .get_json(
             &format!("{url}?$select={}", message::ATTACHMENT_SELECT),
-            "Graph attachment",
+            attachments::NAME,
         )
         .map_err(|e| session::not_found(&Microsoft, e, "attachment-id"))?;
     manage::check_attachment_size(meta.size.unwrap_or_default(), max_bytes)?;
-    let response = session.send(net::bodyless(Method::GET, &format!("{url}/$value"))?)?;
+    let value = attachments::value_url(message_id, attachment_id);
+    let response = session.send(net::bodyless(Method::GET, &value)?)?;
     let content = response.into_body();
     manage::check_attachment_size(content.len() as u64, max_bytes)?;
     Ok(AttachmentData {
@@ -144,40 +134,16 @@ pub fn modify(
     ids: &[String],
     action: &ModifyAction,
 ) -> Result<Vec<Result<(), Error>>, Error> {
-    let (method, suffix, body): (Method, &str, Option<Value>) = match action {
-        ModifyAction::MarkRead => (Method::PATCH, "", Some(json!({ "isRead": true }))),
-        ModifyAction::MarkUnread => (Method::PATCH, "", Some(json!({ "isRead": false }))),
-        ModifyAction::Star => (
-            Method::PATCH,
-            "",
-            Some(json!({ "flag": { "flagStatus": "flagged" } })),
-        ),
-        ModifyAction::Unstar => (
-            Method::PATCH,
-            "",
-            Some(json!({ "flag": { "flagStatus": "notFlagged" } })),
-        ),
-        ModifyAction::MoveTo(folder) => (
-            Method::POST,
-            "/move",
-            Some(json!({ "destinationId": folder })),
-        ),
-        ModifyAction::Archive => (
-            Method::POST,
-            "/move",
-            Some(json!({ "destinationId": "archive" })),
-        ),
-        ModifyAction::Trash => (
-            Method::POST,
-            "/move",
-            Some(json!({ "destinationId": "deleteditems" })),
-        ),
-        ModifyAction::Restore => (
-            Method::POST,
-            "/move",
-            Some(json!({ "destinationId": "inbox" })),
-        ),
-        ModifyAction::DeleteForever => (Method::DELETE, "", None),
+    let change = match action {
+        ModifyAction::MarkRead => Change::Read(true),
+        ModifyAction::MarkUnread => Change::Read(false),
+        ModifyAction::Star => Change::Flagged(true),
+        ModifyAction::Unstar => Change::Flagged(false),
+        ModifyAction::MoveTo(folder) => Change::Move(folder.clone()),
+        ModifyAction::Archive => Change::Move("archive".to_owned()),
+        ModifyAction::Trash => Change::Move("deleteditems".to_owned()),
+        ModifyAction::Restore => Change::Move("inbox".to_owned()),
+        ModifyAction::DeleteForever => Change::Delete,
         ModifyAction::AddLabels(_) | ModifyAction::RemoveLabels(_) => {
             let feature = if matches!(action, ModifyAction::AddLabels(_)) {
                 "add-labels"
@@ -194,14 +160,7 @@ pub fn modify(
     for chunk in manage::batches(ids, batch::MOST) {
         let calls = chunk
             .iter()
-            .map(|id| {
-                let url = format!("{API}/messages/{}{suffix}", net::path_segment(id));
-                let call = match &body {
-                    Some(body) => net::json_request(method.clone(), &url, body),
-                    None => net::bodyless(method.clone(), &url),
-                };
-                call.map(immutable_ids)
-            })
+            .map(|id| messages_write::change(id, &change))
             .collect::<Result<Vec<_>, _>>()?;
         let response = session.send(batch::request(&calls)?)?;
         let answers = batch::answers(&response, chunk.len())?;

@@ -1,12 +1,18 @@
 //! Microsoft: Outlook mail through Microsoft Graph (the identity platform's OAuth profile and
 //! Graph's limits are in [`crate::profile`]).
 
+mod attachments;
 pub(crate) mod batch;
 mod drafts;
 mod errors;
 mod folders;
+mod mail_folders;
 mod manage;
 pub(crate) mod message;
+mod messages_delta;
+mod messages_get;
+mod messages_list;
+mod messages_write;
 mod send;
 pub(crate) mod sync;
 
@@ -76,10 +82,9 @@ fn with_attachments(
     let requests = wanted
         .iter()
         .map(|&i| {
-            net::json_get(&format!(
-                "{API}/messages/{}/attachments?$select={}",
-                net::path_segment(&found[i].id),
-                message::ATTACHMENT_SELECT
+            net::json_get(&attachments::list_url(
+                &found[i].id,
+                message::ATTACHMENT_SELECT,
             ))
             .map(immutable_ids)
         })
@@ -90,7 +95,7 @@ fn with_attachments(
             continue; // deleted since; the next round says so
         }
         let page: Collection<GraphAttachment> =
-            net::parse_json(&session::check(&Microsoft, response)?, "Graph attachments")?;
+            net::parse_json(&session::check(&Microsoft, response)?, attachments::NAME)?;
         lists[index] = page.value;
     }
     Ok(found

@@ -12,7 +12,7 @@
 //! draft's immutable id and conversation id name the sent message.
 
 use super::message::{self, GraphMessage};
-use super::{API, Microsoft, immutable_ids};
+use super::{Microsoft, attachments, messages_get, messages_write};
 use crate::Error;
 use crate::compose::{reply, same_address};
 use crate::net;
@@ -81,8 +81,7 @@ pub fn send(session: &mut Session<'_>, message: &Outgoing) -> Result<Sent, Error
 
 /// `POST /me/messages/{id}/send`, through [`Session::send_mail`].
 pub fn send_draft(session: &mut Session<'_>, id: &str, sending: Sending) -> Result<(), Error> {
-    let url = format!("{API}/messages/{}/send", net::path_segment(id));
-    session.send_mail(immutable_ids(net::bodyless(Method::POST, &url)?), sending)?;
+    session.send_mail(messages_write::send(id)?, sending)?;
     Ok(())
 }
 
@@ -113,11 +112,7 @@ pub fn compose(session: &mut Session<'_>, message: &Outgoing) -> Result<Message,
 /// Deletes draft `id`, made for a send or a save that then failed with `error`, and returns
 /// `error`; when the draft cannot be deleted either, the error names it.
 pub fn discard(session: &mut Session<'_>, id: &str, error: Error) -> Error {
-    let deleted = net::bodyless(
-        Method::DELETE,
-        &format!("{API}/messages/{}", net::path_segment(id)),
-    )
-    .and_then(|request| session.send(request));
+    let deleted = messages_write::delete(id).and_then(|request| session.send(request));
     match deleted {
         Ok(_) => error,
         Err(_) => noted(
@@ -147,12 +142,7 @@ fn noted(mut error: Error, note: &str) -> Error {
 
 /// A new message as a draft, with everything but its files.
 fn create(session: &mut Session<'_>, message: &Outgoing) -> Result<Message, Error> {
-    message_call(
-        session,
-        Method::POST,
-        &format!("{API}/messages"),
-        &fields(message),
-    )
+    message_call(session, messages_write::create(&fields(message))?)
 }
 
 /// The message properties of a new message (or of a plain draft being updated).
@@ -173,29 +163,17 @@ pub fn fields(message: &Outgoing) -> Value {
 
 /// The original of a reply or forward: its sender, recipients and subject.
 fn original(session: &mut Session<'_>, id: &str) -> Result<Message, Error> {
-    let url = format!(
-        "{API}/messages/{}?$select={ORIGINAL_SELECT}",
-        net::path_segment(id)
-    );
     let found: GraphMessage = session
-        .send(immutable_ids(net::json_get(&url)?))
-        .and_then(|r| net::parse_json(&r, "Graph message"))
+        .send(messages_get::request(id, ORIGINAL_SELECT)?)
+        .and_then(|r| net::parse_json(&r, messages_get::NAME))
         .map_err(|e| session::not_found(&Microsoft, e, "original.message-id"))?;
     Ok(message::normalize(found, Vec::new()))
 }
 
 /// The reply, reply all or forward draft Graph makes from the original.
 fn start_answer(session: &mut Session<'_>, reference: &Reference) -> Result<Message, Error> {
-    let action = match reference.mode {
-        ReplyMode::Reply => "createReply",
-        ReplyMode::ReplyAll => "createReplyAll",
-        ReplyMode::Forward => "createForward",
-    };
-    let url = format!(
-        "{API}/messages/{}/{action}",
-        net::path_segment(&reference.message_id)
-    );
-    message_call(session, Method::POST, &url, &json!({}))
+    let request = messages_write::answer(&reference.message_id, reference.mode)?;
+    message_call(session, request)
         .map_err(|e| session::not_found(&Microsoft, e, "original.message-id"))
 }
 
@@ -271,25 +249,17 @@ fn finish(
     files: &[Attachment],
 ) -> Result<Message, Error> {
     let draft = match update {
-        Some(update) => {
-            let url = format!("{API}/messages/{}", net::path_segment(&made.id));
-            message_call(session, Method::PATCH, &url, &update)?
-        }
+        Some(update) => message_call(session, messages_write::update(&made.id, &update)?)?,
         None => made,
     };
     attach(session, &draft.id, files)?;
     Ok(draft)
 }
 
-/// Sends a request whose answer is a message, and reads it.
-pub fn message_call(
-    session: &mut Session<'_>,
-    method: Method,
-    url: &str,
-    body: &Value,
-) -> Result<Message, Error> {
-    let response = session.send(immutable_ids(net::json_request(method, url, body)?))?;
-    let draft: GraphMessage = net::parse_json(&response, "Graph message")?;
+/// Sends `request`, whose answer is a message, and reads it.
+pub fn message_call(session: &mut Session<'_>, request: net::Request) -> Result<Message, Error> {
+    let response = session.send(request)?;
+    let draft: GraphMessage = net::parse_json(&response, messages_get::NAME)?;
     Ok(message::normalize(draft, Vec::new()))
 }
 
@@ -297,7 +267,7 @@ pub fn message_call(
 /// limit in one request each, all at once; the others through upload sessions, one after the
 /// other.
 pub fn attach(session: &mut Session<'_>, id: &str, files: &[Attachment]) -> Result<(), Error> {
-    let url = format!("{API}/messages/{}/attachments", net::path_segment(id));
+    let url = attachments::collection_url(id);
     let (small, big): (Vec<&Attachment>, Vec<&Attachment>) =
         files.iter().partition(|f| posted_size(f) <= REQUEST_MAX);
     let requests = small
@@ -312,7 +282,7 @@ pub fn attach(session: &mut Session<'_>, id: &str, files: &[Attachment]) -> Resu
         session::check(&Microsoft, response)?;
     }
     for file in big {
-        upload(session, &url, file)?;
+        upload(session, id, file)?;
     }
     Ok(())
 }
@@ -333,15 +303,11 @@ fn posted_size(file: &Attachment) -> usize {
 }
 
 /// Uploads one big file: an upload session, then its chunks in order to the session's URL.
-fn upload(
-    session: &mut Session<'_>,
-    attachments_url: &str,
-    file: &Attachment,
-) -> Result<(), Error> {
+fn upload(session: &mut Session<'_>, id: &str, file: &Attachment) -> Result<(), Error> {
     let mut item = item(file);
     item["attachmentType"] = json!("file");
     item["size"] = json!(file.content.len());
-    let url = format!("{attachments_url}/createUploadSession");
+    let url = attachments::upload_session_url(id);
     let response = session.send(net::json_request(
         Method::POST,
         &url,

@@ -13,7 +13,8 @@
 use super::folders::{self, Hierarchy, TreeRow};
 use super::message::{self, GraphMessage};
 use super::{
-    API, Collection, Microsoft, immutable_ids, sync_state_expired, trusted, with_attachments,
+    Collection, Microsoft, messages_delta, messages_get, messages_list, sync_state_expired,
+    trusted, with_attachments,
 };
 use crate::Error;
 use crate::net::{self, Request, Response};
@@ -162,7 +163,7 @@ pub fn step(
             continue;
         }
         let page: Collection<Row> =
-            net::parse_json(&session::check(&Microsoft, response)?, "Graph delta")?;
+            net::parse_json(&session::check(&Microsoft, response)?, messages_delta::NAME)?;
         for row in page.value {
             match row {
                 Row::Removed { id, .. } => removed.push(id),
@@ -426,17 +427,17 @@ fn newest_cutoff(
     if max == 0 {
         return Ok(Some(u64::MAX));
     }
-    let mut url = url::Url::parse(&format!("{API}/messages"))
-        .map_err(|e| Error::transport(format!("cannot build a URL: {e}")))?;
-    url.query_pairs_mut()
-        .append_pair("$select", "receivedDateTime,parentFolderId")
-        .append_pair("$orderby", "receivedDateTime desc")
-        .append_pair("$top", &max.clamp(1, 1000).to_string());
-    let mut next = Some(String::from(url));
+    let query = messages_list::Query {
+        filter: None,
+        select: "receivedDateTime,parentFolderId".to_owned(),
+        order_by: Some("receivedDateTime desc".to_owned()),
+        top: max.clamp(1, 1000),
+    };
+    let mut next = Some(messages_list::url(&query));
     let mut held = 0u32;
     while let Some(link) = next {
         let response = session.send(net::json_get(&link)?)?;
-        let page: Collection<Received> = net::parse_json(&response, "Graph messages")?;
+        let page: Collection<Received> = net::parse_json(&response, messages_list::NAME)?;
         for message in page.value {
             let inside = message
                 .parent_folder_id
@@ -462,9 +463,9 @@ fn newest_cutoff(
     Ok(None)
 }
 
-/// An RFC 3339 time as Unix seconds.
+/// An RFC 3339 time as Unix seconds (none before 1970).
 fn unix_seconds(text: &str) -> Option<u64> {
-    u64::try_from(mail_parser::DateTime::parse_rfc3339(text)?.to_timestamp()).ok()
+    crate::mime::timestamp(text).and_then(|seconds| u64::try_from(seconds).ok())
 }
 
 /// Whether `message` was received at or after `since` (always, without a bound).
@@ -492,28 +493,9 @@ fn split(total: u32, parts: usize) -> Vec<u32> {
 fn delta_request(state: &State, folder: &Folder, page_size: u32) -> Result<Request, Error> {
     let url = match &folder.link {
         Some(link) => link.clone(),
-        None => {
-            let mut url = url::Url::parse(&format!(
-                "{API}/mailFolders/{}/messages/delta",
-                net::path_segment(&folder.id)
-            ))
-            .map_err(|e| Error::invalid("folders", format!("holds an unusable folder id ({e})")))?;
-            url.query_pairs_mut()
-                .append_pair("$select", message::SELECT);
-            if let (true, Some(since)) = (folder.filtered, state.since) {
-                let since = crate::mime::rfc3339(since as i64);
-                url.query_pairs_mut()
-                    .append_pair("$filter", &format!("receivedDateTime ge {since}"))
-                    .append_pair("$orderby", "receivedDateTime desc");
-            }
-            url.into()
-        }
+        None => messages_delta::first_url(&folder.id, state.since.filter(|_| folder.filtered))?,
     };
-    let mut request = immutable_ids(net::json_get(&url)?);
-    if let Ok(size) = http::HeaderValue::from_str(&format!("odata.maxpagesize={page_size}")) {
-        request.headers_mut().append("prefer", size);
-    }
-    Ok(request)
+    messages_delta::request(&url, page_size)
 }
 
 /// Whether Graph says the folder is gone (404 `ErrorItemNotFound` for its delta).
@@ -534,14 +516,7 @@ fn settle_removed(
 ) -> Result<Vec<GraphMessage>, Error> {
     let requests = removed
         .iter()
-        .map(|id| {
-            net::json_get(&format!(
-                "{API}/messages/{}?$select={}",
-                net::path_segment(id),
-                message::SELECT
-            ))
-            .map(immutable_ids)
-        })
+        .map(|id| messages_get::request(id, message::SELECT))
         .collect::<Result<Vec<_>, _>>()?;
     let mut found = Vec::new();
     for (id, response) in removed.into_iter().zip(session.send_batched(requests)?) {
@@ -551,7 +526,7 @@ fn settle_removed(
         }
         found.push(net::parse_json::<GraphMessage>(
             &session::check(&Microsoft, response)?,
-            "Graph message",
+            messages_get::NAME,
         )?);
     }
     let known = |state: &State, folder: &Option<String>| {

@@ -319,7 +319,16 @@ case $cmd in
         print_component
         ;;
     test)
-        with_component cargo test --workspace --no-run "$@"
+        # The Node host's packages install (npm ci, when needed) while the tests build: it
+        # waits on the registry for much of its minute.
+        node_host_install &
+        npm_install=$!
+        with_component cargo test --workspace --no-run "$@" || {
+            status=$?
+            wait "$npm_install" || true
+            exit "$status"
+        }
+        wait "$npm_install" || die "npm ci (host-harness/node) failed"
         log "cargo test --workspace $*"
         cargo test --workspace "$@"
         # The Node tests start the sandbox from target/debug/email-harness, which the whole

@@ -9,7 +9,7 @@ use url::{Host, Url};
 /// Validates `config` and returns the app the host stores. Every problem names its
 /// field; the client secret is never echoed.
 pub fn configure(config: AppConfig) -> Result<App, Error> {
-    let oauth = &profile::for_kind(config.provider).oauth;
+    let oauth = &profile::of(config.provider).oauth;
     let client_id = config.client_id.trim();
     check_token_like("client-id", client_id)?;
     let client_secret = config.client_secret.trim();
@@ -76,7 +76,10 @@ pub fn check(provider: &App) -> Result<(), Error> {
 /// The account must belong to the app it is used with.
 pub fn check_account(app: &App, account: &Account) -> Result<(), Error> {
     if account.provider != app.provider {
-        return Err(Error::invalid("account.provider", "is not the app's kind"));
+        return Err(Error::invalid(
+            "account.provider",
+            "is not the app's provider",
+        ));
     }
     Ok(())
 }

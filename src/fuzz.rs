@@ -350,7 +350,7 @@ pub fn outgoing(data: &[u8]) -> bool {
     } else {
         Provider::Google
     };
-    let mut limits = profile::for_kind(kind).limits.send;
+    let mut limits = profile::of(kind).limits.send;
     if bit(6) {
         limits = SendLimits {
             message_bytes: 64,

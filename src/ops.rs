@@ -29,13 +29,7 @@ pub fn begin_auth(
     entropy: &[u8],
 ) -> Result<PendingAuth, Error> {
     config::check(app)?;
-    oauth::begin(
-        &profile::for_kind(app.provider).oauth,
-        app,
-        options,
-        now,
-        entropy,
-    )
+    oauth::begin(&profile::of(app.provider).oauth, app, options, now, entropy)
 }
 
 /// `complete-auth`: checks the callback, redeems the code, reads the mailbox identity.
@@ -49,8 +43,7 @@ pub fn complete_auth<C: HttpClient>(
     let result = (|| -> Result<Account, Error> {
         config::check(app)?;
         let code = oauth::read_callback(app, pending, callback_url, env.now)?;
-        let request =
-            oauth::code_request(&profile::for_kind(app.provider).oauth, app, pending, &code);
+        let request = oauth::code_request(&profile::of(app.provider).oauth, app, pending, &code);
         let tokens = request
             .and_then(|r| Ok(env.http.send(r)?))
             .and_then(|response| {
@@ -100,11 +93,11 @@ fn identify<C: HttpClient>(
     app: &App,
     tokens: &Tokens,
 ) -> Result<provider::Identity, Error> {
-    let provider = provider::for_kind(app.provider);
+    let provider = provider::of(app.provider);
     let request = net::authorize(
         net::json_get(provider.identity_url())?,
         &tokens.access_token,
-        profile::for_kind(app.provider).limits.api_hosts,
+        profile::of(app.provider).limits.api_hosts,
     )?;
     let response = env.http.send(request)?;
     if !response.status().is_success() {
@@ -123,7 +116,7 @@ fn primary_name(
     account: &Account,
     now: u64,
 ) -> Option<String> {
-    let provider = provider::for_kind(app.provider);
+    let provider = provider::of(app.provider);
     let mut session = Session::new(http, provider, app, account.clone(), now);
     let addresses = provider.send_as(&mut session).ok()?;
     addresses.into_iter().find(|a| a.primary)?.display_name
@@ -160,7 +153,7 @@ pub fn send<C: HttpClient>(
     message: &Outgoing,
     entropy: &[u8],
 ) -> Result<Sent, Failure> {
-    let limits = &profile::for_kind(app.provider).limits.send;
+    let limits = &profile::of(app.provider).limits.send;
     compose::check::outgoing(message, limits)?;
     call(env, app, account, |p, s| p.send(s, message, entropy))
         .map(|(sent, account)| Sent { account, ..sent })
@@ -275,7 +268,7 @@ pub fn save_draft<C: HttpClient>(
     if let Some(id) = id {
         non_empty("draft-id", id)?;
     }
-    let limits = &profile::for_kind(app.provider).limits.send;
+    let limits = &profile::of(app.provider).limits.send;
     compose::check::draft(message, limits)?;
     call(env, app, account, |p, s| {
         p.save_draft(s, id, message, entropy)
@@ -316,7 +309,7 @@ fn call<C: HttpClient, T>(
 ) -> Result<(T, Option<Account>), Failure> {
     config::check(app)?;
     config::check_account(app, account)?;
-    let provider = provider::for_kind(app.provider);
+    let provider = provider::of(app.provider);
     session::run(
         &mut env.http,
         provider,

@@ -1,4 +1,4 @@
-//! What the component knows of each provider as data, looked up by kind: its OAuth profile (the
+//! What the component knows of each provider as data, looked up by provider: its OAuth profile (the
 //! endpoints and conventions of its authorization server) and its published limits (the mail
 //! API's hosts, the cap on requests in flight, the quota, the sizes a message may reach). The
 //! OAuth flow, the validation of an app and the session read these records and
@@ -70,9 +70,9 @@ pub struct Limits {
     pub send: SendLimits,
 }
 
-/// The profile of `kind`.
-pub fn for_kind(kind: Provider) -> &'static Profile {
-    match kind {
+/// The profile of `provider`.
+pub fn of(provider: Provider) -> &'static Profile {
+    match provider {
         Provider::Google => &GOOGLE,
         Provider::Microsoft => &MICROSOFT,
     }

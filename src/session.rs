@@ -112,7 +112,7 @@ impl<'a> Session<'a> {
         account: Account,
         now: u64,
     ) -> Self {
-        let published = &profile::for_kind(app.provider).limits;
+        let published = &profile::of(app.provider).limits;
         let limits = app.limits.unwrap_or(crate::types::Limits {
             units: None,
             window_seconds: None,
@@ -762,7 +762,7 @@ pub fn refresh_account(
                 message: "the account holds no refresh token; connect it again".to_owned(),
             });
         };
-        let oauth = &profile::for_kind(app.provider).oauth;
+        let oauth = &profile::of(app.provider).oauth;
         let response = http.send(oauth::refresh_request(oauth, app, refresh_token)?)?;
         let tokens = oauth::parse_token_response(&response, Grant::RefreshToken, now)?;
         Ok(Account {

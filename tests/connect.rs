@@ -35,7 +35,7 @@ fn sandbox_kind(kind: Provider) -> SandboxProvider {
 fn full_connect_flow_for_both_providers() {
     let world = World::new();
     for kind in KINDS {
-        let (provider, account) = world.connect(kind);
+        let (app, account) = world.connect(kind);
         let user = match kind {
             Provider::Google => &world.config.google_user,
             Provider::Microsoft => &world.config.microsoft_user,
@@ -58,7 +58,7 @@ fn full_connect_flow_for_both_providers() {
                 account.display_name.as_deref(),
                 Some(user.display_name.as_str())
             );
-            assert_eq!(provider.tenant.as_deref(), Some("common"));
+            assert_eq!(app.tenant.as_deref(), Some("common"));
         }
     }
     // Token requests carry no bearer; profile requests carry the new access token, and every
@@ -84,11 +84,11 @@ fn full_connect_flow_for_both_providers() {
 fn the_authorization_url_carries_pkce_state_and_provider_extras() {
     let world = World::new();
     for kind in KINDS {
-        let provider = world.provider(kind);
+        let app = world.app(kind);
         let pending = world
             .harness
             .begin_auth(
-                &provider,
+                &app,
                 &email_harness::types::AuthOptions {
                     login_hint: Some("someone@example.com".into()),
                 },
@@ -97,13 +97,13 @@ fn the_authorization_url_carries_pkce_state_and_provider_extras() {
         let url = url::Url::parse(&pending.authorization_url).unwrap();
         let q: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
         assert_eq!(q["response_type"], "code");
-        assert_eq!(q["client_id"], provider.client_id);
-        assert_eq!(q["redirect_uri"], provider.redirect_uri);
+        assert_eq!(q["client_id"], app.client_id);
+        assert_eq!(q["redirect_uri"], app.redirect_uri);
         assert_eq!(q["state"], pending.state);
         assert_eq!(q["code_challenge_method"], "S256");
         assert_eq!(q["login_hint"], "someone@example.com");
         assert!(pending.state.len() >= 22, "at least 128 bits of state");
-        assert!(!pending.authorization_url.contains(&provider.client_secret));
+        assert!(!pending.authorization_url.contains(&app.client_secret));
         match kind {
             Provider::Google => {
                 assert_eq!(url.host_str(), Some("accounts.google.com"));
@@ -121,7 +121,7 @@ fn the_authorization_url_carries_pkce_state_and_provider_extras() {
         let again = world
             .harness
             .begin_auth(
-                &provider,
+                &app,
                 &email_harness::types::AuthOptions { login_hint: None },
             )
             .unwrap();
@@ -134,10 +134,10 @@ fn the_authorization_url_carries_pkce_state_and_provider_extras() {
 fn the_sandbox_checks_pkce() {
     let world = World::new();
     for kind in KINDS {
-        let provider = world.provider(kind);
-        let (mut pending, callback) = world.authorize(&provider);
+        let app = world.app(kind);
+        let (mut pending, callback) = world.authorize(&app);
         pending.code_verifier = "a-verifier-that-was-never-issued-for-this-flow-0000".into();
-        let error = component_error(world.harness.complete_auth(&provider, &pending, &callback));
+        let error = component_error(world.harness.complete_auth(&app, &pending, &callback));
         match error {
             Error::AuthRejected(failure) => {
                 assert_eq!(failure.reason, AuthRejection::ProviderRefused);
@@ -152,11 +152,11 @@ fn the_sandbox_checks_pkce() {
 fn a_state_mismatch_is_refused_before_any_request() {
     let world = World::new();
     for kind in KINDS {
-        let provider = world.provider(kind);
-        let (pending, callback) = world.authorize(&provider);
+        let app = world.app(kind);
+        let (pending, callback) = world.authorize(&app);
         let forged = callback.replace(&pending.state, "forged-state-value");
         world.harness.policy().clear();
-        let error = component_error(world.harness.complete_auth(&provider, &pending, &forged));
+        let error = component_error(world.harness.complete_auth(&app, &pending, &forged));
         assert_eq!(rejection(error), AuthRejection::StateMismatch);
         assert!(
             world.harness.policy().requests().is_empty(),
@@ -169,10 +169,10 @@ fn a_state_mismatch_is_refused_before_any_request() {
 fn an_expired_pending_record_is_refused() {
     let world = World::new();
     for kind in KINDS {
-        let provider = world.provider(kind);
-        let (mut pending, callback) = world.authorize(&provider);
+        let app = world.app(kind);
+        let (mut pending, callback) = world.authorize(&app);
         pending.created_at -= 601;
-        let error = component_error(world.harness.complete_auth(&provider, &pending, &callback));
+        let error = component_error(world.harness.complete_auth(&app, &pending, &callback));
         assert_eq!(rejection(error), AuthRejection::Expired);
     }
 }
@@ -182,10 +182,10 @@ fn refused_consent_is_access_denied() {
     let world = World::new();
     world.sandbox.set_consent(false);
     for kind in KINDS {
-        let provider = world.provider(kind);
-        let (pending, callback) = world.authorize(&provider);
+        let app = world.app(kind);
+        let (pending, callback) = world.authorize(&app);
         assert!(callback.contains("error=access_denied"), "{callback}");
-        let error = component_error(world.harness.complete_auth(&provider, &pending, &callback));
+        let error = component_error(world.harness.complete_auth(&app, &pending, &callback));
         match error {
             Error::AuthRejected(failure) => {
                 assert_eq!(failure.reason, AuthRejection::AccessDenied);
@@ -202,9 +202,9 @@ fn a_wrong_client_secret_is_a_provider_error() {
     for kind in KINDS {
         let mut config = world.app_config(kind);
         config.client_secret = "not-the-registered-secret".into();
-        let provider = world.harness.configure_app(&config).unwrap();
-        let (pending, callback) = world.authorize(&provider);
-        match component_error(world.harness.complete_auth(&provider, &pending, &callback)) {
+        let app = world.harness.configure_app(&config).unwrap();
+        let (pending, callback) = world.authorize(&app);
+        match component_error(world.harness.complete_auth(&app, &pending, &callback)) {
             Error::Provider(failure) => {
                 assert_eq!(failure.status, Some(401));
                 assert_eq!(failure.code.as_deref(), Some("invalid_client"));
@@ -226,13 +226,13 @@ fn a_wrong_client_secret_is_a_provider_error() {
 fn a_code_is_single_use() {
     let world = World::new();
     for kind in KINDS {
-        let provider = world.provider(kind);
-        let (pending, callback) = world.authorize(&provider);
+        let app = world.app(kind);
+        let (pending, callback) = world.authorize(&app);
         world
             .harness
-            .complete_auth(&provider, &pending, &callback)
+            .complete_auth(&app, &pending, &callback)
             .expect("first use");
-        match component_error(world.harness.complete_auth(&provider, &pending, &callback)) {
+        match component_error(world.harness.complete_auth(&app, &pending, &callback)) {
             Error::AuthRejected(failure) => {
                 assert_eq!(failure.reason, AuthRejection::ProviderRefused);
                 assert_eq!(failure.code.as_deref(), Some("invalid_grant"));
@@ -293,22 +293,22 @@ fn bad_redirect_uris_and_tenants_are_named() {
 #[test]
 fn google_refresh_keeps_the_refresh_token() {
     let world = World::new();
-    let (provider, account) = world.connect(Provider::Google);
-    let fresh = world.harness.refresh(&provider, &account).unwrap();
+    let (app, account) = world.connect(Provider::Google);
+    let fresh = world.harness.refresh(&app, &account).unwrap();
     assert_ne!(fresh.access_token, account.access_token);
     assert_eq!(
         fresh.refresh_token, account.refresh_token,
         "Google does not rotate"
     );
-    let again = world.harness.refresh(&provider, &fresh).unwrap();
+    let again = world.harness.refresh(&app, &fresh).unwrap();
     assert_ne!(again.access_token, fresh.access_token);
 }
 
 #[test]
 fn microsoft_refresh_rotates_the_refresh_token() {
     let world = World::new();
-    let (provider, account) = world.connect(Provider::Microsoft);
-    let fresh = world.harness.refresh(&provider, &account).unwrap();
+    let (app, account) = world.connect(Provider::Microsoft);
+    let fresh = world.harness.refresh(&app, &account).unwrap();
     assert_ne!(fresh.access_token, account.access_token);
     assert_ne!(
         fresh.refresh_token, account.refresh_token,
@@ -317,25 +317,25 @@ fn microsoft_refresh_rotates_the_refresh_token() {
     assert!(fresh.refresh_token.is_some());
     // Entra leaves the old one valid; the component keeps the newest anyway, so it also works
     // where refresh tokens are single use (the stricter sandbox option).
-    world.harness.refresh(&provider, &account).unwrap();
+    world.harness.refresh(&app, &account).unwrap();
     world
         .sandbox
         .set_single_use_refresh(SandboxProvider::Microsoft, true);
-    let newest = world.harness.refresh(&provider, &fresh).unwrap();
+    let newest = world.harness.refresh(&app, &fresh).unwrap();
     assert!(matches!(
-        component_error(world.harness.refresh(&provider, &fresh)),
+        component_error(world.harness.refresh(&app, &fresh)),
         Error::ReauthorizationRequired(_)
     ));
-    world.harness.refresh(&provider, &newest).unwrap();
+    world.harness.refresh(&app, &newest).unwrap();
 }
 
 #[test]
 fn a_revoked_grant_requires_reauthorization() {
     let world = World::new();
     for kind in KINDS {
-        let (provider, account) = world.connect(kind);
+        let (app, account) = world.connect(kind);
         world.sandbox.revoke(sandbox_kind(kind));
-        match component_error(world.harness.refresh(&provider, &account)) {
+        match component_error(world.harness.refresh(&app, &account)) {
             Error::ReauthorizationRequired(failure) => {
                 assert_eq!(failure.code.as_deref(), Some("invalid_grant"));
                 assert_eq!(failure.status, Some(400));
@@ -355,9 +355,9 @@ fn a_host_off_the_allowlist_is_denied() {
         .route("oauth2.googleapis.com", base);
     let harness = common::runtime().harness(policy);
     for kind in KINDS {
-        let provider = harness.configure_app(&world.app_config(kind)).unwrap();
-        let (pending, callback) = world.authorize(&provider);
-        match component_error(harness.complete_auth(&provider, &pending, &callback)) {
+        let app = harness.configure_app(&world.app_config(kind)).unwrap();
+        let (pending, callback) = world.authorize(&app);
+        match component_error(harness.complete_auth(&app, &pending, &callback)) {
             Error::Transport(failure) => {
                 assert!(failure.denied, "{failure:?}");
                 assert!(failure.message.contains("denied"), "{failure:?}");

@@ -44,20 +44,20 @@ fn draft(subject: &str, attachments: Vec<Attachment>) -> Outgoing {
 /// Saves `message` (over `id`, when given).
 fn save(
     world: &World,
-    provider: &App,
+    app: &App,
     account: &Account,
     id: Option<&str>,
     message: &Outgoing,
 ) -> SavedDraft {
     world
         .harness
-        .save_draft(provider, account, id.map(str::to_owned).as_deref(), message)
+        .save_draft(app, account, id.map(str::to_owned).as_deref(), message)
         .expect("the draft saves")
 }
 
 /// Each file of message `id` by name, with its bytes (through `get-attachment`).
-fn files_of(world: &World, provider: &App, account: &Account, id: &str) -> Vec<(String, Vec<u8>)> {
-    let fetched = world.harness.get_message(provider, account, id).unwrap();
+fn files_of(world: &World, app: &App, account: &Account, id: &str) -> Vec<(String, Vec<u8>)> {
+    let fetched = world.harness.get_message(app, account, id).unwrap();
     let mut files: Vec<(String, Vec<u8>)> = fetched
         .message
         .attachments
@@ -66,7 +66,7 @@ fn files_of(world: &World, provider: &App, account: &Account, id: &str) -> Vec<(
             let data = world
                 .harness
                 .get_attachment(
-                    provider,
+                    app,
                     account,
                     &AttachmentRequest {
                         message_id: id.to_owned(),
@@ -101,11 +101,11 @@ fn two_files() -> (Attachment, Attachment) {
 #[test]
 fn outlook_drafts_keep_the_files_that_did_not_change() {
     let world = World::new();
-    let (provider, account) = world.connect(Provider::Microsoft);
+    let (app, account) = world.connect(Provider::Microsoft);
     let (small, big) = two_files();
     let first = save(
         &world,
-        &provider,
+        &app,
         &account,
         None,
         &draft("v1", vec![small.clone(), big.clone()]),
@@ -114,7 +114,7 @@ fn outlook_drafts_keep_the_files_that_did_not_change() {
     let before = world.sandbox.received().len();
     let second = save(
         &world,
-        &provider,
+        &app,
         &account,
         Some(&first.id),
         &draft("v2", vec![small.clone(), big.clone()]),
@@ -135,17 +135,17 @@ fn outlook_drafts_keep_the_files_that_did_not_change() {
         (small.filename.clone(), small.content.clone()),
         (big.filename.clone(), big.content.clone()),
     ];
-    assert_eq!(files_of(&world, &provider, &account, &second.id), expected);
+    assert_eq!(files_of(&world, &app, &account, &second.id), expected);
 }
 
 #[test]
 fn outlook_drafts_replace_only_the_file_that_changed() {
     let world = World::new();
-    let (provider, account) = world.connect(Provider::Microsoft);
+    let (app, account) = world.connect(Provider::Microsoft);
     let (small, big) = two_files();
     let first = save(
         &world,
-        &provider,
+        &app,
         &account,
         None,
         &draft("v1", vec![small.clone(), big.clone()]),
@@ -155,7 +155,7 @@ fn outlook_drafts_replace_only_the_file_that_changed() {
     let before = world.sandbox.received().len();
     let second = save(
         &world,
-        &provider,
+        &app,
         &account,
         Some(&first.id),
         &draft("v2", vec![small.clone(), changed.clone()]),
@@ -178,7 +178,7 @@ fn outlook_drafts_replace_only_the_file_that_changed() {
         (small.filename.clone(), small.content.clone()),
         (changed.filename.clone(), changed.content.clone()),
     ];
-    assert_eq!(files_of(&world, &provider, &account, &second.id), expected);
+    assert_eq!(files_of(&world, &app, &account, &second.id), expected);
 }
 
 #[test]
@@ -188,20 +188,20 @@ fn gmail_drafts_too_big_for_json_go_through_the_drafts_upload() {
     world
         .sandbox
         .seed_mailbox(sandbox_kind(kind), &MailboxSpec::default());
-    let (provider, account) = world.connect(kind);
+    let (app, account) = world.connect(kind);
     let big = file("big.bin", "application/octet-stream", 5 * 1024 * 1024, 4);
 
     // A new draft: media upload, then an update over it.
     let first = save(
         &world,
-        &provider,
+        &app,
         &account,
         None,
         &draft("Big draft", vec![big.clone()]),
     );
     let second = save(
         &world,
-        &provider,
+        &app,
         &account,
         Some(&first.id),
         &draft("Big draft, v2", vec![big.clone()]),
@@ -229,13 +229,13 @@ fn gmail_drafts_too_big_for_json_go_through_the_drafts_upload() {
         "{uploads:#?}"
     );
     assert_eq!(
-        files_of(&world, &provider, &account, &second.message_id),
+        files_of(&world, &app, &account, &second.message_id),
         [(big.filename.clone(), big.content.clone())]
     );
 
     // A reply draft: a multipart upload whose metadata names the thread.
     let messages: Vec<_> = world
-        .sync_pages(&provider, &account, None)
+        .sync_pages(&app, &account, None)
         .into_iter()
         .flat_map(|p| p.messages)
         .collect();
@@ -256,7 +256,7 @@ fn gmail_drafts_too_big_for_json_go_through_the_drafts_upload() {
         to: vec![],
         ..draft("", vec![big.clone()])
     };
-    let saved = save(&world, &provider, &account, None, &reply);
+    let saved = save(&world, &app, &account, None, &reply);
     assert_eq!(saved.thread_id, original.thread_id);
     assert!(
         world
@@ -266,10 +266,7 @@ fn gmail_drafts_too_big_for_json_go_through_the_drafts_upload() {
             .iter()
             .any(|r| r.url.ends_with("/drafts?uploadType=multipart")),
     );
-    let sent = world
-        .harness
-        .send_draft(&provider, &account, &saved.id)
-        .unwrap();
+    let sent = world.harness.send_draft(&app, &account, &saved.id).unwrap();
     assert_eq!(sent.thread_id, original.thread_id);
     let delivered = world.sandbox.sent(sandbox_kind(kind)).pop().unwrap();
     assert_eq!(delivered.attachments.len(), 1);

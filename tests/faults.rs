@@ -65,12 +65,12 @@ fn provider_error<T: std::fmt::Debug>(
 fn a_send_whose_answer_is_lost_is_an_outcome_unknown_and_goes_out_once() {
     let world = World::new();
     for kind in KINDS {
-        let (provider, account) = world.connect(kind);
+        let (app, account) = world.connect(kind);
         world
             .sandbox
             .fail_next(Fault::lost(sandbox_kind(kind), send_path(kind)));
         let unknown = outcome_unknown(world.harness.send(
-            &provider,
+            &app,
             &account,
             &note("Lost answer", vec![]),
         ));
@@ -96,12 +96,12 @@ fn a_send_whose_answer_is_lost_is_an_outcome_unknown_and_goes_out_once() {
 #[test]
 fn a_big_gmail_send_whose_upload_answer_is_lost_goes_out_once() {
     let world = World::new();
-    let (provider, account) = world.connect(Provider::Google);
+    let (app, account) = world.connect(Provider::Google);
     world
         .sandbox
         .fail_next(Fault::lost(SandboxProvider::Google, "/upload/"));
     let big = note("Big and lost", vec![file("big.bin", 4 * 1024 * 1024)]);
-    let unknown = outcome_unknown(world.harness.send(&provider, &account, &big));
+    let unknown = outcome_unknown(world.harness.send(&app, &account, &big));
     let sent = world.sandbox.sent(SandboxProvider::Google);
     assert_eq!(sent.len(), 1);
     assert_eq!(unknown.message_id, sent[0].message_id);
@@ -111,12 +111,12 @@ fn a_big_gmail_send_whose_upload_answer_is_lost_goes_out_once() {
 fn a_send_answered_with_a_server_error_is_an_outcome_unknown_and_keeps_the_draft() {
     let world = World::new();
     for kind in KINDS {
-        let (provider, account) = world.connect(kind);
+        let (app, account) = world.connect(kind);
         world
             .sandbox
             .fail_next(Fault::status(sandbox_kind(kind), send_path(kind), 503));
         let unknown = outcome_unknown(world.harness.send(
-            &provider,
+            &app,
             &account,
             &note("Server error", vec![]),
         ));
@@ -129,10 +129,7 @@ fn a_send_answered_with_a_server_error_is_an_outcome_unknown_and_keeps_the_draft
             // The draft it names is still a draft: nothing went out, and it can be sent.
             let draft = unknown.draft_id.expect("the draft is named");
             assert_eq!(world.drafts(kind), std::slice::from_ref(&draft));
-            world
-                .harness
-                .send_draft(&provider, &account, &draft)
-                .unwrap();
+            world.harness.send_draft(&app, &account, &draft).unwrap();
             assert_eq!(world.sandbox.sent(sandbox_kind(kind)).len(), 1);
         }
     }
@@ -142,10 +139,10 @@ fn a_send_answered_with_a_server_error_is_an_outcome_unknown_and_keeps_the_draft
 fn a_draft_send_whose_answer_is_lost_names_the_draft_and_goes_out_once() {
     let world = World::new();
     for kind in KINDS {
-        let (provider, account) = world.connect(kind);
+        let (app, account) = world.connect(kind);
         let saved: SavedDraft = world
             .harness
-            .save_draft(&provider, &account, None, &note("Draft, lost", vec![]))
+            .save_draft(&app, &account, None, &note("Draft, lost", vec![]))
             .unwrap();
         let path = match kind {
             Provider::Google => "/drafts/send",
@@ -154,7 +151,7 @@ fn a_draft_send_whose_answer_is_lost_names_the_draft_and_goes_out_once() {
         world
             .sandbox
             .fail_next(Fault::lost(sandbox_kind(kind), path));
-        let unknown = outcome_unknown(world.harness.send_draft(&provider, &account, &saved.id));
+        let unknown = outcome_unknown(world.harness.send_draft(&app, &account, &saved.id));
         let sent = world.sandbox.sent(sandbox_kind(kind));
         assert_eq!(sent.len(), 1, "{kind:?}: sent exactly once");
         assert_eq!(
@@ -173,13 +170,13 @@ fn a_draft_send_whose_answer_is_lost_names_the_draft_and_goes_out_once() {
 
 /// Sends `message` from a fresh Outlook account with `faults` queued, and returns the failure.
 fn failed_outlook_send(world: &World, message: &Outgoing, faults: Vec<Fault>) -> CallError {
-    let (provider, account): (App, _) = world.connect(Provider::Microsoft);
+    let (app, account): (App, _) = world.connect(Provider::Microsoft);
     for fault in faults {
         world.sandbox.fail_next(fault);
     }
     world
         .harness
-        .send(&provider, &account, message)
+        .send(&app, &account, message)
         .expect_err("the send fails")
 }
 
@@ -267,7 +264,7 @@ fn a_draft_that_cannot_be_deleted_after_a_failed_send_is_named() {
 #[test]
 fn an_answer_longer_than_the_component_reads_is_not_retried() {
     let world = World::new();
-    let (provider, account) = world.connect(Provider::Microsoft);
+    let (app, account) = world.connect(Provider::Microsoft);
     // A draft with a file of 64 MiB and one byte, attached by a client other than the
     // component (which keeps to Outlook's 35 MB), through an upload session.
     let graph = "graph.microsoft.com";
@@ -319,7 +316,7 @@ fn an_answer_longer_than_the_component_reads_is_not_retried() {
     let attachment = listed.json()["value"][0]["id"].as_str().unwrap().to_owned();
 
     let result = world.harness.get_attachment(
-        &provider,
+        &app,
         &account,
         &AttachmentRequest {
             message_id: draft_id.clone(),

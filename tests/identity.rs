@@ -12,11 +12,11 @@ fn google_accounts_get_a_display_name() {
     let world = World::new();
     let expected = Some(world.config.google_user.display_name.clone());
     assert_eq!(expected.as_deref(), Some("Ann Example"));
-    let (provider, account) = world.connect(Provider::Google);
+    let (app, account) = world.connect(Provider::Google);
     assert!(
-        provider.scopes.iter().any(|s| s == "profile"),
+        app.scopes.iter().any(|s| s == "profile"),
         "{:?}",
-        provider.scopes
+        app.scopes
     );
     assert_eq!(account.display_name, expected);
 
@@ -29,11 +29,11 @@ fn google_accounts_get_a_display_name() {
         ]),
         ..world.app_config(Provider::Google)
     };
-    let provider = world.harness.configure_app(&config).unwrap();
-    let (pending, callback) = world.authorize(&provider);
+    let app = world.harness.configure_app(&config).unwrap();
+    let (pending, callback) = world.authorize(&app);
     let account = world
         .harness
-        .complete_auth(&provider, &pending, &callback)
+        .complete_auth(&app, &pending, &callback)
         .unwrap();
     assert_eq!(account.display_name, expected);
     let asked = world.harness.policy().requests();

@@ -39,14 +39,14 @@ fn with_file(to: &str, bytes: usize) -> Outgoing {
 #[test]
 fn a_call_over_the_memory_limit_ends_with_an_error_naming_it_and_the_next_call_succeeds() {
     let world = World::new();
-    let (provider, account) = world.connect(Provider::Google);
+    let (app, account) = world.connect(Provider::Google);
     let sent = world
         .harness
-        .send(&provider, &account, &with_file(&account.email, 20_000_000))
+        .send(&app, &account, &with_file(&account.email, 20_000_000))
         .expect("a 20 MB file goes out with the default limits");
     let message = world
         .harness
-        .get_message(&provider, &account, &sent.id)
+        .get_message(&app, &account, &sent.id)
         .unwrap()
         .message;
     let file = message
@@ -61,7 +61,7 @@ fn a_call_over_the_memory_limit_ends_with_an_error_naming_it_and_the_next_call_s
     });
     let refused = small
         .get_attachment(
-            &provider,
+            &app,
             &account,
             &AttachmentRequest {
                 message_id: message.id.clone(),
@@ -75,12 +75,12 @@ fn a_call_over_the_memory_limit_ends_with_an_error_naming_it_and_the_next_call_s
         other => panic!("expected the memory limit, got {other}"),
     }
     // The host goes on, and the next call on the same harness succeeds.
-    let folders = small.list_folders(&provider, &account).unwrap();
+    let folders = small.list_folders(&app, &account).unwrap();
     assert!(!folders.folders.is_empty());
     let data = world
         .harness
         .get_attachment(
-            &provider,
+            &app,
             &account,
             &AttachmentRequest {
                 message_id: message.id.clone(),
@@ -95,7 +95,7 @@ fn a_call_over_the_memory_limit_ends_with_an_error_naming_it_and_the_next_call_s
 #[test]
 fn a_call_over_the_run_time_limit_ends_with_an_error_naming_it() {
     let world = World::new();
-    let (provider, account) = world.connect(Provider::Google);
+    let (app, account) = world.connect(Provider::Google);
     let quick = world.harness.clone().with_limits(CallLimits {
         run_time: Duration::from_millis(1),
         ..CallLimits::default()
@@ -103,7 +103,7 @@ fn a_call_over_the_run_time_limit_ends_with_an_error_naming_it() {
     // Writing a 20 MB message takes the component longer than a millisecond.
     let started = Instant::now();
     let stopped = quick
-        .send(&provider, &account, &with_file(&account.email, 20_000_000))
+        .send(&app, &account, &with_file(&account.email, 20_000_000))
         .expect_err("stopped");
     match &stopped {
         CallError::Limit(why) => assert!(why.contains("run time limit of 0.0 s"), "{why}"),
@@ -120,7 +120,7 @@ fn a_call_over_the_run_time_limit_ends_with_an_error_naming_it() {
     // A call within the limits goes through.
     world
         .harness
-        .send(&provider, &account, &with_file(&account.email, 10))
+        .send(&app, &account, &with_file(&account.email, 10))
         .unwrap();
 }
 
@@ -140,7 +140,7 @@ fn first_sync(budget: Option<u32>) -> SyncRequest {
 fn a_provider_that_never_answers_ends_the_call_within_its_time_budget_with_retry_later() {
     let world = World::new();
     for kind in KINDS {
-        let (provider, account) = world.connect(kind);
+        let (app, account) = world.connect(kind);
         // Every mail API request gets no answer at all.
         let silent = RandomFaults {
             seed: 1,
@@ -153,7 +153,7 @@ fn a_provider_that_never_answers_ends_the_call_within_its_time_budget_with_retry
         let started = Instant::now();
         let silent = world
             .harness
-            .sync(&provider, &account, &first_sync(Some(3)))
+            .sync(&app, &account, &first_sync(Some(3)))
             .expect_err("no answer");
         let took = started.elapsed();
         match &silent {
@@ -175,7 +175,7 @@ fn a_provider_that_never_answers_ends_the_call_within_its_time_budget_with_retry
         world.sandbox.set_random_faults(sandbox_kind(kind), None);
         world
             .harness
-            .sync(&provider, &account, &first_sync(Some(3)))
+            .sync(&app, &account, &first_sync(Some(3)))
             .expect("the provider answers again");
     }
 }
@@ -192,7 +192,7 @@ fn a_send_never_answered_is_an_outcome_unknown_within_the_hosts_request_timeout(
         });
     let harness = runtime().harness(policy);
     for kind in KINDS {
-        let (provider, account) =
+        let (app, account) =
             email_harness::sandboxed::connect(&harness, &world.sandbox, &world.config, kind)
                 .expect("connect");
         let path = match kind {
@@ -204,7 +204,7 @@ fn a_send_never_answered_is_an_outcome_unknown_within_the_hosts_request_timeout(
             .fail_next(Fault::no_answer(sandbox_kind(kind), path));
         let started = Instant::now();
         let unknown =
-            outcome_unknown(harness.send(&provider, &account, &with_file("bob@example.com", 10)));
+            outcome_unknown(harness.send(&app, &account, &with_file("bob@example.com", 10)));
         let took = started.elapsed();
         assert!(
             took < Duration::from_secs(20),

@@ -24,7 +24,7 @@ fn sandbox_kind(kind: Provider) -> SandboxProvider {
 
 /// A connected, seeded and fully synced mailbox.
 struct Synced {
-    provider: App,
+    app: App,
     account: Account,
     messages: BTreeMap<String, Message>,
     cursor: String,
@@ -40,9 +40,9 @@ impl Synced {
                 ..MailboxSpec::default()
             },
         );
-        let (provider, account) = world.connect(kind);
+        let (app, account) = world.connect(kind);
         let mut synced = Self {
-            provider,
+            app,
             account,
             messages: BTreeMap::new(),
             cursor: String::new(),
@@ -58,7 +58,7 @@ impl Synced {
 
     /// Every page from `cursor` (or from the start) until no more; the cursor moves on.
     fn sync(&mut self, world: &World, cursor: Option<String>) -> Vec<SyncPage> {
-        let pages = world.sync_pages(&self.provider, &self.account, cursor);
+        let pages = world.sync_pages(&self.app, &self.account, cursor);
         if let Some(last) = pages.last() {
             self.cursor = last.cursor.clone();
         }
@@ -88,7 +88,7 @@ impl Synced {
         world
             .harness
             .modify(
-                &self.provider,
+                &self.app,
                 &self.account,
                 &ModifyRequest {
                     ids: ids.iter().map(|s| (*s).to_owned()).collect(),
@@ -140,7 +140,7 @@ fn folders_and_labels_with_roles_and_counts() {
         let synced = Synced::new(&world, kind);
         let list = world
             .harness
-            .list_folders(&synced.provider, &synced.account)
+            .list_folders(&synced.app, &synced.account)
             .unwrap();
         let role = |role: FolderRole| list.folders.iter().find(|f| f.role == role);
         let inbox = role(FolderRole::Inbox).expect("an inbox");
@@ -210,7 +210,7 @@ fn one_message_and_a_whole_thread_on_demand() {
         );
         let thread = world
             .harness
-            .get_thread(&synced.provider, &synced.account, thread_id)
+            .get_thread(&synced.app, &synced.account, thread_id)
             .unwrap();
         assert_eq!(&thread.id, thread_id);
         let ids: Vec<&str> = thread.messages.iter().map(|m| m.id.as_str()).collect();
@@ -240,7 +240,7 @@ fn one_message_and_a_whole_thread_on_demand() {
             .expect("a later message of the thread");
         let fetched = world
             .harness
-            .get_message(&synced.provider, &synced.account, &reply.id)
+            .get_message(&synced.app, &synced.account, &reply.id)
             .unwrap()
             .message;
         let stored = &synced.messages[&reply.id];
@@ -258,7 +258,7 @@ fn one_message_and_a_whole_thread_on_demand() {
 
         let missing = world
             .harness
-            .get_message(&synced.provider, &synced.account, "AAAAnothere")
+            .get_message(&synced.app, &synced.account, "AAAAnothere")
             .unwrap_err();
         assert!(
             matches!(&missing, CallError::Component { error: Error::InvalidInput(f), .. } if f.field == "id"),
@@ -285,7 +285,7 @@ fn attachments_come_within_the_hosts_limit_and_not_over_it() {
         let data = world
             .harness
             .get_attachment(
-                &synced.provider,
+                &synced.app,
                 &synced.account,
                 &AttachmentRequest {
                     message_id: message.id.clone(),
@@ -309,7 +309,7 @@ fn attachments_come_within_the_hosts_limit_and_not_over_it() {
         let refused = world
             .harness
             .get_attachment(
-                &synced.provider,
+                &synced.app,
                 &synced.account,
                 &AttachmentRequest {
                     message_id: message.id.clone(),
@@ -464,7 +464,7 @@ fn gmail_labels_go_on_and_off() {
     let mut synced = Synced::new(&world, Provider::Google);
     let folders = world
         .harness
-        .list_folders(&synced.provider, &synced.account)
+        .list_folders(&synced.app, &synced.account)
         .unwrap();
     let label = folders
         .folders
@@ -509,7 +509,7 @@ fn gmail_labels_go_on_and_off() {
     let synced = Synced::new(&outlook, Provider::Microsoft);
     let id = synced.messages.keys().next().unwrap().clone();
     let refused = outlook.harness.modify(
-        &synced.provider,
+        &synced.app,
         &synced.account,
         &ModifyRequest {
             ids: vec![id],
@@ -548,7 +548,7 @@ fn drafts_save_update_send_and_delete() {
         let first = world
             .harness
             .save_draft(
-                &synced.provider,
+                &synced.app,
                 &synced.account,
                 None,
                 &outgoing("Brouillon v1"),
@@ -566,7 +566,7 @@ fn drafts_save_update_send_and_delete() {
         let second = world
             .harness
             .save_draft(
-                &synced.provider,
+                &synced.app,
                 &synced.account,
                 Some(&first.id),
                 &outgoing("Brouillon v2"),
@@ -582,7 +582,7 @@ fn drafts_save_update_send_and_delete() {
 
         let sent = world
             .harness
-            .send_draft(&synced.provider, &synced.account, &second.id)
+            .send_draft(&synced.app, &synced.account, &second.id)
             .unwrap();
         let out = world.sandbox.sent(sandbox_kind(kind)).pop().expect("sent");
         assert_eq!(out.subject.as_deref(), Some("Brouillon v2"));
@@ -597,20 +597,15 @@ fn drafts_save_update_send_and_delete() {
 
         let other = world
             .harness
-            .save_draft(
-                &synced.provider,
-                &synced.account,
-                None,
-                &outgoing("À jeter"),
-            )
+            .save_draft(&synced.app, &synced.account, None, &outgoing("À jeter"))
             .unwrap();
         world
             .harness
-            .delete_draft(&synced.provider, &synced.account, &other.id)
+            .delete_draft(&synced.app, &synced.account, &other.id)
             .unwrap();
         let gone = world
             .harness
-            .send_draft(&synced.provider, &synced.account, &other.id)
+            .send_draft(&synced.app, &synced.account, &other.id)
             .unwrap_err();
         assert!(
             matches!(&gone, CallError::Component { error: Error::InvalidInput(f), .. } if f.field == "draft-id"),

@@ -28,21 +28,21 @@ fn connect_scaled(world: &World, kind: Provider) -> (App, Account) {
         }),
         ..world.app_config(kind)
     };
-    let provider = world.harness.configure_app(&config).unwrap();
+    let app = world.harness.configure_app(&config).unwrap();
     let pending = world
         .harness
-        .begin_auth(&provider, &AuthOptions { login_hint: None })
+        .begin_auth(&app, &AuthOptions { login_hint: None })
         .unwrap();
     let callback = world.sandbox.consent(&pending.authorization_url).unwrap();
     let account = world
         .harness
-        .complete_auth(&provider, &pending, &callback)
+        .complete_auth(&app, &pending, &callback)
         .unwrap();
-    (provider, account)
+    (app, account)
 }
 
 /// Syncs to the end as a host loop does, failing on any error; the pages.
-fn sync_to_end(world: &World, provider: &App, account: &mut Account) -> Vec<SyncPage> {
+fn sync_to_end(world: &World, app: &App, account: &mut Account) -> Vec<SyncPage> {
     let mut request = SyncRequest {
         cursor: None,
         folders: vec![],
@@ -53,7 +53,7 @@ fn sync_to_end(world: &World, provider: &App, account: &mut Account) -> Vec<Sync
     };
     let mut pages = Vec::new();
     loop {
-        let page = match world.harness.sync(provider, account, &request) {
+        let page = match world.harness.sync(app, account, &request) {
             Ok(page) => page,
             Err(error) => panic!("the host loop met an error: {error}"),
         };
@@ -83,8 +83,8 @@ fn a_gmail_first_sync_larger_than_a_minute_of_quota_is_never_throttled() {
             ..MailboxSpec::default()
         },
     );
-    let (provider, mut account) = connect_scaled(&world, Provider::Google);
-    let pages = sync_to_end(&world, &provider, &mut account);
+    let (app, mut account) = connect_scaled(&world, Provider::Google);
+    let pages = sync_to_end(&world, &app, &mut account);
     let ids: BTreeSet<String> = pages
         .iter()
         .flat_map(|p| p.messages.iter().map(|m| m.id.clone()))
@@ -127,14 +127,14 @@ fn a_throttled_request_inside_a_graph_batch_is_asked_again_and_nothing_is_lost()
             ..MailboxSpec::default()
         },
     );
-    let (provider, mut account) = world.connect(Provider::Microsoft);
+    let (app, mut account) = world.connect(Provider::Microsoft);
     // The attachment lists go in JSON batches: two of them answered 429 inside their batch.
     sandbox.fail_next(
         Fault::status(sandbox_kind(Provider::Microsoft), "/attachments", 429)
             .retry_after(1)
             .times(2),
     );
-    let pages = sync_to_end(&world, &provider, &mut account);
+    let pages = sync_to_end(&world, &app, &mut account);
     let throttled: u32 = pages.iter().map(|p| p.stats.throttled).sum();
     assert_eq!(throttled, 2, "both seen, and asked again");
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();

@@ -320,18 +320,14 @@ fn words(text: &str) -> String {
 /// A connected account of `kind` and the sandbox provider it is on.
 struct Reader {
     kind: Provider,
-    provider: App,
+    app: App,
     account: Account,
 }
 
 impl Reader {
     fn new(world: &World, kind: Provider) -> Reader {
-        let (provider, account) = world.connect(kind);
-        Reader {
-            kind,
-            provider,
-            account,
-        }
+        let (app, account) = world.connect(kind);
+        Reader { kind, app, account }
     }
 
     fn sandbox(&self) -> SandboxProvider {
@@ -353,7 +349,7 @@ impl Reader {
     /// Every message a first sync gives, by id.
     fn sync(&self, world: &World) -> std::collections::BTreeMap<String, Message> {
         world
-            .sync_pages(&self.provider, &self.account, None)
+            .sync_pages(&self.app, &self.account, None)
             .into_iter()
             .flat_map(|page| page.messages)
             .map(|m| (m.id.clone(), m))
@@ -366,7 +362,7 @@ impl Reader {
         world
             .harness
             .get_attachment(
-                &self.provider,
+                &self.app,
                 &self.account,
                 &AttachmentRequest {
                     message_id: id.to_owned(),
@@ -575,10 +571,7 @@ fn every_message_of_the_corpus_reads_as_an_independent_parser_reads_it() {
                 continue;
             };
             check(&world, &reader, case, message, &mut found);
-            match world
-                .harness
-                .get_message(&reader.provider, &reader.account, id)
-            {
+            match world.harness.get_message(&reader.app, &reader.account, id) {
                 Ok(fetched) => found.same(
                     (&fetched.message.subject, fetched.message.attachments.len()),
                     (&message.subject, message.attachments.len()),
@@ -725,7 +718,7 @@ fn a_thirty_megabyte_attachment_is_listed_refused_within_a_limit_and_downloaded(
             attachment.size
         );
         let refused = world.harness.get_attachment(
-            &reader.provider,
+            &reader.app,
             &reader.account,
             &AttachmentRequest {
                 message_id: id.clone(),

@@ -20,7 +20,7 @@ fn failures_never_reveal_secrets() {
     let mut secrets: Vec<String> = Vec::new();
     let mut logged: Vec<String> = Vec::new();
     for kind in KINDS {
-        let app = world.app(kind);
+        let app = world.registered(kind);
         secrets.push(app.client_secret.clone());
 
         // Wrong client secret.
@@ -41,43 +41,43 @@ fn failures_never_reveal_secrets() {
         logged.push(texts(world.harness.configure_app(&config)));
 
         // PKCE mismatch, then the same code again after a good redemption.
-        let provider = world.provider(kind);
-        let (mut pending, callback) = world.authorize(&provider);
+        let app = world.app(kind);
+        let (mut pending, callback) = world.authorize(&app);
         secrets.extend([pending.code_verifier.clone(), code_of(&callback)]);
         pending.code_verifier.replace_range(0..4, "zzzz");
         logged.push(texts(
-            world.harness.complete_auth(&provider, &pending, &callback),
+            world.harness.complete_auth(&app, &pending, &callback),
         ));
-        let (pending, callback) = world.authorize(&provider);
+        let (pending, callback) = world.authorize(&app);
         secrets.extend([pending.code_verifier.clone(), code_of(&callback)]);
         let account = world
             .harness
-            .complete_auth(&provider, &pending, &callback)
+            .complete_auth(&app, &pending, &callback)
             .unwrap();
         secrets.push(account.access_token.clone());
         secrets.extend(account.refresh_token.clone());
         logged.push(texts(
-            world.harness.complete_auth(&provider, &pending, &callback),
+            world.harness.complete_auth(&app, &pending, &callback),
         ));
 
         // State mismatch and expiry.
-        let (mut pending, callback) = world.authorize(&provider);
+        let (mut pending, callback) = world.authorize(&app);
         secrets.extend([pending.code_verifier.clone(), code_of(&callback)]);
         logged.push(texts(world.harness.complete_auth(
-            &provider,
+            &app,
             &pending,
             &callback.replace(&pending.state, "x"),
         )));
         pending.created_at -= 3600;
         logged.push(texts(
-            world.harness.complete_auth(&provider, &pending, &callback),
+            world.harness.complete_auth(&app, &pending, &callback),
         ));
 
         // Refresh with a token the provider does not know, and after revocation.
         let mut stranger = account.clone();
         stranger.refresh_token = Some("unknown-refresh-token-44".into());
         secrets.push("unknown-refresh-token-44".into());
-        logged.push(texts(world.harness.refresh(&provider, &stranger)));
+        logged.push(texts(world.harness.refresh(&app, &stranger)));
     }
     world
         .sandbox

@@ -73,11 +73,11 @@ fn last_sent(world: &World, kind: Provider) -> SentMessage {
 /// Every message a full sync (or the rest of an incremental one) returns, and the cursor after.
 fn sync_all(
     world: &World,
-    provider: &App,
+    app: &App,
     account: &Account,
     cursor: Option<String>,
 ) -> (Vec<Message>, String) {
-    let pages = world.sync_pages(provider, account, cursor);
+    let pages = world.sync_pages(app, account, cursor);
     let cursor = pages.last().map(|p| p.cursor.clone()).unwrap_or_default();
     (pages.into_iter().flat_map(|p| p.messages).collect(), cursor)
 }
@@ -96,7 +96,7 @@ fn invalid_field(result: Result<email_harness::types::Sent, CallError>) -> Strin
 fn html_with_inline_image_and_non_ascii_everywhere() {
     let world = World::new();
     for kind in KINDS {
-        let (provider, account) = world.connect(kind);
+        let (app, account) = world.connect(kind);
         let logo = file(
             "logo ✓.png",
             "image/png",
@@ -124,7 +124,7 @@ fn html_with_inline_image_and_non_ascii_everywhere() {
                 Some("Voilà le compte rendu ✓"),
             )
         };
-        let sent = world.harness.send(&provider, &account, &outgoing).unwrap();
+        let sent = world.harness.send(&app, &account, &outgoing).unwrap();
         let got = last_sent(&world, kind);
         assert_eq!(got.id, sent.id, "{kind:?}");
         assert_eq!(Some(got.thread_id.clone()), sent.thread_id, "{kind:?}");
@@ -181,13 +181,13 @@ fn html_with_inline_image_and_non_ascii_everywhere() {
 fn plain_text_goes_as_a_single_part() {
     let world = World::new();
     for kind in KINDS {
-        let (provider, account) = world.connect(kind);
+        let (app, account) = world.connect(kind);
         let outgoing = message(
             vec![who(None, "bob@example.com")],
             "Plain",
             Some("Line one\nLine two — ünïcödé"),
         );
-        world.harness.send(&provider, &account, &outgoing).unwrap();
+        world.harness.send(&app, &account, &outgoing).unwrap();
         let got = last_sent(&world, kind);
         assert_eq!(got.subject.as_deref(), Some("Plain"));
         let text = got.text_body.unwrap_or_default().replace("\r\n", "\n");
@@ -205,7 +205,7 @@ fn ten_megabyte_attachments_take_the_upload_paths() {
     let world = World::new();
     let big = file("scan.tiff", "image/tiff", bytes(10 * 1024 * 1024, 7), None);
     for kind in KINDS {
-        let (provider, account) = world.connect(kind);
+        let (app, account) = world.connect(kind);
         let outgoing = Outgoing {
             attachments: vec![big.clone()],
             ..message(
@@ -214,7 +214,7 @@ fn ten_megabyte_attachments_take_the_upload_paths() {
                 Some("Attached."),
             )
         };
-        world.harness.send(&provider, &account, &outgoing).unwrap();
+        world.harness.send(&app, &account, &outgoing).unwrap();
         let got = last_sent(&world, kind);
         let [attachment] = &got.attachments[..] else {
             panic!(
@@ -259,8 +259,8 @@ fn a_big_reply_goes_through_the_multipart_upload_in_its_thread() {
     world
         .sandbox
         .seed_mailbox(sandbox_kind(kind), &MailboxSpec::default());
-    let (provider, account) = world.connect(kind);
-    let (messages, _) = sync_all(&world, &provider, &account, None);
+    let (app, account) = world.connect(kind);
+    let (messages, _) = sync_all(&world, &app, &account, None);
     let original = inbox_original(&messages, &account, |_| true);
     let outgoing = Outgoing {
         attachments: vec![file(
@@ -275,7 +275,7 @@ fn a_big_reply_goes_through_the_multipart_upload_in_its_thread() {
         }),
         ..message(vec![], "", Some("See attached."))
     };
-    let sent = world.harness.send(&provider, &account, &outgoing).unwrap();
+    let sent = world.harness.send(&app, &account, &outgoing).unwrap();
     let got = last_sent(&world, kind);
     assert_eq!(got.route, SendRoute::GmailMultipartUpload);
     assert_eq!(sent.thread_id, original.thread_id);
@@ -313,8 +313,8 @@ fn reply_reply_all_and_forward_hold_the_thread() {
         world
             .sandbox
             .seed_mailbox(sandbox_kind(kind), &MailboxSpec::default());
-        let (provider, account) = world.connect(kind);
-        let (messages, cursor) = sync_all(&world, &provider, &account, None);
+        let (app, account) = world.connect(kind);
+        let (messages, cursor) = sync_all(&world, &app, &account, None);
         let own = account.email.to_ascii_lowercase();
 
         // Reply: to the sender, "Re:" once, threading headers, the original quoted below.
@@ -326,7 +326,7 @@ fn reply_reply_all_and_forward_hold_the_thread() {
             }),
             ..message(vec![], "", Some("Sounds good — merci !"))
         };
-        let sent = world.harness.send(&provider, &account, &reply).unwrap();
+        let sent = world.harness.send(&app, &account, &reply).unwrap();
         let got = last_sent(&world, kind);
         let expected_to = original
             .reply_to
@@ -373,7 +373,7 @@ fn reply_reply_all_and_forward_hold_the_thread() {
         assert_eq!(sent.thread_id, original.thread_id, "{kind:?}");
 
         // The next sync brings the reply, in the original's thread.
-        let (changes, _) = sync_all(&world, &provider, &account, Some(cursor));
+        let (changes, _) = sync_all(&world, &app, &account, Some(cursor));
         let synced = changes
             .iter()
             .find(|m| m.id == sent.id)
@@ -390,7 +390,7 @@ fn reply_reply_all_and_forward_hold_the_thread() {
             }),
             ..message(vec![], "", Some("Adding everyone."))
         };
-        world.harness.send(&provider, &account, &all).unwrap();
+        world.harness.send(&app, &account, &all).unwrap();
         let got = last_sent(&world, kind);
         let mut everyone: Vec<String> = addresses(&got.to);
         everyone.extend(addresses(&got.cc));
@@ -427,7 +427,7 @@ fn reply_reply_all_and_forward_hold_the_thread() {
                 Some("FYI"),
             )
         };
-        world.harness.send(&provider, &account, &forward).unwrap();
+        world.harness.send(&app, &account, &forward).unwrap();
         let got = last_sent(&world, kind);
         assert_eq!(addresses(&got.to), ["frank@example.com"], "{kind:?}");
         let subject = got.subject.clone().unwrap_or_default().to_ascii_lowercase();
@@ -452,7 +452,7 @@ fn header_injection_is_refused_and_nothing_is_sent() {
     let world = World::new();
     let evil = "x\r\nBcc: eve@evil.example";
     for kind in KINDS {
-        let (provider, account) = world.connect(kind);
+        let (app, account) = world.connect(kind);
         let base = message(vec![who(None, "bob@example.com")], "Hi", Some("Hello"));
         let cases: Vec<(&str, Outgoing)> = vec![
             (
@@ -565,7 +565,7 @@ fn header_injection_is_refused_and_nothing_is_sent() {
         let before = world.harness.policy().requests().len();
         for (field, outgoing) in cases {
             assert_eq!(
-                invalid_field(world.harness.send(&provider, &account, &outgoing)),
+                invalid_field(world.harness.send(&app, &account, &outgoing)),
                 field,
                 "{kind:?}"
             );
@@ -588,8 +588,8 @@ fn gmail_aliases_fill_the_from_picker_and_strangers_are_refused() {
     world
         .sandbox
         .add_send_as("sales@example.com", Some("Ventes Équipe"));
-    let (provider, account) = world.connect(Provider::Google);
-    let list = world.harness.list_send_as(&provider, &account).unwrap();
+    let (app, account) = world.connect(Provider::Google);
+    let list = world.harness.list_send_as(&app, &account).unwrap();
     let found: Vec<(&str, bool)> = list
         .addresses
         .iter()
@@ -604,7 +604,7 @@ fn gmail_aliases_fill_the_from_picker_and_strangers_are_refused() {
         from: Some(who(None, "SALES@example.com")),
         ..message(vec![who(None, "bob@example.com")], "From sales", Some("Hi"))
     };
-    world.harness.send(&provider, &account, &outgoing).unwrap();
+    world.harness.send(&app, &account, &outgoing).unwrap();
     let got = last_sent(&world, Provider::Google);
     let from = got.from.unwrap();
     assert_eq!(
@@ -617,7 +617,7 @@ fn gmail_aliases_fill_the_from_picker_and_strangers_are_refused() {
         ..outgoing
     };
     assert_eq!(
-        invalid_field(world.harness.send(&provider, &account, &stranger)),
+        invalid_field(world.harness.send(&app, &account, &stranger)),
         "from.address"
     );
     assert_eq!(world.sandbox.sent(SandboxProvider::Google).len(), 1);
@@ -626,9 +626,9 @@ fn gmail_aliases_fill_the_from_picker_and_strangers_are_refused() {
 #[test]
 fn outlook_says_aliases_are_not_supported() {
     let world = World::new();
-    let (provider, account) = world.connect(Provider::Microsoft);
+    let (app, account) = world.connect(Provider::Microsoft);
     assert!(matches!(
-        world.harness.list_send_as(&provider, &account),
+        world.harness.list_send_as(&app, &account),
         Err(CallError::Component {
             error: Error::Unsupported(why),
             ..
@@ -638,10 +638,7 @@ fn outlook_says_aliases_are_not_supported() {
         from: Some(who(None, "alias@example.com")),
         ..message(vec![who(None, "bob@example.com")], "Hi", Some("Hi"))
     };
-    let err = world
-        .harness
-        .send(&provider, &account, &outgoing)
-        .unwrap_err();
+    let err = world.harness.send(&app, &account, &outgoing).unwrap_err();
     assert!(
         matches!(&err, CallError::Component { error: Error::Unsupported(why), .. } if why.feature == "from" && why.message.contains("alias")),
         "{err:?}"
@@ -652,7 +649,7 @@ fn outlook_says_aliases_are_not_supported() {
 #[test]
 fn limits_are_checked_before_any_request() {
     let world = World::new();
-    let (provider, account) = world.connect(Provider::Google);
+    let (app, account) = world.connect(Provider::Google);
     let before = world.harness.policy().requests().len();
     let outgoing = Outgoing {
         attachments: vec![file(
@@ -663,10 +660,7 @@ fn limits_are_checked_before_any_request() {
         )],
         ..message(vec![who(None, "bob@example.com")], "Huge", Some("Too big"))
     };
-    let err = world
-        .harness
-        .send(&provider, &account, &outgoing)
-        .unwrap_err();
+    let err = world.harness.send(&app, &account, &outgoing).unwrap_err();
     let CallError::Component {
         error: Error::InvalidInput(field),
         ..
@@ -687,7 +681,7 @@ fn limits_are_checked_before_any_request() {
 fn a_reply_to_a_missing_message_names_the_field() {
     let world = World::new();
     for kind in KINDS {
-        let (provider, account) = world.connect(kind);
+        let (app, account) = world.connect(kind);
         let missing = match kind {
             Provider::Google => "18c0ffee00000001".to_owned(),
             Provider::Microsoft => {
@@ -707,7 +701,7 @@ fn a_reply_to_a_missing_message_names_the_field() {
             ..message(vec![], "", Some("Hello?"))
         };
         assert_eq!(
-            invalid_field(world.harness.send(&provider, &account, &reply)),
+            invalid_field(world.harness.send(&app, &account, &reply)),
             "original.message-id",
             "{kind:?}"
         );
@@ -718,17 +712,14 @@ fn a_reply_to_a_missing_message_names_the_field() {
 #[test]
 fn outlook_keeps_to_exchange_online_s_35_mb_as_encoded() {
     let world = World::new();
-    let (provider, account) = world.connect(Provider::Microsoft);
+    let (app, account) = world.connect(Provider::Microsoft);
     let before = world.harness.policy().requests().len();
     // 27,000,000 bytes are 36.9 MB in base64 with its line breaks: over 35 MB (36,700,160).
     let outgoing = Outgoing {
         attachments: vec![file("video.mp4", "video/mp4", bytes(27_000_000, 5), None)],
         ..message(vec![who(None, "bob@example.com")], "Video", Some("Too big"))
     };
-    let err = world
-        .harness
-        .send(&provider, &account, &outgoing)
-        .unwrap_err();
+    let err = world.harness.send(&app, &account, &outgoing).unwrap_err();
     let CallError::Component {
         error: Error::InvalidInput(field),
         ..
@@ -749,7 +740,7 @@ fn outlook_keeps_to_exchange_online_s_35_mb_as_encoded() {
 #[test]
 fn outlook_posts_a_file_whole_only_when_the_request_fits_graph_s_4_mb() {
     let world = World::new();
-    let (provider, account) = world.connect(Provider::Microsoft);
+    let (app, account) = world.connect(Provider::Microsoft);
     // Both are under 3 MiB; in base64 the first one's POST fits 4,000,000 bytes, the second
     // one's does not.
     let fits = file(
@@ -768,7 +759,7 @@ fn outlook_posts_a_file_whole_only_when_the_request_fits_graph_s_4_mb() {
         attachments: vec![fits.clone(), over.clone()],
         ..message(vec![who(None, "bob@example.com")], "Two files", Some("Hi"))
     };
-    world.harness.send(&provider, &account, &outgoing).unwrap();
+    world.harness.send(&app, &account, &outgoing).unwrap();
     let got = last_sent(&world, Provider::Microsoft);
     for expected in [&fits, &over] {
         let sent = got
@@ -791,10 +782,10 @@ fn outlook_posts_a_file_whole_only_when_the_request_fits_graph_s_4_mb() {
 }
 
 /// Sends `outgoing` and returns the sent message's id.
-fn sent_id(world: &World, provider: &App, account: &Account, outgoing: &Outgoing) -> String {
+fn sent_id(world: &World, app: &App, account: &Account, outgoing: &Outgoing) -> String {
     world
         .harness
-        .send(provider, account, outgoing)
+        .send(app, account, outgoing)
         .expect("the send succeeds")
         .id
 }
@@ -803,11 +794,11 @@ fn sent_id(world: &World, provider: &App, account: &Account, outgoing: &Outgoing
 fn reply_all_to_a_note_to_self_goes_to_self() {
     let world = World::new();
     for kind in KINDS {
-        let (provider, account) = world.connect(kind);
+        let (app, account) = world.connect(kind);
         let me = who(None, &account.email);
         let note = sent_id(
             &world,
-            &provider,
+            &app,
             &account,
             &message(vec![me.clone()], "Note to self", Some("Buy milk")),
         );
@@ -818,7 +809,7 @@ fn reply_all_to_a_note_to_self_goes_to_self() {
             }),
             ..message(vec![], "", Some("And bread"))
         };
-        world.harness.send(&provider, &account, &all).unwrap();
+        world.harness.send(&app, &account, &all).unwrap();
         let got = last_sent(&world, kind);
         assert_eq!(
             addresses(&got.to),
@@ -834,11 +825,11 @@ fn reply_all_to_a_note_to_self_goes_to_self() {
 fn answers_without_a_subject_get_one_prefix() {
     let world = World::new();
     for kind in KINDS {
-        let (provider, account) = world.connect(kind);
+        let (app, account) = world.connect(kind);
         let bob = who(None, "bob@example.com");
         let lunch = sent_id(
             &world,
-            &provider,
+            &app,
             &account,
             &message(vec![bob.clone()], "Re: Lunch", Some("Noon?")),
         );
@@ -849,13 +840,13 @@ fn answers_without_a_subject_get_one_prefix() {
             }),
             ..message(vec![who(None, "frank@example.com")], "", Some("FYI"))
         };
-        world.harness.send(&provider, &account, &forward).unwrap();
+        world.harness.send(&app, &account, &forward).unwrap();
         let got = last_sent(&world, kind);
         assert_eq!(got.subject.as_deref(), Some("Fwd: Lunch"), "{kind:?}");
 
         let budget = sent_id(
             &world,
-            &provider,
+            &app,
             &account,
             &message(vec![bob.clone()], "Fwd: Budget", Some("See below")),
         );
@@ -866,7 +857,7 @@ fn answers_without_a_subject_get_one_prefix() {
             }),
             ..message(vec![], "", Some("Thanks"))
         };
-        world.harness.send(&provider, &account, &reply).unwrap();
+        world.harness.send(&app, &account, &reply).unwrap();
         let got = last_sent(&world, kind);
         assert_eq!(got.subject.as_deref(), Some("Re: Budget"), "{kind:?}");
         assert_eq!(addresses(&got.to), ["bob@example.com"], "{kind:?}");
@@ -884,10 +875,10 @@ fn has_bare_lf(bytes: &[u8]) -> bool {
 #[test]
 fn a_gmail_forward_s_text_is_canonical_crlf() {
     let world = World::new();
-    let (provider, account) = world.connect(Provider::Google);
+    let (app, account) = world.connect(Provider::Google);
     let original = sent_id(
         &world,
-        &provider,
+        &app,
         &account,
         &message(
             vec![who(None, "bob@example.com")],
@@ -906,7 +897,7 @@ fn a_gmail_forward_s_text_is_canonical_crlf() {
             Some("参考まで\n下をご覧ください"),
         )
     };
-    world.harness.send(&provider, &account, &forward).unwrap();
+    world.harness.send(&app, &account, &forward).unwrap();
     let got = last_sent(&world, Provider::Google);
     let text = got.text_body.clone().unwrap_or_default();
     // Text this far from ASCII goes in base64, where a bare line feed would stay as it is.

@@ -19,7 +19,7 @@ fn sandbox_kind(kind: Provider) -> SandboxProvider {
 
 /// What a host keeps: the messages by id, the cursor and the account, committed page by page.
 struct Host {
-    provider: App,
+    app: App,
     account: Account,
     cursor: Option<String>,
     messages: BTreeMap<String, Message>,
@@ -31,9 +31,9 @@ struct Host {
 }
 
 impl Host {
-    fn new(provider: App, account: Account) -> Self {
+    fn new(app: App, account: Account) -> Self {
         Self {
-            provider,
+            app,
             account,
             cursor: None,
             messages: BTreeMap::new(),
@@ -58,7 +58,7 @@ impl Host {
     fn call(&self, world: &World, page_size: u32) -> Result<SyncPage, CallError> {
         world
             .harness
-            .sync(&self.provider, &self.account, &self.request(page_size))
+            .sync(&self.app, &self.account, &self.request(page_size))
     }
 
     /// Commits a page and its cursor together.
@@ -114,8 +114,8 @@ fn seeded(kind: Provider, messages: usize) -> (World, Host) {
             ..MailboxSpec::default()
         },
     );
-    let (provider, account) = world.connect(kind);
-    (world, Host::new(provider, account))
+    let (app, account) = world.connect(kind);
+    (world, Host::new(app, account))
 }
 
 fn expected(world: &World, kind: Provider) -> BTreeSet<String> {
@@ -338,7 +338,7 @@ fn a_next_link_to_a_foreign_host_is_refused_and_gets_no_token() {
             .unwrap()
             .route("evil.example", base),
     );
-    let (provider, account) = world.connect(Provider::Microsoft);
+    let (app, account) = world.connect(Provider::Microsoft);
     world.sandbox.foreign_next_link("evil.example");
     let request = SyncRequest {
         cursor: None,
@@ -351,7 +351,7 @@ fn a_next_link_to_a_foreign_host_is_refused_and_gets_no_token() {
     let mut cursor = None;
     let error = loop {
         match harness.sync(
-            &provider,
+            &app,
             &account,
             &SyncRequest {
                 cursor: cursor.clone(),
@@ -494,7 +494,7 @@ fn sync_request(host: &mut Host, world: &World, request: &SyncRequest) -> Vec<Sy
         let page = world
             .harness
             .sync(
-                &host.provider,
+                &host.app,
                 &host.account,
                 &SyncRequest {
                     cursor: host.cursor.clone(),
@@ -662,8 +662,8 @@ fn outlook_newer_than_loses_nothing_beyond_the_filtered_delta_cap() {
             ..MailboxSpec::default()
         },
     );
-    let (provider, account) = world.connect(Provider::Microsoft);
-    let mut host = Host::new(provider, account);
+    let (app, account) = world.connect(Provider::Microsoft);
+    let mut host = Host::new(app, account);
     let inbox = world.sandbox.folder_id("inbox");
     let in_inbox: BTreeSet<String> = world
         .sandbox
@@ -719,8 +719,8 @@ fn gmail_syncs_spam_when_asked_and_several_labels_without_listing_all_mail() {
             .all(|m| m.labels.iter().any(|l| l == "SPAM"))
     );
 
-    let (provider, account) = (host.provider.clone(), host.account.clone());
-    let mut host = Host::new(provider, account);
+    let (app, account) = (host.app.clone(), host.account.clone());
+    let mut host = Host::new(app, account);
     let before = world.harness.policy().requests().len();
     sync_request(&mut host, &world, &request(&["INBOX", "Label_1"]));
     let wanted: BTreeSet<String> = expected(&world, Provider::Google)

@@ -173,7 +173,7 @@ fn fault_kinds() -> Vec<FaultKind> {
 
 /// What the host keeps: messages by id, the cursor and the account, page by committed page.
 struct Host {
-    provider: App,
+    app: App,
     account: Account,
     cursor: Option<String>,
     messages: BTreeMap<String, Message>,
@@ -246,11 +246,11 @@ pub fn schedule(
             memory_bytes: 256 << 20,
             ..CallLimits::default()
         });
-    let (provider, account) = sandboxed::connect(&harness, &sandbox, &config, kind)?;
+    let (app, account) = sandboxed::connect(&harness, &sandbox, &config, kind)?;
     // The stricter rotation: a refresh token lost by the host shows as a refused grant.
     sandbox.set_single_use_refresh(who, true);
     let mut host = Host {
-        provider,
+        app,
         account,
         cursor: None,
         messages: BTreeMap::new(),
@@ -316,7 +316,7 @@ pub fn schedule(
             report.violations.push(stalled);
             break;
         }
-        let outcome = harness.sync(&host.provider, &host.account, &request(&host, None));
+        let outcome = harness.sync(&host.app, &host.account, &request(&host, None));
         host.trace(|| format!("converging: {}", outcome_line(&outcome)));
         report.calls += 1;
         match outcome {
@@ -365,7 +365,7 @@ fn request(host: &Host, budget: Option<u32>) -> SyncRequest {
 /// One sync call of the schedule.
 fn call(harness: &Harness, host: &Host, rng: &mut Rng) -> Result<SyncPage, CallError> {
     let budget = if rng.chance(0.2) { 2 } else { 0 };
-    harness.sync(&host.provider, &host.account, &request(host, Some(budget)))
+    harness.sync(&host.app, &host.account, &request(host, Some(budget)))
 }
 
 /// Takes a call's outcome as a host does: commits the page (unless it "crashes" first), keeps

@@ -83,12 +83,12 @@ pub const MIGRATIONS: &[&str] = &[
      CREATE INDEX messages_by_thread ON messages (kind, email, thread_id);",
 ];
 
-/// Which account a row belongs to: the provider kind and the mailbox address (compared
+/// Which account a row belongs to: the provider and the mailbox address (compared
 /// without case).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccountKey {
-    /// The provider kind.
-    pub kind: Provider,
+    /// The provider.
+    pub provider: Provider,
     /// The mailbox address.
     pub email: String,
 }
@@ -97,7 +97,7 @@ impl AccountKey {
     /// The key of `account`.
     pub fn of(account: &Account) -> AccountKey {
         AccountKey {
-            kind: account.provider,
+            provider: account.provider,
             email: account.email.clone(),
         }
     }
@@ -106,7 +106,7 @@ impl AccountKey {
     fn row(&self) -> String {
         format!(
             "{}/{}",
-            kind_name(self.kind),
+            provider_name(self.provider),
             self.email.to_ascii_lowercase()
         )
     }
@@ -209,19 +209,19 @@ impl Store {
 
     /// Stores an app (sealed).
     pub fn put_app(&self, app: &App) -> anyhow::Result<()> {
-        let kind = kind_name(app.provider);
-        let sealed = self.seal("providers", kind, &serde_json::to_vec(app)?)?;
+        let name = provider_name(app.provider);
+        let sealed = self.seal("providers", name, &serde_json::to_vec(app)?)?;
         self.db.execute(
             "INSERT INTO providers (kind, sealed) VALUES (?1, ?2)
              ON CONFLICT (kind) DO UPDATE SET sealed = excluded.sealed",
-            params![kind, sealed],
+            params![name, sealed],
         )?;
         Ok(())
     }
 
     /// The app of `provider`, if configured.
     pub fn app(&self, provider: Provider) -> anyhow::Result<Option<App>> {
-        let name = kind_name(provider);
+        let name = provider_name(provider);
         let sealed: Option<Vec<u8>> = self
             .db
             .query_row(
@@ -246,7 +246,7 @@ impl Store {
             .db
             .query_row(
                 "SELECT sealed FROM accounts WHERE kind = ?1 AND email = ?2",
-                params![kind_name(key.kind), key.email],
+                params![provider_name(key.provider), key.email],
                 |r| r.get(0),
             )
             .optional()?;
@@ -258,28 +258,28 @@ impl Store {
         let plain = self
             .open_sealed("accounts", &key.row(), &sealed)
             .or_else(|error| {
-                self.open_sealed("accounts", kind_name(key.kind), &sealed)
+                self.open_sealed("accounts", provider_name(key.provider), &sealed)
                     .map_err(|_| error)
             })?;
         Ok(Some(serde_json::from_slice(&plain)?))
     }
 
-    /// The connected accounts, of `kind` only when given, in order of kind and address.
-    pub fn accounts(&self, kind: Option<Provider>) -> anyhow::Result<Vec<AccountKey>> {
+    /// The connected accounts, of `provider` only when given, in order of provider and address.
+    pub fn accounts(&self, provider: Option<Provider>) -> anyhow::Result<Vec<AccountKey>> {
         let mut query = self.db.prepare(
             "SELECT kind, email FROM accounts WHERE ?1 IS NULL OR kind = ?1 ORDER BY kind, email",
         )?;
-        let rows = query.query_map([kind.map(kind_name)], |r| {
+        let rows = query.query_map([provider.map(provider_name)], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
         })?;
         rows.map(|row| {
-            let (kind, email) = row?;
-            let kind = match kind.as_str() {
+            let (name, email) = row?;
+            let provider = match name.as_str() {
                 "google" => Provider::Google,
                 "microsoft" => Provider::Microsoft,
                 other => bail!("the store holds an account of an unknown provider {other:?}"),
             };
-            Ok(AccountKey { kind, email })
+            Ok(AccountKey { provider, email })
         })
         .collect()
     }
@@ -290,7 +290,7 @@ impl Store {
             .db
             .query_row(
                 "SELECT cursor FROM cursors WHERE kind = ?1 AND email = ?2",
-                params![kind_name(key.kind), key.email],
+                params![provider_name(key.provider), key.email],
                 |r| r.get(0),
             )
             .optional()?)
@@ -305,7 +305,7 @@ impl Store {
         page: &SyncPage,
         now: u64,
     ) -> anyhow::Result<()> {
-        let name = kind_name(key.kind);
+        let name = provider_name(key.provider);
         let email = key.email.as_str();
         let tx = self.db.transaction()?;
         if page.reset {
@@ -372,7 +372,7 @@ impl Store {
         let mut query = self.db.prepare(
             "SELECT json FROM messages WHERE kind = ?1 AND email = ?2 ORDER BY date DESC, id",
         )?;
-        let rows = query.query_map(params![kind_name(key.kind), key.email], |r| {
+        let rows = query.query_map(params![provider_name(key.provider), key.email], |r| {
             r.get::<_, String>(0)
         })?;
         rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
@@ -382,14 +382,14 @@ impl Store {
     pub fn count(&self, key: &AccountKey) -> anyhow::Result<usize> {
         Ok(self.db.query_row(
             "SELECT COUNT(*) FROM messages WHERE kind = ?1 AND email = ?2",
-            params![kind_name(key.kind), key.email],
+            params![provider_name(key.provider), key.email],
             |r| r.get(0),
         )?)
     }
 
     /// Replaces the folders of account `key`.
     pub fn put_folders(&mut self, key: &AccountKey, folders: &[Folder]) -> anyhow::Result<()> {
-        let name = kind_name(key.kind);
+        let name = provider_name(key.provider);
         let tx = self.db.transaction()?;
         tx.execute(
             "DELETE FROM folders WHERE kind = ?1 AND email = ?2",
@@ -410,7 +410,7 @@ impl Store {
         let mut query = self
             .db
             .prepare("SELECT json FROM folders WHERE kind = ?1 AND email = ?2")?;
-        let rows = query.query_map(params![kind_name(key.kind), key.email], |r| {
+        let rows = query.query_map(params![provider_name(key.provider), key.email], |r| {
             r.get::<_, String>(0)
         })?;
         rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
@@ -493,7 +493,7 @@ fn put_account(
     db.execute(
         "INSERT INTO accounts (kind, email, sealed) VALUES (?1, ?2, ?3)
          ON CONFLICT (kind, email) DO UPDATE SET email = excluded.email, sealed = excluded.sealed",
-        params![kind_name(key.kind), key.email, sealed],
+        params![provider_name(key.provider), key.email, sealed],
     )?;
     Ok(())
 }
@@ -505,7 +505,7 @@ fn upsert(db: &Connection, key: &AccountKey, message: &Message) -> anyhow::Resul
          ON CONFLICT (kind, email, id) DO UPDATE SET thread_id = excluded.thread_id,
              date = excluded.date, json = excluded.json",
         params![
-            kind_name(key.kind),
+            provider_name(key.provider),
             key.email,
             message.id,
             message.thread_id,
@@ -528,9 +528,9 @@ fn read_app(json: &[u8]) -> anyhow::Result<App> {
     Ok(serde_json::from_value(value)?)
 }
 
-/// The row key of a provider kind.
-fn kind_name(kind: Provider) -> &'static str {
-    crate::describe::provider(kind)
+/// The row key of a provider (the column is named `kind`, as schema 1 made it).
+fn provider_name(provider: Provider) -> &'static str {
+    crate::describe::provider(provider)
 }
 
 #[cfg(test)]
@@ -553,7 +553,7 @@ mod tests {
     /// The key of [`account`].
     fn ann() -> AccountKey {
         AccountKey {
-            kind: Provider::Google,
+            provider: Provider::Google,
             email: "ann@example.com".into(),
         }
     }
@@ -561,7 +561,7 @@ mod tests {
     /// An Outlook account's key.
     fn outlook() -> AccountKey {
         AccountKey {
-            kind: Provider::Microsoft,
+            provider: Provider::Microsoft,
             email: "adele@contoso.example".into(),
         }
     }

@@ -1,7 +1,7 @@
 //! What differs between Google and Microsoft in their mail APIs, behind the [`MailProvider`]
 //! trait: the endpoints of each mailbox operation and their orchestration. What is plain data
 //! (OAuth endpoints, published limits) is in [`crate::profile`]; the rest of the crate asks
-//! [`for_kind`] for the provider and never matches on the kind itself.
+//! [`of`] for the implementation and never matches on the provider itself.
 
 pub(crate) mod google;
 pub(crate) mod microsoft;
@@ -32,9 +32,6 @@ pub struct Identity {
 /// One mail provider's mailbox API: the conventions a session keeps to ([`MailApi`]), and the
 /// mailbox operations.
 pub trait MailProvider: MailApi {
-    /// The kind this provider implements.
-    fn kind(&self) -> Provider;
-
     /// The URL of the profile endpoint that names the mailbox.
     fn identity_url(&self) -> &'static str;
 
@@ -105,9 +102,9 @@ pub trait MailProvider: MailApi {
     fn send_draft(&self, session: &mut Session<'_>, id: &str) -> Result<Sent, Error>;
 }
 
-/// The provider implementation for `kind`.
-pub fn for_kind(kind: Provider) -> &'static dyn MailProvider {
-    match kind {
+/// The implementation of `provider`.
+pub fn of(provider: Provider) -> &'static dyn MailProvider {
+    match provider {
         Provider::Google => &Google,
         Provider::Microsoft => &Microsoft,
     }

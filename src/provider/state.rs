@@ -21,7 +21,7 @@ pub enum SyncState {
 
 impl SyncState {
     /// The provider whose state this is.
-    pub fn kind(&self) -> Provider {
+    pub fn provider(&self) -> Provider {
         match self {
             SyncState::Google(_) => Provider::Google,
             SyncState::Microsoft(_) => Provider::Microsoft,
@@ -38,9 +38,9 @@ impl SyncState {
         written.map_err(|e| Error::transport(format!("cannot write the cursor: {e}")))
     }
 
-    /// The state of provider `kind` read from the cursor's JSON `value`.
-    pub fn from_json(kind: Provider, value: serde_json::Value) -> Result<Self, Error> {
-        let read = match kind {
+    /// The state of `provider` read from the cursor's JSON `value`.
+    pub fn from_json(provider: Provider, value: serde_json::Value) -> Result<Self, Error> {
+        let read = match provider {
             Provider::Google => serde_json::from_value(value).map(SyncState::Google),
             Provider::Microsoft => serde_json::from_value(value).map(SyncState::Microsoft),
         };
@@ -87,7 +87,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            (gmail.kind(), graph.kind()),
+            (gmail.provider(), graph.provider()),
             (Provider::Google, Provider::Microsoft)
         );
         let refused = Error::invalid("cursor", "belongs to another provider");

@@ -1,6 +1,6 @@
-//! The sync cursor: opaque to the host, versioned, and bound to the provider kind.
+//! The sync cursor: opaque to the host, versioned, and bound to the provider.
 //!
-//! Format: `em1.` followed by base64url (no padding) of `{"k": kind, "s": provider state,
+//! Format: `em1.` followed by base64url (no padding) of `{"k": provider, "s": provider state,
 //! "q": quota ledger}` (the ledger, what the last calls spent of the provider's quota, is
 //! absent from cursors made before pacing). The provider state is typed ([`SyncState`]) but
 //! written through a JSON value, as it always was: its keys come out sorted, so that a cursor
@@ -20,7 +20,7 @@ const PREFIX: &str = "em1.";
 /// What a cursor holds, as JSON.
 #[derive(Serialize, Deserialize)]
 struct Envelope {
-    /// The provider kind ([`kind_name`]).
+    /// The provider ([`provider_name`]).
     k: String,
     /// The provider's state.
     s: serde_json::Value,
@@ -29,9 +29,9 @@ struct Envelope {
     q: Ledger,
 }
 
-/// The name of `kind` in a cursor.
-fn kind_name(kind: Provider) -> &'static str {
-    match kind {
+/// The name of `provider` in a cursor.
+fn provider_name(provider: Provider) -> &'static str {
+    match provider {
         Provider::Google => "google",
         Provider::Microsoft => "microsoft",
     }
@@ -40,7 +40,7 @@ fn kind_name(kind: Provider) -> &'static str {
 /// The cursor for `state` (which names its provider) and `ledger`.
 pub fn encode(state: &SyncState, ledger: &Ledger) -> Result<String, Error> {
     let envelope = Envelope {
-        k: kind_name(state.kind()).to_owned(),
+        k: provider_name(state.provider()).to_owned(),
         s: state.to_json()?,
         q: ledger.clone(),
     };
@@ -49,8 +49,8 @@ pub fn encode(state: &SyncState, ledger: &Ledger) -> Result<String, Error> {
     Ok(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(json)))
 }
 
-/// The provider state and the quota ledger in `cursor`, which must be a cursor of `kind`.
-pub fn decode(cursor: &str, kind: Provider) -> Result<(SyncState, Ledger), Error> {
+/// The provider state and the quota ledger in `cursor`, which must be a cursor of `provider`.
+pub fn decode(cursor: &str, provider: Provider) -> Result<(SyncState, Ledger), Error> {
     let bad = |why: &str| Error::invalid("cursor", why.to_owned());
     let body = cursor
         .trim()
@@ -60,10 +60,10 @@ pub fn decode(cursor: &str, kind: Provider) -> Result<(SyncState, Ledger), Error
         .decode(body)
         .map_err(|_| bad("is damaged"))?;
     let envelope: Envelope = serde_json::from_slice(&json).map_err(|_| bad("is damaged"))?;
-    if envelope.k != kind_name(kind) {
+    if envelope.k != provider_name(provider) {
         return Err(bad("belongs to another provider"));
     }
-    Ok((SyncState::from_json(kind, envelope.s)?, envelope.q))
+    Ok((SyncState::from_json(provider, envelope.s)?, envelope.q))
 }
 
 #[cfg(test)]
@@ -96,7 +96,7 @@ mod tests {
         ] {
             let old = written(name, state, Some(LEDGER));
             let (decoded, ledger) = decode(&old, kind).unwrap();
-            assert_eq!(decoded.kind(), kind);
+            assert_eq!(decoded.provider(), kind);
             assert_eq!(
                 decoded.to_json().unwrap(),
                 serde_json::from_str::<serde_json::Value>(state).unwrap(),

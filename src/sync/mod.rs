@@ -35,7 +35,7 @@ pub fn run(
         ledger,
         budget_ms: request.time_budget_seconds.map(|s| u64::from(s) * 1_000),
     };
-    let provider = provider::for_kind(app.provider);
+    let provider = provider::of(app.provider);
     let (mut step, account, spent) =
         session::run(http, provider, app, account, now, pacing, |session| {
             provider.sync_page(session, request, state)

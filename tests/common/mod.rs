@@ -45,31 +45,31 @@ impl World {
         }
     }
 
-    /// The sandbox's registered app for `kind`.
-    pub fn app(&self, kind: Provider) -> &ClientApp {
+    /// The app registered with the sandbox for `kind`.
+    pub fn registered(&self, kind: Provider) -> &ClientApp {
         match kind {
             Provider::Google => &self.config.google_clients[0],
             Provider::Microsoft => &self.config.microsoft_clients[0],
         }
     }
 
-    /// The provider config an admin would enter for the sandbox app.
+    /// The app config an admin would enter for the sandbox's app.
     pub fn app_config(&self, kind: Provider) -> AppConfig {
         email_harness::sandboxed::app_config(&self.config, kind)
     }
 
-    /// `configure-provider` for the sandbox app.
-    pub fn provider(&self, kind: Provider) -> App {
+    /// `configure-app` for the sandbox's app.
+    pub fn app(&self, kind: Provider) -> App {
         self.harness
             .configure_app(&self.app_config(kind))
             .expect("the sandbox app configures")
     }
 
     /// `begin-auth`, then consent in the sandbox: the pending record and the callback URL.
-    pub fn authorize(&self, provider: &App) -> (PendingAuth, String) {
+    pub fn authorize(&self, app: &App) -> (PendingAuth, String) {
         let pending = self
             .harness
-            .begin_auth(provider, &AuthOptions { login_hint: None })
+            .begin_auth(app, &AuthOptions { login_hint: None })
             .expect("begin-auth");
         let callback = self
             .sandbox
@@ -81,7 +81,7 @@ impl World {
     /// Every page from `cursor` (a first sync when absent) until `more` is unset, 200 a page.
     pub fn sync_pages(
         &self,
-        provider: &App,
+        app: &App,
         account: &Account,
         cursor: Option<String>,
     ) -> Vec<SyncPage> {
@@ -95,10 +95,7 @@ impl World {
         };
         let mut pages = Vec::new();
         loop {
-            let page = self
-                .harness
-                .sync(provider, account, &request)
-                .expect("sync");
+            let page = self.harness.sync(app, account, &request).expect("sync");
             request.cursor = Some(page.cursor.clone());
             let more = page.more;
             pages.push(page);

@@ -70,7 +70,7 @@ fn two_gmail_accounts_and_an_outlook_one_side_by_side() {
     assert!(text(&connect).contains(&format!("connected google {bob}")));
     let db = open_store(&dir);
     let key = |kind, email: &str| AccountKey {
-        kind,
+        provider: kind,
         email: email.to_owned(),
     };
     assert_eq!(

@@ -28,8 +28,7 @@ use crate::net::{self, Request, Response};
 use crate::page::Step;
 use crate::session::{ErrorEnvelope, MailApi, Session};
 use crate::types::{
-    AttachmentData, Folder, Message, ModifyAction, Outgoing, Provider, SavedDraft, SendAs, Sent,
-    SyncRequest,
+    AttachmentData, Folder, Message, ModifyAction, Outgoing, SavedDraft, SendAs, Sent, SyncRequest,
 };
 
 /// Google accounts and Gmail.
@@ -78,10 +77,6 @@ impl MailApi for Google {
 }
 
 impl MailProvider for Google {
-    fn kind(&self) -> Provider {
-        Provider::Google
-    }
-
     fn identity_url(&self) -> &'static str {
         get_profile::URL
     }

@@ -23,8 +23,7 @@ use crate::page::Step;
 use crate::profile;
 use crate::session::{self, ErrorEnvelope, MailApi, Session};
 use crate::types::{
-    AttachmentData, Folder, Message, ModifyAction, Outgoing, Provider, SavedDraft, SendAs, Sent,
-    SyncRequest,
+    AttachmentData, Folder, Message, ModifyAction, Outgoing, SavedDraft, SendAs, Sent, SyncRequest,
 };
 use message::{GraphAttachment, GraphMessage};
 use serde::Deserialize;
@@ -171,10 +170,6 @@ impl MailApi for Microsoft {
 }
 
 impl MailProvider for Microsoft {
-    fn kind(&self) -> Provider {
-        Provider::Microsoft
-    }
-
     fn identity_url(&self) -> &'static str {
         "https://graph.microsoft.com/v1.0/me?$select=displayName,mail,userPrincipalName"
     }

@@ -59,16 +59,13 @@ fn a_call_over_the_memory_limit_ends_with_an_error_naming_it_and_the_next_call_s
         memory_bytes: 32 << 20,
         ..CallLimits::default()
     });
+    let request = AttachmentRequest {
+        message_id: message.id.clone(),
+        attachment_id: file.id.clone(),
+        max_bytes: 50_000_000,
+    };
     let refused = small
-        .get_attachment(
-            &app,
-            &account,
-            &AttachmentRequest {
-                message_id: message.id.clone(),
-                attachment_id: file.id.clone(),
-                max_bytes: 50_000_000,
-            },
-        )
+        .get_attachment(&app, &account, &request)
         .expect_err("20 MB, base64 in JSON, does not fit in 32 MiB");
     match &refused {
         CallError::Limit(why) => assert!(why.contains("memory limit of 33554432 bytes"), "{why}"),
@@ -79,15 +76,7 @@ fn a_call_over_the_memory_limit_ends_with_an_error_naming_it_and_the_next_call_s
     assert!(!folders.folders.is_empty());
     let data = world
         .harness
-        .get_attachment(
-            &app,
-            &account,
-            &AttachmentRequest {
-                message_id: message.id.clone(),
-                attachment_id: file.id.clone(),
-                max_bytes: 50_000_000,
-            },
-        )
+        .get_attachment(&app, &account, &request)
         .unwrap();
     assert_eq!(data.content.len(), 20_000_000);
 }

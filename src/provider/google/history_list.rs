@@ -38,16 +38,12 @@ pub(super) fn url(query: &Query) -> String {
 /// The query a request to this endpoint asks, if it is one: what a test double answers by.
 #[cfg(test)]
 pub(crate) fn recognize(request: &crate::net::Request) -> Option<Query> {
-    let uri = url::Url::parse(&request.uri().to_string()).ok()?;
-    if request.method() != http::Method::GET || uri.path() != "/gmail/v1/users/me/history" {
-        return None;
-    }
     let mut query = Query::default();
-    for (name, value) in uri.query_pairs() {
-        match name.as_ref() {
-            "startHistoryId" => query.start = value.into_owned(),
+    for (name, value) in super::get_query(request, "/gmail/v1/users/me/history")? {
+        match name.as_str() {
+            "startHistoryId" => query.start = value,
             "maxResults" => query.max_results = value.parse().ok()?,
-            "pageToken" => query.page_token = Some(value.into_owned()),
+            "pageToken" => query.page_token = Some(value),
             _ => return None,
         }
     }

@@ -48,18 +48,14 @@ pub(super) fn url(query: &Query) -> String {
 /// The query a request to this endpoint asks, if it is one: what a test double answers by.
 #[cfg(test)]
 pub(crate) fn recognize(request: &crate::net::Request) -> Option<Query> {
-    let uri = url::Url::parse(&request.uri().to_string()).ok()?;
-    if request.method() != http::Method::GET || uri.path() != "/gmail/v1/users/me/messages" {
-        return None;
-    }
     let mut query = Query::default();
-    for (name, value) in uri.query_pairs() {
-        match name.as_ref() {
+    for (name, value) in super::get_query(request, "/gmail/v1/users/me/messages")? {
+        match name.as_str() {
             "maxResults" => query.max_results = value.parse().ok()?,
             "q" => query.after = value.strip_prefix("after:")?.parse().ok(),
-            "labelIds" => query.label = Some(value.into_owned()),
+            "labelIds" => query.label = Some(value),
             "includeSpamTrash" => query.include_spam_trash = value == "true",
-            "pageToken" => query.page_token = Some(value.into_owned()),
+            "pageToken" => query.page_token = Some(value),
             _ => return None,
         }
     }

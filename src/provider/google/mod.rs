@@ -38,6 +38,15 @@ pub struct Google;
 /// Where the Gmail API's resources for the signed-in user start.
 const API: &str = "https://gmail.googleapis.com/gmail/v1/users/me";
 
+/// The query of `request` when it is a GET of `path` (under the API's host): what the
+/// endpoint files' `recognize` read a test double's requests with.
+#[cfg(test)]
+fn get_query(request: &Request, path: &str) -> Option<Vec<(String, String)>> {
+    let uri = url::Url::parse(&request.uri().to_string()).ok()?;
+    (request.method() == http::Method::GET && uri.path() == path)
+        .then(|| uri.query_pairs().into_owned().collect())
+}
+
 impl MailApi for Google {
     fn cost(&self, request: &Request) -> u64 {
         quota::cost(request)

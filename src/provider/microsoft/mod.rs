@@ -6,6 +6,7 @@ pub(crate) mod batch;
 mod drafts;
 mod errors;
 mod folders;
+mod get_me;
 mod mail_folders;
 mod manage;
 pub(crate) mod message;
@@ -133,15 +134,6 @@ fn immutable_ids(mut request: net::Request) -> net::Request {
     request
 }
 
-/// `GET /me`: the fields the component reads.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct User {
-    mail: Option<String>,
-    user_principal_name: Option<String>,
-    display_name: Option<String>,
-}
-
 impl MailApi for Microsoft {
     /// Each request counts, each one inside a `$batch` too.
     fn cost(&self, request: &net::Request) -> u64 {
@@ -171,11 +163,11 @@ impl MailApi for Microsoft {
 
 impl MailProvider for Microsoft {
     fn identity_url(&self) -> &'static str {
-        "https://graph.microsoft.com/v1.0/me?$select=displayName,mail,userPrincipalName"
+        get_me::URL
     }
 
     fn parse_identity(&self, response: &Response) -> Result<Identity, Error> {
-        let user: User = net::parse_json(response, "Graph /me")?;
+        let user: get_me::User = net::parse_json(response, get_me::NAME)?;
         // `mail` is null for accounts without an Exchange address set; the UPN is then the
         // sign-in address.
         let email = user

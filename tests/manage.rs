@@ -282,17 +282,14 @@ fn attachments_come_within_the_hosts_limit_and_not_over_it() {
                     .map(|a| (m, a))
             })
             .expect("a message with a file");
+        let mut request = AttachmentRequest {
+            message_id: message.id.clone(),
+            attachment_id: file.id.clone(),
+            max_bytes: file.size + 1024,
+        };
         let data = world
             .harness
-            .get_attachment(
-                &synced.app,
-                &synced.account,
-                &AttachmentRequest {
-                    message_id: message.id.clone(),
-                    attachment_id: file.id.clone(),
-                    max_bytes: file.size + 1024,
-                },
-            )
+            .get_attachment(&synced.app, &synced.account, &request)
             .unwrap();
         assert_eq!(data.mime_type, file.mime_type, "{kind:?}");
         assert_eq!(data.filename, file.filename, "{kind:?}");
@@ -306,17 +303,10 @@ fn attachments_come_within_the_hosts_limit_and_not_over_it() {
         );
 
         let before = world.sandbox.received().len();
+        request.max_bytes = 10;
         let refused = world
             .harness
-            .get_attachment(
-                &synced.app,
-                &synced.account,
-                &AttachmentRequest {
-                    message_id: message.id.clone(),
-                    attachment_id: file.id.clone(),
-                    max_bytes: 10,
-                },
-            )
+            .get_attachment(&synced.app, &synced.account, &request)
             .unwrap_err();
         assert!(
             matches!(&refused, CallError::Component { error: Error::InvalidInput(f), .. } if f.field == "max-bytes"),
